@@ -1,0 +1,194 @@
+#include "bridge/soap/xml.hpp"
+
+#include <cstring>
+
+namespace soap {
+namespace {
+
+bool contains_ci(std::string_view hay, std::string_view needle) {
+    if (needle.size() > hay.size()) return false;
+    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+        std::size_t k = 0;
+        while (k < needle.size()) {
+            char a = hay[i + k], b = needle[k];
+            if (a >= 'a' && a <= 'z') a = static_cast<char>(a - 32);
+            if (a != b) break;
+            ++k;
+        }
+        if (k == needle.size()) return true;
+    }
+    return false;
+}
+
+int depth_of(const tinyxml2::XMLElement* e, int depth, int limit) {
+    if (depth > limit) return depth;
+    int deepest = depth;
+    for (auto* c = e->FirstChildElement(); c; c = c->NextSiblingElement()) {
+        int d = depth_of(c, depth + 1, limit);
+        if (d > deepest) deepest = d;
+        if (deepest > limit) break;
+    }
+    return deepest;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+core::Result<Document> parse(std::string_view xml, const Limits& limits) {
+    if (xml.size() > limits.max_bytes)
+        return core::make_error("xml.too_large", "XML document of " + std::to_string(xml.size()) +
+                                                     " bytes exceeds the limit of " +
+                                                     std::to_string(limits.max_bytes));
+    if (contains_ci(xml, "<!DOCTYPE") || contains_ci(xml, "<!ENTITY"))
+        return core::make_error("xml.doctype", "DOCTYPE and entity declarations are refused");
+    // COLLAPSE_WHITESPACE would alter values; PRESERVE keeps them verbatim.
+    auto doc = std::make_unique<tinyxml2::XMLDocument>(true, tinyxml2::PRESERVE_WHITESPACE);
+    if (doc->Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {
+        std::string msg = doc->ErrorStr() ? doc->ErrorStr() : "malformed XML";
+        return core::make_error("xml.malformed", msg);
+    }
+    auto* root = doc->RootElement();
+    if (!root) return core::make_error("xml.empty", "XML document has no root element");
+    if (depth_of(root, 1, limits.max_depth) > limits.max_depth)
+        return core::make_error("xml.too_deep",
+                                "XML nesting exceeds the limit of " + std::to_string(limits.max_depth));
+    return Document(std::move(doc));
+}
+
+std::string_view local_name(std::string_view q) {
+    auto colon = q.find(':');
+    return colon == std::string_view::npos ? q : q.substr(colon + 1);
+}
+
+std::string_view local_name(const tinyxml2::XMLElement* e) { return local_name(std::string_view(e->Name())); }
+
+std::string_view resolve_prefix(const tinyxml2::XMLElement* e, std::string_view prefix) {
+    std::string attr_name = prefix.empty() ? std::string("xmlns") : "xmlns:" + std::string(prefix);
+    for (const tinyxml2::XMLNode* n = e; n; n = n->Parent()) {
+        auto* el = n->ToElement();
+        if (!el) break;
+        if (const char* v = el->Attribute(attr_name.c_str())) return v;
+    }
+    if (prefix == "xml") return "http://www.w3.org/XML/1998/namespace";
+    return {};
+}
+
+std::string_view namespace_of(const tinyxml2::XMLElement* e) {
+    std::string_view name = e->Name();
+    auto colon = name.find(':');
+    return resolve_prefix(e, colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon));
+}
+
+const tinyxml2::XMLElement* child(const tinyxml2::XMLElement* parent, std::string_view local,
+                                  const std::string_view* ns) {
+    if (!parent) return nullptr;
+    for (auto* c = parent->FirstChildElement(); c; c = c->NextSiblingElement()) {
+        if (local_name(c) != local) continue;
+        if (ns && namespace_of(c) != *ns) continue;
+        return c;
+    }
+    return nullptr;
+}
+
+std::string_view text_of(const tinyxml2::XMLElement* e) {
+    if (!e) return {};
+    const char* t = e->GetText();
+    return t ? trim(t) : std::string_view{};
+}
+
+const char* attribute(const tinyxml2::XMLElement* e, std::string_view ns, std::string_view local) {
+    for (auto* a = e->FirstAttribute(); a; a = a->Next()) {
+        std::string_view name = a->Name();
+        auto colon = name.find(':');
+        if (colon == std::string_view::npos) {
+            // Unprefixed attributes have no namespace.
+            if (ns.empty() && name == local) return a->Value();
+            continue;
+        }
+        std::string_view prefix = name.substr(0, colon);
+        if (prefix == "xmlns") continue;
+        if (name.substr(colon + 1) == local && resolve_prefix(e, prefix) == ns) return a->Value();
+    }
+    return nullptr;
+}
+
+core::Result<EnvelopeParts> split_envelope(const tinyxml2::XMLDocument& doc) {
+    EnvelopeParts p;
+    p.envelope = doc.RootElement();
+    if (!p.envelope || local_name(p.envelope) != "Envelope")
+        return core::make_error("soap.no_envelope", "root element is not a SOAP Envelope");
+    if (namespace_of(p.envelope) != kEnvelopeNs)
+        return core::make_error("soap.bad_namespace",
+                                "SOAP Envelope is not in the SOAP 1.1 namespace (" +
+                                    std::string(namespace_of(p.envelope)) + ")");
+    for (auto* c = p.envelope->FirstChildElement(); c; c = c->NextSiblingElement()) {
+        if (namespace_of(c) != kEnvelopeNs) continue;
+        auto ln = local_name(c);
+        if (ln == "Header" && !p.header && !p.body) p.header = c;
+        else if (ln == "Body" && !p.body) p.body = c;
+    }
+    if (!p.body) return core::make_error("soap.no_body", "SOAP Envelope has no Body");
+    p.payload = p.body->FirstChildElement();
+    return p;
+}
+
+void append_escaped(std::string& out, std::string_view v, bool attribute) {
+    for (char c : v) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': if (attribute) out += "&quot;"; else out += c; break;
+            case '\r': out += "&#13;"; break;
+            default: out += c;
+        }
+    }
+}
+
+Writer& Writer::declaration() {
+    out_ += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    return *this;
+}
+Writer& Writer::open(std::string_view name) {
+    out_ += '<';
+    out_ += name;
+    return *this;
+}
+Writer& Writer::attr(std::string_view name, std::string_view value) {
+    out_ += ' ';
+    out_ += name;
+    out_ += "=\"";
+    append_escaped(out_, value, true);
+    out_ += '"';
+    return *this;
+}
+Writer& Writer::close_open() {
+    out_ += '>';
+    return *this;
+}
+Writer& Writer::end(std::string_view name) {
+    out_ += "</";
+    out_ += name;
+    out_ += '>';
+    return *this;
+}
+Writer& Writer::self_close() {
+    out_ += "/>";
+    return *this;
+}
+Writer& Writer::text(std::string_view value) {
+    append_escaped(out_, value, false);
+    return *this;
+}
+Writer& Writer::element(std::string_view name, std::string_view value) {
+    return start(name).text(value).end(name);
+}
+
+}  // namespace soap
