@@ -1,0 +1,56 @@
+#pragma once
+// Wiring of one bridge process: the virtual CPE registry, the Connection
+// Request listener (ACS side) and the CMP listener (gateway side), all on one
+// io_context.
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "bridge/app/config.hpp"
+#include "bridge/app/virtual_cpe.hpp"
+#include "bridge/cmp/message_auth.hpp"
+#include "bridge/http/auth.hpp"
+#include "bridge/mapping/table.hpp"
+#include "bridge/net/http_server.hpp"
+#include "bridge/state/store.hpp"
+
+namespace app {
+
+class Bridge {
+public:
+    Bridge(boost::asio::io_context& ioc, Config config);
+    ~Bridge();
+
+    // Loads mappings and state, binds the listeners, starts every virtual CPE.
+    core::Status start();
+    void stop();
+
+    unsigned short cr_port() const;
+    unsigned short cmp_port() const;
+
+private:
+    boost::asio::awaitable<http::Response> on_connection_request(http::Request req, net::PeerInfo peer);
+    boost::asio::awaitable<http::Response> on_cmp_message(http::Request req, net::PeerInfo peer);
+    core::Result<std::shared_ptr<const mapping::Table>> table_for(const std::string& path);
+    core::Status add_gateway(const GatewayConfig& g);
+    std::shared_ptr<VirtualCpe> find_by_id(std::string_view id);
+
+    boost::asio::io_context& ioc_;
+    Config config_;
+    std::unique_ptr<state::Store> store_;
+    std::unique_ptr<CpeEnvironment> env_;
+    std::map<std::string, std::shared_ptr<const mapping::Table>> tables_;
+    mutable std::mutex mutex_;  // guards the registry maps (listeners run on other strands)
+    std::map<std::string, std::shared_ptr<VirtualCpe>, std::less<>> by_id_;
+    std::map<std::string, std::shared_ptr<VirtualCpe>, std::less<>> by_cr_path_;
+    std::map<std::string, std::deque<std::chrono::steady_clock::time_point>, std::less<>> cr_history_;
+    std::unique_ptr<net::HttpServer> cr_server_;
+    std::unique_ptr<net::HttpServer> cmp_server_;
+    std::unique_ptr<http::DigestVerifier> cr_verifier_;
+    std::unique_ptr<cmp::Verifier> cmp_verifier_;
+};
+
+}  // namespace app

@@ -1,0 +1,65 @@
+#pragma once
+// The daemon's configuration file (docs/configuration.md). Loaded once at
+// start-up; errors are reported with file:line:col and the daemon refuses
+// to start rather than run half-configured.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "bridge/core/result.hpp"
+#include "bridge/cwmp/messages.hpp"
+#include "bridge/net/tls.hpp"
+
+namespace app {
+
+struct AcsConfig {
+    std::string url;
+    std::string username;
+    std::string password;
+    cwmp::Version cwmp_version = cwmp::Version::v1_0;
+    net::TlsClientConfig tls;
+    std::chrono::milliseconds timeout{30'000};
+};
+
+struct ConnectionRequestConfig {
+    std::string listen = "127.0.0.1:7548";
+    // The base URL the ACS uses to reach the listener (NAT, proxies); defaults to http://<listen>.
+    std::string url_base;
+    unsigned max_per_minute = 6;  // per CPE; further requests get 503
+};
+
+struct CmpConfig {
+    std::string listen = "127.0.0.1:7600";
+    bool require_auth = true;
+    std::chrono::milliseconds timeout{10'000};
+    unsigned concurrency = 2;  // calls in flight per gateway
+    net::TlsClientConfig tls;
+};
+
+struct GatewayConfig {
+    std::string id;
+    std::string url;
+    std::string mapping;  // path, resolved relative to the config file
+    std::string secret;   // CMP shared secret; empty only when auth is off
+};
+
+struct PeriodicInformConfig {
+    bool enable = true;
+    std::uint32_t interval_s = 3600;
+};
+
+struct Config {
+    std::string file;
+    AcsConfig acs;
+    ConnectionRequestConfig connection_request;
+    CmpConfig cmp;
+    std::string state_dir;
+    PeriodicInformConfig periodic_inform;
+    std::string default_mapping;
+    std::string default_secret;
+    std::vector<GatewayConfig> gateways;
+};
+
+core::Result<Config> load_config(const std::string& path);
+
+}  // namespace app

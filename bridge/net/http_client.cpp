@@ -1,0 +1,132 @@
+#include "bridge/net/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "bridge/net/beast_convert.hpp"
+
+namespace net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+core::Error net_error(std::string_view what, const boost::system::error_code& ec) {
+    std::string code = ec == beast::error::timeout ? "net.timeout" : "net.io";
+    return core::make_error(code, std::string(what) + ": " + ec.message());
+}
+}  // namespace
+
+struct HttpClient::Connection {
+    std::string origin;  // scheme://host:port
+    std::shared_ptr<asio::ssl::context> ssl_ctx;
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+    beast::flat_buffer buffer;
+    bool alive = false;
+
+    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+};
+
+HttpClient::HttpClient(asio::any_io_executor ex, ClientOptions options)
+    : ex_(std::move(ex)), options_(std::move(options)) {}
+
+HttpClient::~HttpClient() { close(); }
+
+bool HttpClient::connected() const { return conn_ && conn_->alive; }
+
+void HttpClient::close() {
+    if (!conn_) return;
+    boost::system::error_code ec;
+    conn_->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    conn_->lowest().close();
+    conn_.reset();
+}
+
+asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
+    close();
+    auto conn = std::make_unique<Connection>();
+    conn->origin = url.scheme + "://" + url.host + ":" + url.port;
+
+    tcp::resolver resolver(ex_);
+    auto [rec, results] = co_await resolver.async_resolve(url.host, url.port, use_nothrow);
+    if (rec) co_return net_error("resolve " + url.host, rec);
+
+    if (url.scheme == "https") {
+        // A fresh context per connection: certificates may have been rotated on disk.
+        auto ctx = make_client_context(options_.tls);
+        if (!ctx) co_return ctx.error();
+        conn->ssl_ctx = *ctx;
+        conn->tls.emplace(ex_, *conn->ssl_ctx);
+        if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str()))
+            co_return core::make_error("tls.sni", "cannot set TLS SNI host name");
+        if (options_.tls.verify)
+            conn->tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
+    } else {
+        conn->plain.emplace(ex_);
+    }
+    auto& low = conn->lowest();
+    low.expires_after(options_.connect_timeout);
+    auto [cec, ep] = co_await low.async_connect(results, use_nothrow);
+    if (cec) co_return net_error("connect " + url.host + ":" + url.port, cec);
+    if (conn->tls) {
+        low.expires_after(options_.connect_timeout);
+        auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, use_nothrow);
+        if (hec) co_return net_error("TLS handshake with " + url.host, hec);
+    }
+    conn->alive = true;
+    conn_ = std::move(conn);
+    co_return core::Ok{};
+}
+
+asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& url, http::Request req) {
+    const std::string origin = url.scheme + "://" + url.host + ":" + url.port;
+    // A reused keep-alive connection may have been closed by the peer while
+    // idle; that shows up as an error on the first write/read, and the
+    // request is then retried once on a fresh connection.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        bool reused = conn_ && conn_->alive && conn_->origin == origin;
+        if (!reused) {
+            auto st = co_await connect(url);
+            if (!st) co_return st.error();
+        }
+        bhttp::request<bhttp::string_body> breq = to_beast(req, url, options_.user_agent);
+        auto& conn = *conn_;
+        conn.lowest().expires_after(options_.io_timeout);
+        boost::system::error_code wec;
+        if (conn.tls) std::tie(wec, std::ignore) = co_await bhttp::async_write(*conn.tls, breq, use_nothrow);
+        else std::tie(wec, std::ignore) = co_await bhttp::async_write(*conn.plain, breq, use_nothrow);
+        if (wec) {
+            close();
+            if (reused) continue;
+            co_return net_error("write to " + origin, wec);
+        }
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(options_.body_limit);
+        parser.header_limit(16 * 1024);
+        conn.lowest().expires_after(options_.io_timeout);
+        boost::system::error_code rec;
+        if (conn.tls) std::tie(rec, std::ignore) = co_await bhttp::async_read(*conn.tls, conn.buffer, parser, use_nothrow);
+        else std::tie(rec, std::ignore) = co_await bhttp::async_read(*conn.plain, conn.buffer, parser, use_nothrow);
+        if (rec) {
+            close();
+            if (reused && (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
+                           rec == asio::error::connection_reset))
+                continue;
+            co_return net_error("read from " + origin, rec);
+        }
+        auto bres = parser.release();
+        bool keep = bres.keep_alive();
+        http::Response res = from_beast(std::move(bres));
+        if (!keep) close();
+        co_return res;
+    }
+    co_return core::make_error("net.io", "connection to " + origin + " closed repeatedly");
+}
+
+}  // namespace net

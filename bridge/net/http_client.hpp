@@ -1,0 +1,58 @@
+#pragma once
+// One keep-alive HTTP/1.1 connection to whichever origin the caller names,
+// plain or TLS. Deliberately dumb: authentication, cookies and redirects are
+// decided by the sans-I/O session engines, which see every response; this
+// class only moves bytes, with a timeout on every step.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bridge/core/result.hpp"
+#include "bridge/http/message.hpp"
+#include "bridge/http/url.hpp"
+#include "bridge/net/tls.hpp"
+
+namespace net {
+
+struct ClientOptions {
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds io_timeout{30'000};
+    std::size_t body_limit = 4 * 1024 * 1024;
+    TlsClientConfig tls;
+    std::string user_agent = "cmp-cwmp-bridge/0.1";
+};
+
+class HttpClient {
+public:
+    HttpClient(boost::asio::any_io_executor ex, ClientOptions options);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    // Sends req to url's origin (reusing the open connection when it is to
+    // the same origin and still alive) and reads the response. Host,
+    // Content-Length and User-Agent are filled in here. Must be awaited on
+    // the executor given at construction; one exchange at a time.
+    boost::asio::awaitable<core::Result<http::Response>> send(const http::Url& url, http::Request req);
+
+    void close();
+    bool connected() const;
+
+private:
+    struct Connection;
+    boost::asio::awaitable<core::Status> connect(const http::Url& url);
+
+    boost::asio::any_io_executor ex_;
+    ClientOptions options_;
+    std::unique_ptr<Connection> conn_;
+};
+
+}  // namespace net
