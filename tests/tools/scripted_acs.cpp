@@ -1,0 +1,294 @@
+// scripted-acs: a minimal, strict ACS for tests and the demo. Not part of the
+// bridge. It accepts CWMP sessions, answers each Inform, plays a YAML script of
+// RPCs to every CPE, checks expectations, dumps every CPE message to a folder
+// (for schema validation) and writes a YAML report.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "bridge/cwmp/codec.hpp"
+#include "bridge/http/auth.hpp"
+#include "bridge/net/http_server.hpp"
+#include "tests/tools/acs_script.hpp"
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct SessionLog {
+    cwmp::Inform inform;
+    std::size_t step = 0;
+    bool awaiting = false;  // a script request is out
+    std::vector<StepResult> results;
+    bool finished = false;
+    cwmp::Version version = cwmp::Version::v1_0;
+};
+
+class ScriptedAcs {
+public:
+    ScriptedAcs(asio::io_context& ioc, AcsScript script, std::string dump_dir, std::string username,
+                std::string password, bool quiet)
+        : ioc_(ioc),
+          script_(std::move(script)),
+          dump_dir_(std::move(dump_dir)),
+          username_(std::move(username)),
+          password_(std::move(password)),
+          verifier_(http::DigestVerifierOptions{"scripted-acs", "scripted-acs-nonce-secret", 300, 4096}),
+          quiet_(quiet) {}
+
+    asio::awaitable<http::Response> handle(http::Request req, net::PeerInfo) {
+        if (!username_.empty()) {
+            const std::string* authz = req.find("Authorization");
+            auto v = authz ? verifier_.verify(*authz, req.method,
+                                              [&](std::string_view u) -> std::optional<std::string> {
+                                                  if (u == username_) return password_;
+                                                  return std::nullopt;
+                                              },
+                                              now())
+                           : http::DigestVerifier::Verdict::missing;
+            if (v != http::DigestVerifier::Verdict::ok) {
+                http::Response r;
+                r.status = 401;
+                r.headers.push_back({"WWW-Authenticate", verifier_.challenge(v == http::DigestVerifier::Verdict::stale)});
+                co_return r;
+            }
+        }
+        co_return on_message(req);
+    }
+
+    bool all_done(std::size_t sessions) const {
+        std::size_t n = 0;
+        for (auto& [k, s] : sessions_) n += s.finished;
+        return n >= sessions;
+    }
+    bool ok() const { return failures_ == 0; }
+    void write_report(const std::string& path) const;
+
+private:
+    static std::int64_t now() {
+        return std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+    void say(const std::string& who, const std::string& what) {
+        if (!quiet_) std::cout << "[acs] " << who << ": " << what << std::endl;
+    }
+    void dump(const std::string& who, std::string_view rpc, const std::string& body) {
+        if (dump_dir_.empty()) return;
+        char name[64];
+        std::snprintf(name, sizeof name, "%04u-", ++dump_counter_);
+        std::ofstream(std::filesystem::path(dump_dir_) / (name + who + "-" + std::string(rpc) + ".xml")) << body;
+    }
+    http::Response reply(const SessionLog& s, const std::string& cookie, cwmp::Body body, const std::string& id) {
+        cwmp::Envelope env;
+        env.version = s.version;
+        env.id = id;
+        env.body = std::move(body);
+        http::Response r;
+        r.status = 200;
+        r.headers.push_back({"Content-Type", "text/xml; charset=\"utf-8\""});
+        r.headers.push_back({"Set-Cookie", "acs-session=" + cookie + "; Path=/"});
+        r.body = cwmp::encode(env);
+        return r;
+    }
+    http::Response next_request(SessionLog& s, const std::string& cookie);
+    http::Response on_message(const http::Request& req);
+
+    asio::io_context& ioc_;
+    AcsScript script_;
+    std::string dump_dir_;
+    std::string username_, password_;
+    http::DigestVerifier verifier_;
+    bool quiet_;
+    std::map<std::string, SessionLog> sessions_;
+    unsigned dump_counter_ = 0;
+    unsigned session_counter_ = 0;
+    unsigned failures_ = 0;
+};
+
+http::Response ScriptedAcs::next_request(SessionLog& s, const std::string& cookie) {
+    const std::string who = s.inform.device_id.serial_number;
+    if (s.step >= script_.steps.size()) {
+        s.finished = true;
+        say(who, "session complete, 204 No Content");
+        http::Response r;
+        r.status = 204;
+        return r;
+    }
+    const AcsStep& step = script_.steps[s.step];
+    s.awaiting = true;
+    say(who, "-> " + describe_request(step.request));
+    return reply(s, cookie, step.request, "acs-" + std::to_string(s.step + 1));
+}
+
+http::Response ScriptedAcs::on_message(const http::Request& req) {
+    std::string cookie;
+    if (const std::string* c = req.find("Cookie")) {
+        auto pos = c->find("acs-session=");
+        if (pos != std::string::npos) cookie = c->substr(pos + 12, c->find(';', pos) - pos - 12);
+    }
+    if (req.body.empty()) {
+        auto it = sessions_.find(cookie);
+        if (it == sessions_.end()) {
+            http::Response r;
+            r.status = 400;
+            r.body = "empty POST outside a session\n";
+            return r;
+        }
+        return next_request(it->second, cookie);
+    }
+    auto env = cwmp::decode(req.body);
+    if (!env) {
+        ++failures_;
+        std::cerr << "[acs] undecodable CPE message: " << env.error().message << "\n";
+        http::Response r;
+        r.status = 400;
+        return r;
+    }
+    if (auto* inform = std::get_if<cwmp::Inform>(&env->body)) {
+        cookie = std::to_string(++session_counter_);
+        SessionLog& s = sessions_[cookie];
+        s.inform = *inform;
+        s.version = env->version;
+        std::string events;
+        for (auto& e : inform->events) events += (events.empty() ? "" : ", ") + e.event_code;
+        say(inform->device_id.serial_number, "Inform from " + inform->device_id.manufacturer + " " +
+                                                 inform->device_id.product_class + " [" + events + "]");
+        dump(inform->device_id.serial_number, "Inform", req.body);
+        return reply(s, cookie, cwmp::InformResponse{1}, env->id);
+    }
+    auto it = sessions_.find(cookie);
+    if (it == sessions_.end()) {
+        ++failures_;
+        std::cerr << "[acs] CPE message without a session cookie\n";
+        http::Response r;
+        r.status = 400;
+        return r;
+    }
+    SessionLog& s = it->second;
+    const std::string who = s.inform.device_id.serial_number;
+    dump(who, cwmp::rpc_name(env->body), req.body);
+    if (!s.awaiting) {
+        ++failures_;
+        std::cerr << "[acs] " << who << ": unexpected " << cwmp::rpc_name(env->body) << "\n";
+        http::Response r;
+        r.status = 400;
+        return r;
+    }
+    s.awaiting = false;
+    const AcsStep& step = script_.steps[s.step];
+    StepResult result = check_step(step, *env);
+    say(who, "<- " + result.summary);
+    if (!result.ok) {
+        ++failures_;
+        std::cerr << "[acs] " << who << ": step " << s.step + 1 << " FAILED: " << result.problem << "\n";
+    }
+    s.results.push_back(std::move(result));
+    ++s.step;
+    return next_request(s, cookie);
+}
+
+void ScriptedAcs::write_report(const std::string& path) const {
+    YAML::Emitter out;
+    out << YAML::BeginMap << YAML::Key << "ok" << YAML::Value << ok();
+    out << YAML::Key << "sessions" << YAML::Value << YAML::BeginSeq;
+    for (auto& [cookie, s] : sessions_) {
+        out << YAML::BeginMap;
+        out << YAML::Key << "manufacturer" << YAML::Value << s.inform.device_id.manufacturer;
+        out << YAML::Key << "oui" << YAML::Value << s.inform.device_id.oui;
+        out << YAML::Key << "product_class" << YAML::Value << s.inform.device_id.product_class;
+        out << YAML::Key << "serial_number" << YAML::Value << s.inform.device_id.serial_number;
+        out << YAML::Key << "finished" << YAML::Value << s.finished;
+        out << YAML::Key << "events" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (auto& e : s.inform.events) out << e.event_code;
+        out << YAML::EndSeq;
+        out << YAML::Key << "inform_parameters" << YAML::Value << YAML::BeginMap;
+        for (auto& p : s.inform.parameters) out << YAML::Key << p.name << YAML::Value << p.value;
+        out << YAML::EndMap;
+        out << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
+        for (auto& r : s.results) emit_result(out, r);
+        out << YAML::EndSeq;
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+    std::ofstream(path) << out.c_str() << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"scripted-acs: a strict test ACS that plays a YAML script against each CPE"};
+    std::string listen = "127.0.0.1:0", port_file, script_path, report, dump_dir, username, password;
+    std::size_t sessions = 1;
+    double timeout_s = 60;
+    bool quiet = false;
+    cli.add_option("--listen", listen, "host:port (port 0 = ephemeral)")->capture_default_str();
+    cli.add_option("--port-file", port_file, "write the bound port here");
+    cli.add_option("--script", script_path, "YAML script of RPCs")->required();
+    cli.add_option("--report", report, "write a YAML report here");
+    cli.add_option("--dump-dir", dump_dir, "write every CPE message here");
+    cli.add_option("--username", username, "require HTTP Digest authentication");
+    cli.add_option("--password", password);
+    cli.add_option("--sessions", sessions, "exit after this many completed sessions")->capture_default_str();
+    cli.add_option("--timeout", timeout_s, "give up after this many seconds")->capture_default_str();
+    cli.add_flag("--quiet", quiet);
+    CLI11_PARSE(cli, argc, argv);
+
+    auto script = load_script(script_path);
+    if (!script) {
+        std::cerr << "error: " << script.error().message << "\n";
+        return 2;
+    }
+    if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
+    asio::io_context ioc;
+    ScriptedAcs acs(ioc, std::move(*script), dump_dir, username, password, quiet);
+    net::HttpServer server(ioc, net::ServerOptions{},
+                           [&](http::Request r, net::PeerInfo p) { return acs.handle(std::move(r), std::move(p)); });
+    auto hp = net::split_host_port(listen);
+    if (!hp) {
+        std::cerr << "error: " << hp.error().message << "\n";
+        return 2;
+    }
+    if (auto st = server.listen(hp->first, hp->second); !st) {
+        std::cerr << "error: " << st.error().message << "\n";
+        return 2;
+    }
+    if (!port_file.empty()) {
+        std::ofstream(port_file + ".tmp") << server.port() << "\n";
+        std::filesystem::rename(port_file + ".tmp", port_file);
+    }
+    if (!quiet) std::cout << "[acs] listening on " << hp->first << ":" << server.port() << std::endl;
+
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
+    bool timed_out = false;
+    asio::steady_timer tick(ioc);
+    std::function<void()> poll = [&] {
+        if (acs.all_done(sessions)) {
+            // Let the last 204 reach the CPE before closing.
+            tick.expires_after(std::chrono::milliseconds(100));
+            tick.async_wait([&](auto) { server.stop(); ioc.stop(); });
+            return;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            timed_out = true;
+            server.stop();
+            ioc.stop();
+            return;
+        }
+        tick.expires_after(std::chrono::milliseconds(50));
+        tick.async_wait([&](auto) { poll(); });
+    };
+    poll();
+    ioc.run();
+    if (!report.empty()) acs.write_report(report);
+    if (timed_out) {
+        std::cerr << "[acs] timed out before " << sessions << " sessions completed\n";
+        return 1;
+    }
+    return acs.ok() ? 0 : 1;
+}
