@@ -1,0 +1,17 @@
+#!/bin/sh
+# Rewrites datamodels/*.dm from the Broadband Forum XML in ../shared/bbf.
+# Usage: datamodels/regenerate.sh [path/to/dmgen]   (default build/bin/dmgen)
+# Run from anywhere; paths are taken relative to the project root.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+dmgen=${1:-"$root/build/bin/dmgen"}
+bbf=${BBF_DIR:-"$root/../shared/bbf"}
+if [ ! -x "$dmgen" ]; then
+  echo "regenerate.sh: $dmgen not found; build it first: ninja -C build dmgen" >&2
+  exit 2
+fi
+if [ ! -d "$bbf" ]; then
+  echo "regenerate.sh: BBF XML folder $bbf not found (set BBF_DIR)" >&2
+  exit 2
+fi
+exec "$dmgen" all --manifest "$root/datamodels/models.list" --bbf "$bbf" --out-dir "$root/datamodels"
