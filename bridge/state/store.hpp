@@ -1,0 +1,84 @@
+#pragma once
+// Persistence of per-gateway CPE state behind a narrow interface: the caller
+// serialises its state to an opaque blob (YAML), the store only keeps blobs
+// under validated keys. FileStore survives crashes at any instant (a reader
+// sees either the old or the new blob, never a torn one); MemoryStore serves
+// tests and trace replay.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/core/result.hpp"
+
+namespace state {
+
+// Keys are gateway ids: [A-Za-z0-9._-]{1,128}, and not "." or "..". They
+// become file names, so anything else (separators above all) is refused.
+core::Status validate_key(std::string_view key);
+
+class Store {
+public:
+    virtual ~Store() = default;
+    // nullopt when nothing is stored under key.
+    virtual core::Result<std::optional<std::string>> load(std::string_view key) = 0;
+    virtual core::Status save(std::string_view key, std::string_view blob) = 0;
+    // Removing an absent key succeeds.
+    virtual core::Status remove(std::string_view key) = 0;
+    // Every stored key, sorted.
+    virtual core::Result<std::vector<std::string>> keys() = 0;
+};
+
+// One file per key, <dir>/<key>.yaml, mode 0600, in a directory of mode 0700.
+// Writes go to <key>.yaml.tmp.<random>, are fsynced and renamed over the
+// old file, then the directory is fsynced. One process per directory.
+// Thread-safe; concurrent saves of the same key end with one of the blobs whole.
+class FileStore : public Store {
+public:
+    static constexpr std::size_t kMaxBlob = 64 * 1024 * 1024;
+
+    // Creates the directory if missing, checks that it is one, and removes
+    // temporary files left behind by a crash.
+    static core::Result<std::unique_ptr<FileStore>> open(std::filesystem::path dir);
+    // Touches nothing on disk until the first operation; save creates the directory.
+    explicit FileStore(std::filesystem::path dir);
+
+    core::Result<std::optional<std::string>> load(std::string_view key) override;
+    core::Status save(std::string_view key, std::string_view blob) override;
+    core::Status remove(std::string_view key) override;
+    core::Result<std::vector<std::string>> keys() override;
+
+    const std::filesystem::path& directory() const { return dir_; }
+
+private:
+    core::Status ensure_directory();
+    // Deletes temporaries left by a crash, except those a save of this
+    // process is writing right now. Only a previous process can leave any
+    // (a failed save removes its own), so one sweep per store is enough.
+    void remove_leftovers();
+    void sweep_once();
+
+    std::filesystem::path dir_;
+    std::mutex mutex_;  // guards in_flight_ and swept_
+    std::set<std::string> in_flight_;
+    bool swept_ = false;
+};
+
+class MemoryStore : public Store {
+public:
+    core::Result<std::optional<std::string>> load(std::string_view key) override;
+    core::Status save(std::string_view key, std::string_view blob) override;
+    core::Status remove(std::string_view key) override;
+    core::Result<std::vector<std::string>> keys() override;
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, std::string, std::less<>> blobs_;
+};
+
+}  // namespace state
