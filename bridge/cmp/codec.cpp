@@ -1,0 +1,351 @@
+#include "bridge/cmp/codec.hpp"
+
+#include <charconv>
+
+namespace cmp {
+namespace {
+
+using tinyxml2::XMLElement;
+using tinyxml2::XMLNode;
+
+constexpr std::string_view kResponseSuffix = "Response";
+
+// ---- encoding ------------------------------------------------------------------
+
+bool xml_char_ok(unsigned char c) { return c >= 0x20 || c == '\t' || c == '\n' || c == '\r'; }
+
+void write_text(soap::Writer& w, std::string_view v) {
+    bool clean = true;
+    for (char c : v) clean = clean && xml_char_ok(static_cast<unsigned char>(c));
+    if (clean) {
+        w.text(v);
+        return;
+    }
+    std::string s;
+    s.reserve(v.size() + 8);
+    for (char c : v) {
+        if (xml_char_ok(static_cast<unsigned char>(c))) s += c;
+        else s += "\xEF\xBF\xBD";
+    }
+    w.text(s);
+}
+
+// <name>value</name> with value sanitised.
+void element(soap::Writer& w, std::string_view name, std::string_view value) {
+    w.start(name);
+    write_text(w, value);
+    w.end(name);
+}
+
+void write_record(soap::Writer& w, const Record& r) {
+    for (const Field& f : r.fields) {
+        if (const auto* s = std::get_if<std::string>(&f.value)) {
+            element(w, f.name, *s);
+            continue;
+        }
+        const auto& items = std::get<std::vector<Record>>(f.value);
+        if (items.empty()) {
+            w.open(f.name).self_close();
+            continue;
+        }
+        w.start(f.name);
+        for (const Record& item : items) {
+            w.start(kItemElement);
+            write_record(w, item);
+            w.end(kItemElement);
+        }
+        w.end(f.name);
+    }
+}
+
+std::string qualified(std::string_view local) { return std::string(kPrefix) + ":" + std::string(local); }
+
+void begin_envelope(soap::Writer& w, const Header& h) {
+    w.declaration();
+    w.open("SOAP-ENV:Envelope").attr("xmlns:SOAP-ENV", soap::kEnvelopeNs).attr("xmlns:cmp", kNamespace).close_open();
+    if (!h.rg_id.empty() || !h.transaction_id.empty() || !h.time_stamp.empty()) {
+        w.start("SOAP-ENV:Header");
+        if (!h.rg_id.empty()) element(w, "cmp:rgId", h.rg_id);
+        if (!h.transaction_id.empty()) element(w, "cmp:transactionId", h.transaction_id);
+        if (!h.time_stamp.empty()) element(w, "cmp:timeStamp", h.time_stamp);
+        w.end("SOAP-ENV:Header");
+    }
+    w.start("SOAP-ENV:Body");
+}
+
+std::string end_envelope(soap::Writer& w) {
+    w.end("SOAP-ENV:Body").end("SOAP-ENV:Envelope");
+    return w.take();
+}
+
+// ---- decoding ------------------------------------------------------------------
+
+core::Error err(std::string code, std::string msg) { return core::make_error(std::move(code), std::move(msg)); }
+
+bool all_space(std::string_view s) {
+    for (char c : s)
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && all_space(s.substr(0, 1))) s.remove_prefix(1);
+    while (!s.empty() && all_space(s.substr(s.size() - 1))) s.remove_suffix(1);
+    return s;
+}
+
+// Verbatim text of a scalar: all text and CDATA children, comments skipped.
+std::string text_content(const XMLElement* e) {
+    std::string out;
+    for (const XMLNode* n = e->FirstChild(); n; n = n->NextSibling())
+        if (const auto* t = n->ToText()) out += t->Value();
+    return out;
+}
+
+bool ours(const XMLElement* e) {
+    std::string_view ns = soap::namespace_of(e);
+    return ns.empty() || ns == kNamespace;
+}
+
+core::Result<Record> read_record(const XMLElement* parent, const std::vector<FieldSpec>* specs,
+                                 const std::string& path, bool skip_result_fields) {
+    Record rec;
+    for (const XMLNode* n = parent->FirstChild(); n; n = n->NextSibling()) {
+        if (const auto* t = n->ToText(); t && !all_space(t->Value()))
+            return err("cmp.unexpected_structure", path + ": text where only elements are expected");
+        const XMLElement* c = n->ToElement();
+        if (!c || !ours(c)) continue;  // foreign-namespace elements are extensions we ignore
+        std::string name(soap::local_name(c));
+        if (skip_result_fields && (name == "resultCode" || name == "resultMsg")) continue;
+        std::string where = path + "." + name;
+        if (rec.has(name)) return err("cmp.duplicate_field", where + ": field appears twice");
+        const FieldSpec* spec = specs ? find_field(*specs, name) : nullptr;
+        bool is_list = spec ? spec->type == Type::List : c->FirstChildElement() != nullptr;
+        if (!is_list) {
+            if (c->FirstChildElement())
+                return err("cmp.unexpected_structure", where + ": a scalar field has child elements");
+            rec.set(std::move(name), text_content(c));
+            continue;
+        }
+        std::vector<Record> items;
+        std::size_t i = 0;
+        for (const XMLNode* m = c->FirstChild(); m; m = m->NextSibling()) {
+            if (const auto* t = m->ToText(); t && !all_space(t->Value()))
+                return err("cmp.unexpected_structure", where + ": text inside a list");
+            const XMLElement* item = m->ToElement();
+            if (!item) continue;
+            auto r = read_record(item, spec ? &spec->item_fields : nullptr, where + "[" + std::to_string(i++) + "]",
+                                 false);
+            if (!r) return r.error();
+            items.push_back(std::move(r).value());
+        }
+        rec.add_list(std::move(name), std::move(items));
+    }
+    return rec;
+}
+
+core::Result<Header> read_header(const XMLElement* header) {
+    Header h;
+    if (!header) return h;
+    for (const XMLElement* c = header->FirstChildElement(); c; c = c->NextSiblingElement()) {
+        std::string_view ln = soap::local_name(c);
+        if (soap::namespace_of(c) == kNamespace) {
+            std::string value(trim(text_content(c)));
+            if (ln == "rgId") { h.rg_id = std::move(value); continue; }
+            if (ln == "transactionId") { h.transaction_id = std::move(value); continue; }
+            if (ln == "timeStamp") { h.time_stamp = std::move(value); continue; }
+        }
+        const char* mu = soap::attribute(c, soap::kEnvelopeNs, "mustUnderstand");
+        if (mu && (std::string_view(mu) == "1" || std::string_view(mu) == "true"))
+            return err("cmp.must_understand", "header entry <" + std::string(ln) + "> in namespace '" +
+                                                  std::string(soap::namespace_of(c)) +
+                                                  "' must be understood but is not supported");
+    }
+    return h;
+}
+
+struct Parsed {
+    soap::Document doc;
+    soap::EnvelopeParts parts;
+    Header header;
+};
+
+core::Result<Parsed> parse_envelope(std::string_view xml, const soap::Limits& limits) {
+    auto doc = soap::parse(xml, limits);
+    if (!doc) return doc.error();
+    auto parts = soap::split_envelope(**doc);
+    if (!parts) return parts.error();
+    if (!parts->payload) return err("cmp.empty_body", "SOAP Body carries no CMP message");
+    if (parts->payload->NextSiblingElement())
+        return err("cmp.extra_body_element", "SOAP Body carries more than one element; CMP sends one per message");
+    auto header = read_header(parts->header);
+    if (!header) return header.error();
+    return Parsed{std::move(doc).value(), *parts, std::move(header).value()};
+}
+
+bool is_fault(const XMLElement* payload) {
+    return soap::local_name(payload) == "Fault" && soap::namespace_of(payload) == soap::kEnvelopeNs;
+}
+
+core::Status check_namespace(const XMLElement* payload) {
+    std::string_view ns = soap::namespace_of(payload);
+    if (ns == kNamespace) return core::Ok{};
+    return err("cmp.bad_namespace", "<" + std::string(soap::local_name(payload)) + "> is in namespace '" +
+                                        std::string(ns) + "', expected '" + std::string(kNamespace) + "'");
+}
+
+std::optional<int> parse_int(std::string_view s) {
+    s = trim(s);
+    int v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+Response decode_fault(const XMLElement* fault, Header header, std::string_view request_function) {
+    Response r;
+    r.header = std::move(header);
+    r.function = std::string(request_function);
+    std::string_view code = trim(soap::text_of(soap::child(fault, "faultcode")));
+    code = soap::local_name(code);
+    // Everything but Server blames the request (Client, MustUnderstand, VersionMismatch).
+    bool server = code == "Server" || code.rfind("Server.", 0) == 0;
+    r.result_code = server ? result_code::peer_fault : result_code::malformed_message;
+    if (const XMLElement* fs = soap::child(fault, "faultstring")) r.result_msg = text_content(fs);
+    const XMLElement* detail = soap::child(soap::child(fault, "detail"), "CMPFault");
+    if (detail) {
+        if (auto c = parse_int(soap::text_of(soap::child(detail, "resultCode")))) r.result_code = *c;
+        if (const XMLElement* m = soap::child(detail, "resultMsg")) r.result_msg = text_content(m);
+        if (auto f = trim(soap::text_of(soap::child(detail, "function"))); !f.empty()) r.function = std::string(f);
+    }
+    return r;
+}
+
+}  // namespace
+
+std::string encode(const Request& req) {
+    soap::Writer w;
+    begin_envelope(w, req.header);
+    std::string el = qualified(req.function);
+    w.start(el);
+    write_record(w, req.args);
+    w.end(el);
+    return end_envelope(w);
+}
+
+std::string encode(const Response& resp) {
+    soap::Writer w;
+    begin_envelope(w, resp.header);
+    std::string el = qualified(resp.function + std::string(kResponseSuffix));
+    w.start(el);
+    w.element("resultCode", std::to_string(resp.result_code));
+    element(w, "resultMsg", resp.result_msg);
+    write_record(w, resp.fields);
+    w.end(el);
+    return end_envelope(w);
+}
+
+std::string encode(const Fault& f) {
+    soap::Writer w;
+    begin_envelope(w, f.header);
+    w.start("SOAP-ENV:Fault");
+    w.element("faultcode", "SOAP-ENV:" + (f.fault_code.empty() ? std::string("Server") : f.fault_code));
+    element(w, "faultstring", f.fault_string);
+    w.start("detail").start("cmp:CMPFault");
+    if (!f.function.empty()) element(w, "function", f.function);
+    w.element("resultCode", std::to_string(f.result_code));
+    element(w, "resultMsg", f.result_msg);
+    w.end("cmp:CMPFault").end("detail");
+    w.end("SOAP-ENV:Fault");
+    return end_envelope(w);
+}
+
+Fault fault_for(const core::Error& error, std::string function) {
+    Fault f;
+    if (error.code == "cmp.must_understand") f.fault_code = "MustUnderstand";
+    else if (error.code == "soap.bad_namespace") f.fault_code = "VersionMismatch";
+    f.fault_string = error.message;
+    f.result_code = result_code_for(error);
+    f.result_msg = error.code + ": " + error.message;
+    f.function = std::move(function);
+    return f;
+}
+
+core::Result<Request> decode_request(std::string_view xml, const soap::Limits& limits, const Catalogue* catalogue) {
+    auto parsed = parse_envelope(xml, limits);
+    if (!parsed) return parsed.error();
+    const XMLElement* payload = parsed->parts.payload;
+    if (is_fault(payload)) return err("cmp.unexpected_fault", "a SOAP Fault where a CMP request was expected");
+    if (auto st = check_namespace(payload); !st) return st.error();
+    std::string_view name = soap::local_name(payload);
+    if (name.size() > kResponseSuffix.size() && name.ends_with(kResponseSuffix))
+        return err("cmp.not_a_request", "<" + std::string(name) + "> is a response, a request was expected");
+    Request req;
+    req.header = std::move(parsed->header);
+    req.function = std::string(name);
+    const FunctionSpec* spec = catalogue ? catalogue->find(req.function) : nullptr;
+    auto args = read_record(payload, spec ? &spec->request : nullptr, req.function, false);
+    if (!args) return args.error();
+    req.args = std::move(args).value();
+    return req;
+}
+
+core::Result<Response> decode_response(std::string_view xml, const soap::Limits& limits, const Catalogue* catalogue,
+                                       std::string_view request_function) {
+    auto parsed = parse_envelope(xml, limits);
+    if (!parsed) return parsed.error();
+    const XMLElement* payload = parsed->parts.payload;
+    if (is_fault(payload)) return decode_fault(payload, std::move(parsed->header), request_function);
+    if (auto st = check_namespace(payload); !st) return st.error();
+    std::string_view name = soap::local_name(payload);
+    if (name.size() <= kResponseSuffix.size() || !name.ends_with(kResponseSuffix))
+        return err("cmp.not_a_response", "<" + std::string(name) + "> is not a <functionResponse> element");
+    Response resp;
+    resp.header = std::move(parsed->header);
+    resp.function = std::string(name.substr(0, name.size() - kResponseSuffix.size()));
+    if (!request_function.empty() && resp.function != request_function)
+        return err("cmp.wrong_response", "<" + std::string(name) + "> answers a " + std::string(request_function) +
+                                             " request");
+    const XMLElement* code = soap::child(payload, "resultCode");
+    if (!code || !ours(code)) return err("cmp.missing_result_code", "<" + std::string(name) + "> has no resultCode");
+    auto value = parse_int(text_content(code));
+    if (!value) return err("cmp.bad_result_code", "resultCode '" + text_content(code).substr(0, 32) +
+                                                      "' is not an integer");
+    resp.result_code = *value;
+    if (const XMLElement* msg = soap::child(payload, "resultMsg")) resp.result_msg = text_content(msg);
+    const FunctionSpec* spec = catalogue ? catalogue->find(resp.function) : nullptr;
+    auto fields = read_record(payload, spec ? &spec->response : nullptr, std::string(name), true);
+    if (!fields) return fields.error();
+    resp.fields = std::move(fields).value();
+    return resp;
+}
+
+std::string soap_action(std::string_view function) {
+    std::string v = "\"";
+    v += kNamespace;
+    v += '#';
+    v += function;
+    v += '"';
+    return v;
+}
+
+std::string_view function_from_soap_action(std::string_view v) {
+    v = trim(v);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    if (v.size() <= kNamespace.size() + 1 || v.substr(0, kNamespace.size()) != kNamespace ||
+        v[kNamespace.size()] != '#')
+        return {};
+    return v.substr(kNamespace.size() + 1);
+}
+
+int result_code_for(const core::Error& e) {
+    const std::string& c = e.code;
+    if (c == "cmp.unknown_function") return result_code::unknown_function;
+    if (c == "cmp.unknown_field" || c == "cmp.missing_field" || c == "cmp.bad_type" || c == "cmp.duplicate_field" ||
+        c == "cmp.rg_id_mismatch" || c == "cmp.bad_header" || c == "cmp.unexpected_structure")
+        return result_code::invalid_argument;
+    if (c.rfind("auth.", 0) == 0) return result_code::unauthorized;
+    return result_code::malformed_message;
+}
+
+}  // namespace cmp
