@@ -3,6 +3,21 @@
 #include <yaml-cpp/yaml.h>
 
 namespace cpe {
+namespace {
+
+void emit_strings(YAML::Emitter& out, const std::vector<std::string>& v) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (auto& s : v) out << s;
+    out << YAML::EndSeq;
+}
+
+std::vector<std::string> strings(const YAML::Node& n) {
+    std::vector<std::string> v;
+    for (auto x : n) v.push_back(x.as<std::string>());
+    return v;
+}
+
+}  // namespace
 
 std::string serialize(const CpeState& s) {
     YAML::Emitter out;
@@ -26,12 +41,52 @@ std::string serialize(const CpeState& s) {
     out << YAML::Key << "path" << YAML::Value << s.cr_path;
     out << YAML::Key << "username" << YAML::Value << s.cr_username;
     out << YAML::Key << "password" << YAML::Value << s.cr_password;
+    out << YAML::Key << "last_url" << YAML::Value << s.last_cr_url;
     out << YAML::EndMap;
     out << YAML::Key << "acs_url" << YAML::Value << s.acs_url;
+    if (s.acs_username) out << YAML::Key << "acs_username" << YAML::Value << *s.acs_username;
+    if (s.acs_password) out << YAML::Key << "acs_password" << YAML::Value << *s.acs_password;
     out << YAML::Key << "periodic_inform" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "enable" << YAML::Value << s.periodic_enable;
     out << YAML::Key << "interval" << YAML::Value << s.periodic_interval;
     out << YAML::Key << "time" << YAML::Value << s.periodic_time;
+    out << YAML::EndMap;
+    out << YAML::Key << "upgrades_managed" << YAML::Value << s.upgrades_managed;
+    out << YAML::Key << "attributes" << YAML::Value << YAML::BeginMap;
+    for (auto& [path, a] : s.attributes) {
+        out << YAML::Key << path << YAML::Value << YAML::Flow << YAML::BeginMap;
+        if (a.notification) out << YAML::Key << "notification" << YAML::Value << *a.notification;
+        if (a.access_list) {
+            out << YAML::Key << "access_list" << YAML::Value;
+            emit_strings(out, *a.access_list);
+        }
+        out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+    out << YAML::Key << "scheduled_informs" << YAML::Value << YAML::BeginSeq;
+    for (auto& si : s.scheduled_informs)
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "due" << YAML::Value << si.due_unix << YAML::Key
+            << "command_key" << YAML::Value << si.command_key << YAML::EndMap;
+    out << YAML::EndSeq;
+    out << YAML::Key << "transfers" << YAML::Value << YAML::BeginSeq;
+    for (auto& t : s.transfers) {
+        out << YAML::BeginMap;
+        out << YAML::Key << "method" << YAML::Value << t.method;
+        out << YAML::Key << "file_type" << YAML::Value << t.file_type;
+        out << YAML::Key << "command_key" << YAML::Value << t.result.command_key;
+        out << YAML::Key << "accepted" << YAML::Value << t.accepted_unix;
+        out << YAML::Key << "completed" << YAML::Value << t.completed;
+        if (t.completed) {
+            out << YAML::Key << "fault_code" << YAML::Value << t.result.fault.code;
+            out << YAML::Key << "fault_string" << YAML::Value << t.result.fault.string;
+            out << YAML::Key << "start_time" << YAML::Value << t.result.start_time;
+            out << YAML::Key << "complete_time" << YAML::Value << t.result.complete_time;
+        }
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::Key << "device_state" << YAML::Value << YAML::BeginMap;
+    for (auto& [k, v] : s.device_state) out << YAML::Key << k << YAML::Value << v;
     out << YAML::EndMap;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
@@ -58,17 +113,62 @@ core::Result<CpeState> parse_state(std::string_view text) {
             s.cr_path = cr["path"].as<std::string>("");
             s.cr_username = cr["username"].as<std::string>("");
             s.cr_password = cr["password"].as<std::string>("");
+            s.last_cr_url = cr["last_url"].as<std::string>("");
         }
         s.acs_url = n["acs_url"].as<std::string>("");
+        if (n["acs_username"]) s.acs_username = n["acs_username"].as<std::string>();
+        if (n["acs_password"]) s.acs_password = n["acs_password"].as<std::string>();
         if (auto p = n["periodic_inform"]) {
             s.periodic_enable = p["enable"].as<bool>(true);
-            s.periodic_interval = p["interval"].as<std::uint32_t>(3600);
+            // yaml-cpp wraps "-5" into an unsigned: read wide and check.
+            auto interval = p["interval"].as<std::int64_t>(3600);
+            if (interval < 1 || interval > UINT32_MAX)
+                return core::make_error("state.invalid", "CPE state: periodic_inform.interval out of range");
+            s.periodic_interval = static_cast<std::uint32_t>(interval);
             s.periodic_time = p["time"].as<std::string>(std::string(cwmp::kUnknownTime));
         }
+        s.upgrades_managed = n["upgrades_managed"].as<bool>(false);
+        for (auto a : n["attributes"]) {
+            AttributeRule rule;
+            if (a.second["notification"]) rule.notification = a.second["notification"].as<int>();
+            if (a.second["access_list"]) rule.access_list = strings(a.second["access_list"]);
+            s.attributes[a.first.as<std::string>()] = std::move(rule);
+        }
+        for (auto si : n["scheduled_informs"])
+            s.scheduled_informs.push_back({si["due"].as<std::int64_t>(), si["command_key"].as<std::string>("")});
+        for (auto t : n["transfers"]) {
+            Transfer tr;
+            tr.method = t["method"].as<std::string>();
+            tr.file_type = t["file_type"].as<std::string>("");
+            tr.result.command_key = t["command_key"].as<std::string>("");
+            tr.accepted_unix = t["accepted"].as<std::int64_t>(0);
+            tr.completed = t["completed"].as<bool>(false);
+            if (tr.completed) {
+                tr.result.fault.code = t["fault_code"].as<std::uint32_t>(0);
+                tr.result.fault.string = t["fault_string"].as<std::string>("");
+                tr.result.start_time = t["start_time"].as<std::string>(std::string(cwmp::kUnknownTime));
+                tr.result.complete_time = t["complete_time"].as<std::string>(std::string(cwmp::kUnknownTime));
+            }
+            s.transfers.push_back(std::move(tr));
+        }
+        for (auto d : n["device_state"]) s.device_state[d.first.as<std::string>()] = d.second.as<std::string>("");
     } catch (const YAML::Exception& e) {
         return core::make_error("state.invalid", "CPE state: " + e.msg);
     }
     return s;
+}
+
+CpeState factory_state(const CpeState& s, bool periodic_enable, std::uint32_t periodic_interval) {
+    CpeState f;
+    f.gateway_id = s.gateway_id;
+    f.device_id = s.device_id;
+    f.cr_path = s.cr_path;
+    f.cr_username = s.cr_username;
+    f.cr_password = s.cr_password;
+    f.last_cr_url = s.last_cr_url;
+    f.periodic_enable = periodic_enable;
+    f.periodic_interval = periodic_interval;
+    return f;
 }
 
 }  // namespace cpe

@@ -13,6 +13,7 @@
 // the table-driven in-memory device of the tests.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -52,14 +53,31 @@ struct Unit {
     bool operator==(const Unit&) const = default;
 };
 
+// What the data model says about active notification of a parameter
+// (BBF XML attribute activeNotify; TR-069 A.3.2.4). SetParameterAttributes
+// answers 9009 where the model lets the CPE refuse.
+enum class ActiveNotify : std::uint8_t {
+    normal,                 // the ACS may set any notification
+    can_deny,               // the CPE may refuse Notification 2 (fast-changing counters)
+    force_enabled,          // always 2; a request for less is refused
+    force_default_enabled,  // 2 unless the ACS sets otherwise
+};
+
 // One node of the presented data model, as GetParameterNames and
 // SetParameterValues need it.
 struct NodeInfo {
     std::string path;  // instance path ("...Host.3.") ; objects end with '.'
+    // Objects: true for a multi-instance table ("...Host.") that accepts
+    // AddObject and for an instance ("...Host.3.") that accepts DeleteObject.
     bool is_object = false;
     bool writable = false;
     std::string type;  // xsd type for parameters ("xsd:unsignedInt")
+    ActiveNotify active_notify = ActiveNotify::normal;
 };
+
+// Opaque per-device facts that must survive a restart (instance numbers the
+// gateway does not keep, for instance). Persisted in the CPE's state file.
+using DeviceState = std::map<std::string, std::string>;
 
 class Device {
 public:
@@ -82,7 +100,9 @@ public:
     virtual std::optional<NodeInfo> describe(const std::string& path) const = 0;
 
     // Applies all values or none. The caller has already checked names,
-    // writability and value syntax against the data model; the device
+    // writability and value syntax against the data model (booleans arrive
+    // as "true"/"false", integers without sign or spaces, each value's type is
+    // the data model's type from describe()/get_names()); the device
     // translates, merges per CMP function, rolls back earlier calls if a later
     // one fails, and reports per-parameter faults in the cwmp::Fault
     // (9003 with SetParameterValuesFaults).
@@ -100,12 +120,25 @@ public:
     virtual Step<Unit> upload(const cwmp::Upload& request) = 0;
 
     // Notification attribute changes that the gateway must know about
-    // (CMP event subscriptions). Default: nothing to do.
+    // (CMP event subscriptions). `path` is what the ACS named: a parameter or
+    // a partial path (everything below). A fault (9009) refuses the change and
+    // the whole SetParameterAttributes. Default: nothing to do.
     virtual Step<Unit> notification_changed(const std::string& path, int notification) {
         (void)path;
         (void)notification;
         return Step<Unit>::ready(Unit{});
     }
+
+    // SetParameterValues/AddObject/DeleteObject answer Status 1 ("committed,
+    // applied later", TR-069 A.3.2.1) when true: the gateway applies changes
+    // only at its next reboot. Default: CMP set calls take effect at once.
+    virtual bool changes_apply_later() const { return false; }
+
+    // Facts the device wants persisted with the CPE (restore_state is called
+    // once before the first operation; persistent_state after each RPC that
+    // changed something, before the ACS gets its answer).
+    virtual DeviceState persistent_state() const { return {}; }
+    virtual void restore_state(const DeviceState& state) { (void)state; }
 };
 
 }  // namespace cpe

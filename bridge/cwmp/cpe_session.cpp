@@ -157,9 +157,14 @@ Action CpeSession::handle_body(const http::Response& r) {
             inform_acked_ = true;
             return finish_request_phase();
         case State::await_request_response:
-            if (auto* f = std::get_if<Fault>(&env.body))
+            if (auto* f = std::get_if<Fault>(&env.body)) {
+                // 8005 "Retry request": the ACS wants the same request again now.
+                if (f->code == 8005 && ++request_retries_ <= config_.max_request_retries)
+                    return post_envelope(requests_[next_request_], "cpe-" + std::to_string(++cpe_id_counter_));
                 return fail("ACS answered " + std::string(rpc_name(requests_[next_request_])) + " with fault " +
                             std::to_string(f->code));
+            }
+            request_retries_ = 0;
             ++requests_acked_;
             ++next_request_;
             return finish_request_phase();
@@ -169,6 +174,8 @@ Action CpeSession::handle_body(const http::Response& r) {
             ++acs_requests_;
             state_ = State::at_device;
             current_acs_id_ = env.id;
+            // Answer in the namespace the ACS used for this request.
+            version_ = env.version;
             {
                 Action a;
                 a.kind = Action::Kind::call_device;

@@ -27,6 +27,7 @@ struct SessionConfig {
     Version version = Version::v1_0;
     int max_redirects = 5;
     int max_auth_attempts = 2;
+    int max_request_retries = 3;  // per CPE request, on fault 8005
 };
 
 struct Action {
@@ -98,6 +99,7 @@ private:
     bool inform_acked_ = false;
     std::size_t requests_acked_ = 0;
     std::size_t next_request_ = 0;
+    int request_retries_ = 0;
     std::string current_acs_id_;
     std::uint32_t acs_requests_ = 0;
     std::uint32_t cpe_id_counter_ = 0;
