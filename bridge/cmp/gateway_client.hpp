@@ -1,8 +1,10 @@
 #pragma once
 // The bridge's client towards one gateway's CMP agent: fills the CMP header,
-// signs the message, posts it over a small pool of keep-alive connections
-// (bounded concurrency per gateway), retries idempotent get calls once on a
-// transport failure, and decodes the answer. Every call has a deadline.
+// signs the message (and encrypts it for legacy SEED gateways), posts it over
+// a small pool of keep-alive connections (bounded concurrency per gateway),
+// retries idempotent get calls once on a transport failure (and never resends
+// anything else, not even on a stale keep-alive connection), verifies the
+// gateway's signed answer and decodes it. Every network step has a deadline.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +30,7 @@ struct GatewayClientOptions {
     std::chrono::milliseconds timeout{10'000};
     unsigned concurrency = 2;
     net::TlsClientConfig tls;
+    bool legacy_seed = false;  // SEED-128-CBC bodies (docs/cmp-protocol.md 12.5)
 };
 
 // Observes every exchange (the trace recorder and the demo log hook in here).

@@ -92,6 +92,19 @@ bool check_auth_digest(std::string_view digest, std::string_view secret, std::st
     return equal_ct(digest, auth_digest(secret, nonce, rg_id, session_id));
 }
 
+std::string derive_gateway_secret(std::string_view master, std::string_view rg_id) {
+    std::string msg = "cmp-gateway-secret-v1\n";
+    msg.append(rg_id);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    static const unsigned char kEmpty = 0;
+    const void* k = master.empty() ? static_cast<const void*>(&kEmpty) : master.data();
+    if (!HMAC(EVP_sha256(), k, static_cast<int>(master.size()), reinterpret_cast<const unsigned char*>(msg.data()),
+              msg.size(), mac, &len))
+        throw std::runtime_error("HMAC-SHA256 failed");
+    return hex(mac, len);
+}
+
 std::optional<AuthParams> parse_auth_header(std::string_view v) {
     AuthParams p;
     bool have_rg = false, have_ts = false, have_nonce = false, have_mac = false;

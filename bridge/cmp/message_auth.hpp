@@ -39,6 +39,13 @@ std::string auth_digest(std::string_view secret, std::string_view nonce, std::st
 bool check_auth_digest(std::string_view digest, std::string_view secret, std::string_view nonce,
                        std::string_view rg_id, std::string_view session_id);
 
+// Per-gateway secret derived from a deployment's registration secret, for
+// gateways that register themselves (docs/configuration.md, "Gateways that
+// register themselves"): lower-hex(HMAC-SHA256(master, "cmp-gateway-secret-v1" LF rgId)).
+// Each gateway is provisioned with its own derived value, so one gateway's
+// secret never lets it speak for another, and the master stays on the bridge.
+std::string derive_gateway_secret(std::string_view master, std::string_view rg_id);
+
 // Parsed X-CMP-Auth parameters.
 struct AuthParams {
     std::string rg_id;

@@ -85,7 +85,8 @@ asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
     co_return core::Ok{};
 }
 
-asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& url, http::Request req) {
+asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& url, http::Request req,
+                                                                bool resend_on_stale) {
     const std::string origin = url.scheme + "://" + url.host + ":" + url.port;
     // A reused keep-alive connection may have been closed by the peer while
     // idle; that shows up as an error on the first write/read, and the
@@ -116,8 +117,9 @@ asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& 
         else std::tie(rec, std::ignore) = co_await bhttp::async_read(*conn.plain, conn.buffer, parser, use_nothrow);
         if (rec) {
             close();
-            if (reused && (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
-                           rec == asio::error::connection_reset))
+            if (reused && resend_on_stale &&
+                (rec == bhttp::error::end_of_stream || rec == asio::error::eof ||
+                 rec == asio::error::connection_reset))
                 continue;
             co_return net_error("read from " + origin, rec);
         }

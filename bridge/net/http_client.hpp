@@ -41,7 +41,12 @@ public:
     // the same origin and still alive) and reads the response. Host,
     // Content-Length and User-Agent are filled in here. Must be awaited on
     // the executor given at construction; one exchange at a time.
-    boost::asio::awaitable<core::Result<http::Response>> send(const http::Url& url, http::Request req);
+    // resend_on_stale: a request on a reused connection whose response never
+    // came is sent once more on a fresh connection (the peer usually closed
+    // the idle connection). Pass false for non-idempotent requests: the peer
+    // may have processed the first copy.
+    boost::asio::awaitable<core::Result<http::Response>> send(const http::Url& url, http::Request req,
+                                                              bool resend_on_stale = true);
 
     void close();
     bool connected() const;

@@ -88,6 +88,7 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
                 auto breq = parser.release();
                 keep = breq.keep_alive();
                 res = co_await handler(from_beast(std::move(breq)), peer);
+                if (res.status == 0) co_return;  // the handler wants no answer at all
             }
             auto bres = to_beast(std::move(res), keep);
             low.expires_after(options.write_timeout);

@@ -36,6 +36,8 @@ struct PeerInfo {
     bool tls = false;
 };
 
+// A response with status 0 closes the connection without answering (a
+// simulated peer that went away mid-request).
 using Handler = std::function<boost::asio::awaitable<http::Response>(http::Request, PeerInfo)>;
 
 class HttpServer {

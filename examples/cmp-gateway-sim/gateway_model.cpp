@@ -351,6 +351,51 @@ void GatewayModel::tick() {
     }
 }
 
+std::string GatewayModel::force_join() {
+    std::size_t i = home_.add_host(world_);
+    publish({Change{Change::Kind::join, i, {}, {}, {}}});
+    return home_.devices()[i].dev_id;
+}
+
+std::optional<std::string> GatewayModel::force_leave(std::string_view dev_id) {
+    auto i = home_.leave(dev_id);
+    if (!i) return std::nullopt;
+    publish({Change{Change::Kind::leave, *i, {}, {}, {}}});
+    return home_.devices()[*i].dev_id;
+}
+
+void GatewayModel::reboot_now() {
+    if (!online()) return;
+    down_at_.reset();
+    go_down(Down::reboot, "reboot");
+}
+
+bool GatewayModel::raise_alert(std::string_view kind) {
+    if (kind == "sec") {
+        cmp::Request n = outgoing("notifyRgSecAlert");
+        n.args.set("alertId", id_ + "-sec-" + std::to_string(next_alert_++));
+        n.args.set("alertType", "loginFailure").set("severity", "minor").set("source", "198.51.100.23");
+        n.args.set("time", now_text()).set("text", "3 failed telnet logins from 198.51.100.23");
+        log("auth.warn", n.args.get("text"));
+        emit(std::move(n));
+        return true;
+    }
+    if (kind != "cpu" && kind != "mem" && kind != "disk") return false;
+    cmp::Request n = outgoing("notifyRgRscAlert");
+    n.args.set("rscType", std::string(kind)).set("value", "97").set("threshold", "90").set("time", now_text());
+    log("daemon.warn", "monitor: " + std::string(kind) + " usage 97%");
+    emit(std::move(n));
+    return true;
+}
+
+void GatewayModel::keepalive_now() {
+    if (!registered()) return;
+    next_keepalive_s_ = now_s_ + keepalive_s_;
+    cmp::Request k = outgoing("keepAliveRg");
+    k.args.set("rgId", id_).set("sessionId", session_id_).set("upTime", std::to_string(up_time()));
+    push(std::move(k));
+}
+
 cmp::Response GatewayModel::handle(const cmp::Request& req) {
     auto answer = [&](int code, std::string msg) {
         cmp::Response r = cmp::make_response(req, code, std::move(msg));

@@ -27,6 +27,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -111,6 +112,16 @@ public:
     // Fault injection.
     void set_offline(bool offline) { forced_offline_ = offline; }
     void set_fail_rate(double rate) { options_.fail_rate = rate; }
+
+    // Deterministic triggers for tests and demos (the simulator's /control
+    // endpoint): what otherwise happens by chance, now.
+    std::string force_join();  // a new host joins; its devId
+    // An active mobile host leaves (that one, or any when empty); its devId, nullopt if none.
+    std::optional<std::string> force_leave(std::string_view dev_id = {});
+    void reboot_now();  // deregRg, unreachable for reboot_duration, then regRg
+    // "sec" (notifyRgSecAlert) or "cpu"/"mem"/"disk" (notifyRgRscAlert); false for another kind.
+    bool raise_alert(std::string_view kind);
+    void keepalive_now();  // a keepAliveRg now (when registered)
 
     // Read-only views for tests and the simulator's status page.
     const std::string& serial_number() const { return serial_; }

@@ -190,6 +190,32 @@ void HomeNetwork::set_var(std::size_t dev, Service& svc, std::string_view var, s
     out.push_back({Change::Kind::var, dev, svc.id, v->name, v->value});
 }
 
+std::size_t HomeNetwork::add_host(std::mt19937& rng) {
+    static const char* kNames[][2] = {{"iPhone", "Phone"}, {"Galaxy-S21", "Phone"}, {"DESKTOP", "Computer"},
+                                      {"MacBook-Air", "Computer"}, {"Chromecast", "STB"},
+                                      {"IPCam", "Camera"}, {"Pixel-7", "Phone"}, {"iPad", "Computer"}};
+    auto& k = kNames[std::uniform_int_distribution<std::size_t>(0, std::size(kNames) - 1)(rng)];
+    HomeDevice d;
+    std::uint64_t oui = std::uniform_int_distribution<std::uint64_t>(0, 0x3FFFFF)(rng) << 2;  // unicast
+    d.mac = mac_string(oui << 24 | std::uniform_int_distribution<std::uint64_t>(0, 0xFFFFFF)(rng));
+    d.dev_id = mac_id(d.mac);
+    d.device_type = k[1];
+    d.friendly_name = std::string(k[0]) + "-" + std::to_string(++generated_);
+    d.ip = next_ip();
+    devices_.push_back(std::move(d));
+    return devices_.size() - 1;
+}
+
+std::optional<std::size_t> HomeNetwork::leave(std::string_view dev_id) {
+    for (std::size_t i = 0; i < devices_.size(); ++i) {
+        HomeDevice& d = devices_[i];
+        if (!d.active || d.stationary || (!dev_id.empty() && d.dev_id != dev_id)) continue;
+        d.active = false;
+        return i;
+    }
+    return std::nullopt;
+}
+
 std::vector<Change> HomeNetwork::tick(std::mt19937& rng, const NetworkRates& rates) {
     std::vector<Change> out;
     // Departures: each mobile host independently.
@@ -207,19 +233,7 @@ std::vector<Change> HomeNetwork::tick(std::mt19937& rng, const NetworkRates& rat
             if (!devices_[i].active) away.push_back(i);
         bool fresh = devices_.size() < rates.max_devices && (away.empty() || chance(rng, 0.3));
         if (fresh) {
-            static const char* kNames[][2] = {{"iPhone", "Phone"}, {"Galaxy-S21", "Phone"}, {"DESKTOP", "Computer"},
-                                              {"MacBook-Air", "Computer"}, {"Chromecast", "STB"},
-                                              {"IPCam", "Camera"}, {"Pixel-7", "Phone"}, {"iPad", "Computer"}};
-            auto& k = kNames[std::uniform_int_distribution<std::size_t>(0, std::size(kNames) - 1)(rng)];
-            HomeDevice d;
-            std::uint64_t oui = std::uniform_int_distribution<std::uint64_t>(0, 0x3FFFFF)(rng) << 2;  // unicast
-            d.mac = mac_string(oui << 24 | std::uniform_int_distribution<std::uint64_t>(0, 0xFFFFFF)(rng));
-            d.dev_id = mac_id(d.mac);
-            d.device_type = k[1];
-            d.friendly_name = std::string(k[0]) + "-" + std::to_string(++generated_);
-            d.ip = next_ip();
-            devices_.push_back(std::move(d));
-            out.push_back({Change::Kind::join, devices_.size() - 1, {}, {}, {}});
+            out.push_back({Change::Kind::join, add_host(rng), {}, {}, {}});
         } else if (!away.empty()) {
             std::size_t i = away[std::uniform_int_distribution<std::size_t>(0, away.size() - 1)(rng)];
             devices_[i].active = true;

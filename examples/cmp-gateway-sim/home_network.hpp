@@ -4,6 +4,7 @@
 // state variables change on their own or by ctrlHomeDev. Pure and driven by
 // the caller's random engine, one simulated second per tick().
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -80,6 +81,10 @@ public:
 
     // One simulated second.
     std::vector<Change> tick(std::mt19937& rng, const NetworkRates& rates);
+    // A new host joins now (the caller reports the join); its index.
+    std::size_t add_host(std::mt19937& rng);
+    // An active mobile host (that one, or the first when dev_id is empty) leaves now.
+    std::optional<std::size_t> leave(std::string_view dev_id);
 
     // Invokes a UPnP action. Returns the out arguments; on error the text of
     // the failure (unknown action, bad arguments) with ok = false.

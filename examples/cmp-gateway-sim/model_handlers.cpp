@@ -273,8 +273,15 @@ Response GatewayModel::upgrade(const Request& req) {
     if (upgrade_ || down_at_) return fail(req, rc::busy, "an upgrade or reboot is already scheduled");
     const std::string url = req.args.get("fwUrl");
     if (!supported_url(url)) return fail(req, rc::invalid_argument, "fwUrl: unsupported URL scheme");
-    const std::string version = req.args.get("fwVersion");
-    if (version.empty()) return fail(req, rc::invalid_argument, "fwVersion is empty");
+    std::string version = req.args.get("fwVersion");
+    if (version.empty()) {
+        // TR-069 Download names no version (mappings pass TargetFileName, often
+        // empty): like many agents, take it from the image's file name.
+        std::string name = url.substr(0, url.find_first_of("?#"));
+        name = name.substr(name.find_last_of('/') + 1);
+        version = name.substr(0, name.rfind('.'));
+    }
+    if (version.empty()) return fail(req, rc::invalid_argument, "fwVersion is empty and the URL names no file");
     Upgrade u;
     u.version = version;
     u.start_s = now_s_ + std::stoll(req.args.get("delaySec", "0"));

@@ -184,3 +184,13 @@ TEST_CASE("authRg digest and nonces") {
     CHECK(a != b);
     CHECK(to_string(Verdict::replay) == "replay");
 }
+
+TEST_CASE("derived per-gateway secrets for self-registration") {
+    // printf 'cmp-gateway-secret-v1\nGW-0042' | openssl dgst -sha256 -hmac 'registration-master-secret'
+    CHECK(derive_gateway_secret("registration-master-secret", "GW-0042") ==
+          "b131cb0114fa2ec0a0daa7c5e19e1e196d064396224a60ae379547cdbb0c3366");
+    CHECK(derive_gateway_secret("registration-master-secret", "GW-0043") !=
+          derive_gateway_secret("registration-master-secret", "GW-0042"));
+    CHECK(derive_gateway_secret("another-master", "GW-0042") !=
+          derive_gateway_secret("registration-master-secret", "GW-0042"));
+}

@@ -252,3 +252,15 @@ TEST_CASE("the same id and the same calls give the same gateway") {
     CHECK(x.call("getRgCpuRsc") == y.call("getRgCpuRsc"));
     CHECK(x.call("getRgLog") == y.call("getRgLog"));
 }
+
+TEST_CASE("an upgrade without fwVersion takes the version from the image's file name") {
+    Bench b;
+    auto r = b.call("upgradeRgFirmware", rec({{"fwUrl", "http://fw.example.net/images/V200R002.bin?sig=1"},
+                                             {"fwVersion", ""}, {"fileSize", "0"}, {"userName", ""}, {"password", ""}}));
+    REQUIRE(r.result_code == 0);
+    b.run(140s);  // 90 s download and flash, 45 s reboot
+    CHECK(b.gw.sw_version() == "V200R002");
+    CHECK(b.call("upgradeRgFirmware", rec({{"fwUrl", "http://fw.example.net/"}, {"fwVersion", ""}, {"fileSize", "0"},
+                                           {"userName", ""}, {"password", ""}}))
+              .result_code == rc::invalid_argument);
+}

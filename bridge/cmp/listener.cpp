@@ -1,0 +1,95 @@
+#include "bridge/cmp/listener.hpp"
+
+#include "bridge/cmp/catalogue.hpp"
+#include "bridge/cmp/codec.hpp"
+#include "bridge/core/log.hpp"
+
+namespace cmp {
+
+Listener::Listener(ListenerHost& host, ListenerOptions options)
+    : host_(host),
+      options_(options),
+      verifier_(options.auth_window, options.replay_cache),
+      sessions_(host, options.sessions) {}
+
+bool Listener::authenticated(std::string_view rg_id) const {
+    std::lock_guard lock(mutex_);
+    return sessions_.authenticated(rg_id);
+}
+
+void Listener::expire(std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    sessions_.expire(now);
+}
+
+http::Response Listener::respond(const Incoming& in, const Response& res, std::int64_t now) {
+    Response out = res;
+    out.header.time_stamp = format_date_time(now);
+    return make_http_response(200, encode(out), in, now);
+}
+
+http::Response Listener::handle(const http::Request& req, std::string_view peer, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    const std::string from(peer);
+    auto lookup = [this](std::string_view rg) -> std::optional<PeerKeys> {
+        auto a = host_.access(rg);
+        if (!a) return std::nullopt;
+        return a->keys;
+    };
+    Incoming in = open_request(req, verifier_, options_.require_auth, now, lookup);
+    if (!in.ok()) {
+        // The verdict and the claimed id only: never the header, the body or a secret.
+        core::log::warn("cmp", "refused message from " + from + (in.rg_id.empty() ? "" : " (rgId '" + in.rg_id + "')") +
+                                   ": HTTP " + std::to_string(in.refuse_status) + ", " + in.reason);
+        return make_refusal(in.refuse_status);
+    }
+
+    auto decoded = decode_request(in.xml, options_.limits, &Catalogue::builtin());
+    if (!decoded) {
+        core::log::warn("cmp", "malformed message from " + from + ": " + decoded.error().message);
+        return make_http_response(500, encode(fault_for(decoded.error())), in, now);
+    }
+    Request& msg = *decoded;
+    const std::string& rg = msg.header.rg_id;
+    if (!in.rg_id.empty() && rg != in.rg_id) {
+        core::log::warn("cmp", "refused message from " + from + ": X-CMP-Auth rgId '" + in.rg_id +
+                                   "' but header rgId '" + rg + "'");
+        return make_refusal(401, msg.function);
+    }
+    if (const std::string* action = req.find("SOAPAction")) {
+        std::string_view named = function_from_soap_action(*action);
+        if (!named.empty() && named != msg.function) {
+            Fault f;
+            f.fault_string = "SOAPAction names " + std::string(named) + " but the body is " + msg.function;
+            f.result_code = result_code::malformed_message;
+            f.result_msg = f.fault_string;
+            f.function = msg.function;
+            f.header = msg.header;
+            f.header.time_stamp = format_date_time(now);
+            return make_http_response(500, encode(f), in, now);
+        }
+    }
+
+    const Catalogue& cat = Catalogue::builtin();
+    const FunctionSpec* spec = cat.find(msg.function);
+    if (!spec || spec->direction != Direction::from_gateway) {
+        core::log::warn("cmp", "function " + msg.function + " from " + from + " is not a gateway -> HOMS function");
+        return respond(in, make_response(msg, result_code::unknown_function,
+                                         "unknown gateway -> HOMS function " + msg.function),
+                       now);
+    }
+    if (auto st = cat.validate(msg); !st) {
+        core::log::warn(rg.empty() ? "cmp" : rg, "invalid " + msg.function + ": " + st.error().message);
+        return respond(in, make_response(msg, result_code_for(st.error()), st.error().message), now);
+    }
+
+    // Signed requests: rg is the authenticated id. Unsigned (laboratory): the header's word.
+    std::optional<GatewayAccess> access = host_.access(rg);
+    if (!access) {
+        core::log::warn("cmp", "message from " + from + " for unknown gateway '" + rg + "' refused");
+        return respond(in, make_response(msg, result_code::unauthorized, "unknown gateway"), now);
+    }
+    return respond(in, sessions_.dispatch(msg, *access, now), now);
+}
+
+}  // namespace cmp

@@ -1,0 +1,57 @@
+#pragma once
+// The CMP listener: HOMS's endpoint for gateway-originated messages (regRg,
+// authRg, keepAliveRg, deregRg, notify*). Per request, in this order:
+// method and Content-Type, X-CMP-Auth (and SEED decryption for legacy
+// gateways), SOAP decoding (SOAP Fault + HTTP 500 when malformed), header
+// rgId against the authenticated one (401), SOAPAction against the body
+// (Fault, 14), catalogue validation (resultCode 3 or 2), then the session
+// protocol (GatewaySessions) and the host. Answers are signed with the
+// request's nonce and encrypted for legacy gateways.
+//
+// Not tied to sockets: handle() takes a plain http::Request, so tests feed it
+// crafted requests and net::HttpServer calls it per request. Thread-safe
+// (one mutex: the replay cache and the sessions are shared by every connection).
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+
+#include "bridge/cmp/gateway_sessions.hpp"
+#include "bridge/cmp/message_auth.hpp"
+#include "bridge/http/message.hpp"
+#include "bridge/soap/xml.hpp"
+
+namespace cmp {
+
+struct ListenerOptions {
+    // X-CMP-Auth required (default). Off only for laboratory deployments;
+    // legacy SEED gateways always need it (encrypt then MAC).
+    bool require_auth = true;
+    std::chrono::seconds auth_window{300};
+    std::size_t replay_cache = 65536;
+    SessionOptions sessions;
+    soap::Limits limits;
+};
+
+class Listener {
+public:
+    Listener(ListenerHost& host, ListenerOptions options = {});
+
+    // peer: the remote address, for logs.
+    http::Response handle(const http::Request& req, std::string_view peer, std::int64_t now);
+    // Call periodically (every few seconds): gateways whose keep-alives stopped are gone.
+    void expire(std::int64_t now);
+
+    bool authenticated(std::string_view rg_id) const;
+
+private:
+    http::Response respond(const Incoming& in, const Response& res, std::int64_t now);
+
+    ListenerHost& host_;
+    ListenerOptions options_;
+    mutable std::mutex mutex_;
+    Verifier verifier_;
+    GatewaySessions sessions_;
+};
+
+}  // namespace cmp
