@@ -1,140 +1,207 @@
+// Table: loading entry points, lookups, the presented tree and CallSpec.
 #include "bridge/mapping/table.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include <algorithm>
+#include <tuple>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "bridge/mapping/digest.hpp"
+#include "bridge/mapping/compile.hpp"
+#include "bridge/mapping/merge.hpp"
 
 namespace mapping {
+
+// ---- Compiler: the presented tree --------------------------------------------
+
+void Compiler::build_tree() {
+    auto& tree = t_->tree_;
+    tree.clear();
+    TreeNode root;
+    root.path = t_->root_;
+    root.segment = model_name_;
+    tree.push_back(root);
+    node_seq_[0] = 0;
+    for (int oi = 0; oi < static_cast<int>(t_->objects_.size()); ++oi) {
+        const ObjectRule& o = t_->objects_[oi];
+        int n = tree_insert(o.path, o.pos);
+        if (n < 0) continue;
+        tree[n].object = oi;
+        if (o.kind != ObjectKind::fixed) {
+            tree[n].writable = o.kind == ObjectKind::rows || o.remove.has_value();
+            if (tree[n].parent >= 0) tree[tree[n].parent].writable = o.kind == ObjectKind::rows || o.add.has_value();
+        }
+        for (int pi : o.params) {
+            int pn = tree_insert(t_->params_[pi].path, t_->params_[pi].pos);
+            if (pn < 0) continue;
+            tree[pn].param = pi;
+            tree[pn].writable = t_->params_[pi].writable;
+        }
+    }
+    add_counts();
+    for (auto& n : tree)
+        std::stable_sort(n.children.begin(), n.children.end(), [&](int a, int b) { return node_seq_[a] < node_seq_[b]; });
+    t_->node_index_.clear();
+    for (int i = 0; i < static_cast<int>(tree.size()); ++i) t_->node_index_.emplace(tree[i].path, i);
+}
+
+void Compiler::add_counts() {
+    auto& tree = t_->tree_;
+    const std::size_t n = tree.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (tree[i].kind != TreeNode::Kind::table || tree[i].parent < 0) continue;
+        std::string row = datamodel::normalise_path(tree[i].path + "{i}.");
+        std::string name;
+        if (const datamodel::Node* m = t_->facts_->find(row)) name = m->num_entries_param;
+        else name = tree[i].segment + "NumberOfEntries";  // vendor table: the TR-106 convention
+        if (name.empty()) continue;
+        std::string path = tree[tree[i].parent].path + name;
+        if (t_->param_index_.count(path)) continue;
+        ParamRule p;
+        p.path = path;
+        p.name = name;
+        p.source = Source::count;
+        p.count_node = static_cast<int>(i);
+        p.ptype.base = datamodel::ParamType::UnsignedInt;
+        p.type = "xsd:unsignedInt";
+        p.vendor = !t_->facts_->find(datamodel::normalise_path(path));
+        for (int c : tree[i].children)
+            if (tree[c].object >= 0) p.pos = t_->objects_[tree[c].object].pos;
+        if (p.pos.line == 0) p.pos = SourcePos{top_file_, 1, 1};
+        t_->params_.push_back(std::move(p));
+        int pi = static_cast<int>(t_->params_.size()) - 1;
+        t_->param_index_.emplace(path, pi);
+        int pn = tree_insert(path, t_->params_[pi].pos);
+        if (pn < 0) continue;
+        tree[pn].param = pi;
+        if (t_->params_[pi].vendor) node_seq_[pn] = node_seq_[static_cast<int>(i)] - 1;
+    }
+}
+
+// ---- Table ---------------------------------------------------------------------
+
 namespace {
 
-SourcePos pos_of(const YAML::Node& n, const std::string& file) {
-    auto m = n.Mark();
-    return SourcePos{file, m.line + 1, m.column + 1};
+core::Error joined(const Diagnostics& d) {
+    std::string msg;
+    for (const auto& x : d) msg += (msg.empty() ? "" : "\n") + x.to_string();
+    return core::make_error("mapping.invalid", msg.empty() ? "invalid mapping table" : msg);
 }
 
-core::Error err_at(const SourcePos& p, std::string what, std::string hint = {}) {
-    std::string msg = p.to_string() + ": " + std::move(what);
-    if (!hint.empty()) msg += "\n  hint: " + hint;
-    return core::make_error("mapping.invalid", msg);
-}
-
-bool valid_segment(std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
-    return true;
+std::shared_ptr<const Table> compile(const std::string& file, const std::optional<std::string_view>& text,
+                                     const LoadOptions& opt, Diagnostics& out) {
+    std::shared_ptr<const Table> table;
+    if (auto doc = load_document(file, text, out)) {
+        Compiler c(opt, out, file);
+        table = c.run(doc->root, doc->texts);
+    }
+    // Reported in file order, whatever order the checks ran in.
+    std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.pos.file, a.pos.line, a.pos.column) < std::tie(b.pos.file, b.pos.line, b.pos.column);
+    });
+    return out.empty() ? table : nullptr;
 }
 
 }  // namespace
 
-std::string SourcePos::to_string() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+std::shared_ptr<const Table> Table::compile_file(const std::string& path, const LoadOptions& opt, Diagnostics& out) {
+    return compile(path, std::nullopt, opt, out);
 }
 
-core::Result<std::shared_ptr<const Table>> Table::load_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return core::make_error("mapping.io", path + ": cannot open mapping file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return load_string(ss.str(), path);
+std::shared_ptr<const Table> Table::compile_string(std::string_view yaml, const std::string& file_name,
+                                                   const LoadOptions& opt, Diagnostics& out) {
+    return compile(file_name, yaml, opt, out);
 }
 
-core::Result<std::shared_ptr<const Table>> Table::load_string(std::string_view text, std::string file) {
-    YAML::Node doc;
-    try {
-        doc = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-        return err_at(SourcePos{file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax error: " + e.msg);
-    }
-    SourcePos top{file, 1, 1};
-    if (!doc.IsMap()) return err_at(top, "a mapping table is a YAML map", "start with 'model: InternetGatewayDevice:1.4'");
+core::Result<std::shared_ptr<const Table>> Table::load_file(const std::string& path, const LoadOptions& opt) {
+    Diagnostics d;
+    auto t = compile_file(path, opt, d);
+    if (!t || !d.empty()) return joined(d);
+    return t;
+}
 
-    auto t = std::make_shared<Table>();
-    t->name_ = std::filesystem::path(file).filename().string();
-    t->hash_ = sha256_hex(text);
-
-    try {
-        auto model = doc["model"];
-        if (!model || !model.IsScalar())
-            return err_at(top, "missing 'model'", "e.g. 'model: InternetGatewayDevice:1.4' or 'model: Device:1.2'");
-        t->model_ = model.as<std::string>();
-        auto colon = t->model_.find(':');
-        if (colon == std::string::npos || colon == 0)
-            return err_at(pos_of(model, file), "model '" + t->model_ + "' is not NAME:VERSION");
-        t->root_ = t->model_.substr(0, colon) + ".";
-
-        auto objects = doc["objects"];
-        if (!objects || !objects.IsMap())
-            return err_at(top, "missing 'objects' map", "objects: { InternetGatewayDevice.DeviceInfo.: {...} }");
-        for (auto it = objects.begin(); it != objects.end(); ++it) {
-            auto key = it->first;
-            auto obj = it->second;
-            std::string opath = key.as<std::string>();
-            SourcePos opos = pos_of(key, file);
-            if (opath.rfind(t->root_, 0) != 0)
-                return err_at(opos, "object '" + opath + "' is not under the model root '" + t->root_ + "'");
-            if (opath.back() != '.') return err_at(opos, "object path '" + opath + "' must end with '.'");
-            if (!obj.IsMap()) return err_at(pos_of(obj, file), "object '" + opath + "' must be a map");
-            std::string read_fn;
-            if (auto r = obj["read"]) read_fn = r.as<std::string>();
-            auto params = obj["parameters"];
-            if (!params || !params.IsMap())
-                return err_at(pos_of(obj, file), "object '" + opath + "' has no 'parameters' map");
-            for (auto pit = params.begin(); pit != params.end(); ++pit) {
-                std::string pname = pit->first.as<std::string>();
-                SourcePos ppos = pos_of(pit->first, file);
-                if (!valid_segment(pname))
-                    return err_at(ppos, "bad parameter name '" + pname + "'", "a single name segment, no dots");
-                ParamRule rule;
-                rule.path = opath + pname;
-                rule.function = read_fn;
-                rule.pos = ppos;
-                auto spec = pit->second;
-                if (spec.IsScalar()) {
-                    rule.field = spec.as<std::string>();
-                } else if (spec.IsMap()) {
-                    for (auto sit = spec.begin(); sit != spec.end(); ++sit) {
-                        auto k = sit->first.as<std::string>();
-                        if (k == "field") rule.field = sit->second.as<std::string>();
-                        else if (k == "read") rule.function = sit->second.as<std::string>();
-                        else if (k == "type") rule.type = sit->second.as<std::string>();
-                        else
-                            return err_at(pos_of(sit->first, file), "unknown key '" + k + "' in parameter '" + pname + "'",
-                                          "known keys: field, read, type");
-                    }
-                } else {
-                    return err_at(pos_of(spec, file), "parameter '" + pname + "' must be a field name or a map");
-                }
-                if (rule.function.empty())
-                    return err_at(ppos, "parameter '" + rule.path + "' has no CMP function",
-                                  "set 'read: getRgInfo' on the object or on the parameter");
-                if (rule.field.empty()) return err_at(ppos, "parameter '" + rule.path + "' has no field");
-                if (!rule.type.empty() && rule.type.rfind("xsd:", 0) != 0) rule.type = "xsd:" + rule.type;
-                if (t->rules_.count(rule.path))
-                    return err_at(ppos, "duplicate parameter '" + rule.path + "'",
-                                  "first defined at " + t->rules_[rule.path].pos.to_string());
-                t->rules_.emplace(rule.path, std::move(rule));
-            }
-        }
-    } catch (const YAML::Exception& e) {
-        return err_at(SourcePos{file, e.mark.line + 1, e.mark.column + 1}, e.msg);
-    }
-    return std::shared_ptr<const Table>(std::move(t));
+core::Result<std::shared_ptr<const Table>> Table::load_string(std::string_view yaml, std::string file_name,
+                                                              const LoadOptions& opt) {
+    Diagnostics d;
+    auto t = compile_string(yaml, file_name, opt, d);
+    if (!t || !d.empty()) return joined(d);
+    return t;
 }
 
 const ParamRule* Table::find(std::string_view path) const {
-    auto it = rules_.find(path);
-    return it == rules_.end() ? nullptr : &it->second;
+    auto it = param_index_.find(path);
+    return it == param_index_.end() ? nullptr : &params_[it->second];
 }
 
 std::vector<const ParamRule*> Table::under(std::string_view prefix) const {
     std::vector<const ParamRule*> out;
-    for (auto it = rules_.lower_bound(prefix); it != rules_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
-        out.push_back(&it->second);
+    for (auto it = param_index_.lower_bound(prefix);
+         it != param_index_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+        out.push_back(&params_[it->second]);
+    return out;
+}
+
+int Table::node_of(std::string_view template_path) const {
+    auto it = node_index_.find(template_path);
+    return it == node_index_.end() ? -1 : it->second;
+}
+
+const TransferRule* Table::transfer(std::string_view rpc, std::string_view file_type) const {
+    for (const auto& r : transfers_)
+        if (r.rpc == rpc && r.file_type == file_type) return &r;
+    return nullptr;
+}
+
+// ---- CallSpec ------------------------------------------------------------------
+
+namespace {
+
+void build_args(const std::vector<ArgSpec>& specs, cmp::Record& out, const Vars& vars, std::string* missing) {
+    for (const auto& a : specs) {
+        switch (a.kind) {
+            case ArgSpec::Kind::scalar: out.set(a.name, a.value.expand(vars, missing)); break;
+            case ArgSpec::Kind::list: {
+                std::vector<cmp::Record> items;
+                for (const auto& item : a.items) {
+                    items.emplace_back();
+                    build_args(item, items.back(), vars, missing);
+                }
+                out.add_list(a.name, std::move(items));
+                break;
+            }
+            case ArgSpec::Kind::pairs: {
+                std::vector<cmp::Record> items;
+                auto pairs = decode_pairs(a.value.expand(vars, missing));
+                if (pairs)
+                    for (auto& [n, v] : *pairs) {
+                        items.emplace_back();
+                        items.back().set("name", n).set("value", v);
+                    }
+                else if (missing && missing->empty())
+                    *missing = "(" + pairs.error().message + ")";
+                out.add_list(a.name, std::move(items));
+                break;
+            }
+        }
+    }
+}
+
+void collect_refs(const std::vector<ArgSpec>& specs, std::vector<std::string>& out) {
+    for (const auto& a : specs) {
+        for (auto& r : a.value.refs()) out.push_back(r);
+        for (const auto& item : a.items) collect_refs(item, out);
+    }
+}
+
+}  // namespace
+
+cmp::Request CallSpec::build(const Vars& vars, std::string* missing) const {
+    cmp::Request r;
+    r.function = function;
+    build_args(args, r.args, vars, missing);
+    return r;
+}
+
+std::vector<std::string> CallSpec::refs() const {
+    std::vector<std::string> out;
+    collect_refs(args, out);
     return out;
 }
 

@@ -1,113 +1,173 @@
+// TableDevice: rows, stored values, persistence and describe().
 #include "bridge/mapping/table_device.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace mapping {
 namespace {
 
-cwmp::Fault fault(std::uint32_t code, std::string text) {
-    return cwmp::Fault{code, text.empty() ? std::string(cwmp::default_fault_string(code)) : std::move(text), {}};
-}
-
-template <class T>
-cpe::Step<T> not_mapped(std::string_view what) {
-    return cpe::Step<T>::ready(fault(9000, std::string(what) + " is not mapped to a CMP function for this gateway"));
+void key_of_record(const cmp::Record& r, std::string& out) {
+    for (const auto& f : r.fields) {
+        out += f.name;
+        if (const auto* s = std::get_if<std::string>(&f.value)) {
+            out += '=';
+            out += std::to_string(s->size()) + ':' + *s;
+        } else {
+            out += '[';
+            for (const auto& item : std::get<std::vector<cmp::Record>>(f.value)) {
+                out += '{';
+                key_of_record(item, out);
+                out += '}';
+            }
+            out += ']';
+        }
+        out += ';';
+    }
 }
 
 }  // namespace
 
-TableDevice::TableDevice(std::shared_ptr<const Table> table) : table_(std::move(table)) {}
-
-cpe::Step<std::vector<cwmp::ParameterValue>> TableDevice::get_values(const std::vector<std::string>& names) {
-    using StepT = cpe::Step<std::vector<cwmp::ParameterValue>>;
-    std::vector<const ParamRule*> rules;
-    std::vector<std::string> functions;  // one call per function per request
-    for (const auto& name : names) {
-        std::vector<const ParamRule*> found;
-        if (!name.empty() && name.back() == '.') found = table_->under(name);
-        else if (auto* r = table_->find(name)) found.push_back(r);
-        if (found.empty()) return StepT::ready(fault(9005, "Invalid parameter name: " + name));
-        for (auto* r : found) {
-            rules.push_back(r);
-            if (std::find(functions.begin(), functions.end(), r->function) == functions.end())
-                functions.push_back(r->function);
-        }
-    }
-    std::vector<cmp::Request> calls;
-    for (auto& fn : functions) {
-        cmp::Request req;
-        req.function = fn;
-        calls.push_back(std::move(req));
-    }
-    auto finish = [rules, functions](cpe::CallResults results) -> StepT {
-        if (results.size() != functions.size())
-            return StepT::ready(fault(9002, "Internal error: CMP results do not match the plan"));
-        for (std::size_t i = 0; i < results.size(); ++i) {
-            if (!results[i])
-                return StepT::ready(fault(9002, "Internal error: gateway call " + functions[i] + " failed: " +
-                                                    results[i].error().message));
-            if (results[i]->result_code != 0)
-                return StepT::ready(fault(9002, "Internal error: gateway answered " + functions[i] +
-                                                    " with resultCode " + std::to_string(results[i]->result_code)));
-        }
-        std::vector<cwmp::ParameterValue> values;
-        values.reserve(rules.size());
-        for (auto* rule : rules) {
-            auto idx = std::find(functions.begin(), functions.end(), rule->function) - functions.begin();
-            const std::string* v = results[idx]->fields.scalar(rule->field);
-            if (!v)
-                return StepT::ready(fault(9002, "Internal error: gateway response " + rule->function + " lacks field " +
-                                                    rule->field + " for " + rule->path));
-            values.push_back({rule->path, *v, rule->type.empty() ? "xsd:string" : rule->type});
-        }
-        return StepT::ready(std::move(values));
-    };
-    if (calls.empty()) return finish({});
-    return StepT::need(std::move(calls), std::move(finish));
+std::string call_key(const cmp::Request& request) {
+    std::string k = request.function + "(";
+    key_of_record(request.args, k);
+    return k + ")";
 }
 
-cpe::Step<std::vector<cpe::NodeInfo>> TableDevice::get_names(const std::string& path, bool next_level) {
-    using StepT = cpe::Step<std::vector<cpe::NodeInfo>>;
-    std::vector<cpe::NodeInfo> out;
-    if (path.empty() || path.back() != '.') {
-        if (next_level) return StepT::ready(fault(9003, "Invalid arguments: NextLevel true on a parameter"));
-        auto* r = table_->find(path);
-        if (!r) return StepT::ready(fault(9005, "Invalid parameter name: " + path));
-        out.push_back({r->path, false, r->writable, r->type});
-        return StepT::ready(std::move(out));
-    }
-    auto rules = table_->under(path);
-    if (rules.empty()) return StepT::ready(fault(9005, "Invalid parameter name: " + path));
-    std::set<std::string> objects;
-    for (auto* r : rules) {
-        // Every intermediate object below `path` is a node too.
-        for (auto dot = r->path.find('.', path.size()); dot != std::string::npos; dot = r->path.find('.', dot + 1)) {
-            std::string obj = r->path.substr(0, dot + 1);
-            if (objects.insert(obj).second && (!next_level || obj.find('.', path.size()) == obj.size() - 1))
-                out.push_back({obj, true, false, ""});
+TableDevice::TableDevice(std::shared_ptr<const Table> table) : table_(std::move(table)) {}
+
+std::string TableDevice::save_state() const { return state_.save(*table_); }
+
+core::Status TableDevice::load_state(std::string_view blob) { return state_.load(*table_, blob); }
+
+cpe::DeviceState TableDevice::persistent_state() const { return {{"mapping", save_state()}}; }
+
+void TableDevice::restore_state(const cpe::DeviceState& state) {
+    auto it = state.find("mapping");
+    if (it == state.end() || !load_state(it->second)) state_ = TableState{};
+}
+
+Vars TableDevice::row_vars(int object, std::uint32_t instance, const std::map<std::string, std::string>* overrides) const {
+    return [this, object, instance, overrides](std::string_view name) -> std::optional<std::string> {
+        if (name == "$instance") return std::to_string(instance);
+        if (object < 0) return std::nullopt;
+        const ObjectRule& o = table_->objects()[object];
+        if (name == "$key" && o.kind == ObjectKind::list) {
+            auto it = state_.lists.find(object);
+            if (it == state_.lists.end()) return std::nullopt;
+            return it->second.key_of(instance);
         }
-        bool direct = r->path.find('.', path.size()) == std::string::npos;
-        if (!next_level || direct) out.push_back({r->path, false, r->writable, r->type});
+        if (overrides)
+            if (auto it = overrides->find(std::string(name)); it != overrides->end()) return it->second;
+        for (int pi : o.params) {
+            const ParamRule& p = table_->params()[pi];
+            if (p.name == name && (p.source == Source::stored || p.source == Source::constant))
+                return p.source == Source::constant ? std::optional(p.value) : stored_value(p, instance);
+        }
+        return std::nullopt;
+    };
+}
+
+std::vector<std::uint32_t> TableDevice::rows_of(int object) const {
+    std::vector<std::uint32_t> out;
+    const ObjectRule& o = table_->objects()[object];
+    if (o.kind == ObjectKind::list) {
+        if (auto it = state_.lists.find(object); it != state_.lists.end()) out = it->second.present;
+    } else if (o.kind == ObjectKind::rows) {
+        if (auto it = state_.rows.find(object); it != state_.rows.end())
+            for (const auto& [inst, values] : it->second.rows) out.push_back(inst);
     }
-    std::sort(out.begin(), out.end(), [](const cpe::NodeInfo& a, const cpe::NodeInfo& b) { return a.path < b.path; });
-    return StepT::ready(std::move(out));
+    return out;
+}
+
+bool TableDevice::row_exists(int object, std::uint32_t instance) const {
+    const ObjectRule& o = table_->objects()[object];
+    if (o.kind == ObjectKind::list) {
+        auto it = state_.lists.find(object);
+        return it != state_.lists.end() && it->second.is_present(instance);
+    }
+    auto it = state_.rows.find(object);
+    return it != state_.rows.end() && it->second.rows.count(instance);
+}
+
+std::map<std::uint32_t, const cmp::Record*> TableDevice::apply_list(int object, const cmp::Response& response) {
+    const ObjectRule& o = table_->objects()[object];
+    std::map<std::uint32_t, const cmp::Record*> items;
+    const std::vector<cmp::Record>* list = o.record.list(response.fields);
+    ListState& l = state_.lists[object];
+    auto before_ids = l.ids;
+    auto before_present = l.present;
+    std::vector<std::uint32_t> present;
+    if (list)
+        for (const cmp::Record& item : *list) {
+            if (o.filter) {
+                const std::string* v = o.filter_field.scalar(item);
+                if (!v || !std::regex_search(*v, *o.filter)) continue;
+            }
+            std::string key;
+            for (std::size_t i = 0; i < o.key.size(); ++i) {
+                const std::string* k = o.key[i].scalar(item);
+                key += (i ? "|" : "") + (k ? *k : std::string());
+            }
+            std::uint32_t inst = l.assign(key);
+            if (items.count(inst)) continue;  // duplicate key: the first item wins
+            items.emplace(inst, &item);
+            present.push_back(inst);
+        }
+    l.set_present(std::move(present));
+    if (l.ids != before_ids || l.present != before_present) touch();
+    return items;
+}
+
+std::optional<std::string> TableDevice::stored_value(const ParamRule& p, std::uint32_t instance) const {
+    const ObjectRule& o = table_->objects()[p.object];
+    if (o.kind == ObjectKind::rows) {
+        auto it = state_.rows.find(p.object);
+        if (it == state_.rows.end()) return std::nullopt;
+        auto row = it->second.rows.find(instance);
+        if (row == it->second.rows.end()) return std::nullopt;
+        auto v = row->second.find(p.name);
+        return v == row->second.end() ? p.value : v->second;
+    }
+    auto it = state_.stored.find(instance_path(p.path, instance));
+    return it == state_.stored.end() ? p.value : it->second;
+}
+
+void TableDevice::set_stored(const ParamRule& p, std::uint32_t instance, std::string value) {
+    const ObjectRule& o = table_->objects()[p.object];
+    if (o.kind == ObjectKind::rows) state_.rows[p.object].rows[instance][p.name] = std::move(value);
+    else state_.stored[instance_path(p.path, instance)] = std::move(value);
+    touch();
+}
+
+std::uint32_t TableDevice::count_rows(int table_node) const {
+    const auto& tree = table_->tree();
+    std::uint32_t n = 0;
+    for (int c : tree[table_node].children) {
+        if (tree[c].kind == TreeNode::Kind::fixed_instance) ++n;
+        else if (tree[c].kind == TreeNode::Kind::row && tree[c].object >= 0)
+            n += static_cast<std::uint32_t>(rows_of(tree[c].object).size());
+    }
+    return n;
 }
 
 std::optional<cpe::NodeInfo> TableDevice::describe(const std::string& path) const {
-    if (auto* r = table_->find(path)) return cpe::NodeInfo{r->path, false, r->writable, r->type};
-    if (!path.empty() && path.back() == '.' && !table_->under(path).empty()) return cpe::NodeInfo{path, true, false, ""};
-    return std::nullopt;
+    std::string p = path.empty() ? table_->root() : path;
+    auto r = resolve_path(*table_, p);
+    if (!r) return std::nullopt;
+    const TreeNode& n = table_->tree()[r->node];
+    if (int row = row_node_of(*table_, r->node); row >= 0) {
+        int obj = table_->tree()[row].object;
+        const ObjectRule& o = table_->objects()[obj];
+        bool known = o.kind == ObjectKind::list ? (state_.lists.count(obj) && state_.lists.at(obj).known(r->instance))
+                                                : row_exists(obj, r->instance);
+        if (!known) return std::nullopt;
+    }
+    cpe::NodeInfo info;
+    info.path = p;
+    info.is_object = n.kind != TreeNode::Kind::param;
+    info.writable = n.writable;
+    if (n.param >= 0) info.type = table_->params()[n.param].type;
+    return info;
 }
-
-cpe::Step<cpe::Unit> TableDevice::set_values(const std::vector<cwmp::ParameterValue>&) {
-    return not_mapped<cpe::Unit>("SetParameterValues");
-}
-cpe::Step<std::uint32_t> TableDevice::add_object(const std::string&) { return not_mapped<std::uint32_t>("AddObject"); }
-cpe::Step<cpe::Unit> TableDevice::delete_object(const std::string&) { return not_mapped<cpe::Unit>("DeleteObject"); }
-cpe::Step<cpe::Unit> TableDevice::reboot(const std::string&) { return not_mapped<cpe::Unit>("Reboot"); }
-cpe::Step<cpe::Unit> TableDevice::factory_reset() { return not_mapped<cpe::Unit>("FactoryReset"); }
-cpe::Step<cpe::Unit> TableDevice::download(const cwmp::Download&) { return not_mapped<cpe::Unit>("Download"); }
-cpe::Step<cpe::Unit> TableDevice::upload(const cwmp::Upload&) { return not_mapped<cpe::Unit>("Upload"); }
 
 }  // namespace mapping

@@ -1,0 +1,269 @@
+// GetParameterValues / GetParameterNames planning and translation, list
+// rows with stable instance numbers, and the persisted state.
+#include <set>
+
+#include "tests/unit/mapping/helpers.hpp"
+
+namespace {
+
+const char* kHosts = R"(
+model: InternetGatewayDevice:1.4
+datamodel: InternetGatewayDevice-1.1.dm
+vendor_prefix: X_EXAMPLE-COM_
+objects:
+  InternetGatewayDevice.DeviceInfo.:
+    read: getRgInfo
+    parameters:
+      Manufacturer: manufacturer
+      UpTime: upTime
+  InternetGatewayDevice.LANDevice.1.Hosts.Host.{i}.:
+    read: getHomeDevList
+    list: { items: dev, key: devId }
+    parameters:
+      IPAddress: ipAddr
+      HostName: { field: friendlyName, default: "" }
+      Active: active
+)";
+
+cmp::Record host(const std::string& id, const std::string& ip, bool active = true) {
+    cmp::Record r;
+    r.set("devId", id).set("deviceType", "Computer").set("ipAddr", ip).set("macAddr", "00:11:22:33:44:55");
+    r.set("active", active ? "true" : "false");
+    return r;
+}
+
+struct HostList {
+    std::vector<cmp::Record> devs;
+    int calls = 0;
+    core::Result<cmp::Response> operator()(const cmp::Request& r) {
+        ++calls;
+        if (r.function == "getRgInfo") {
+            cmp::Record f;
+            f.set("manufacturer", "ACME").set("upTime", "42");
+            return mt::ok("getRgInfo", f);
+        }
+        REQUIRE(r.function == "getHomeDevList");
+        cmp::Record f;
+        f.add_list("dev", devs);
+        return mt::ok("getHomeDevList", f);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("tr098: the DeviceInfo identity comes from exactly one getRgInfo") {
+    auto table = *mapping::Table::load_file("mappings/tr098.yaml");
+    mapping::TableDevice dev(table);
+    mt::Sim sim;
+    mt::Run run;
+    const std::string di = "InternetGatewayDevice.DeviceInfo.";
+    std::vector<std::string> names;
+    for (auto n : {"Manufacturer", "ManufacturerOUI", "ModelName", "ProductClass", "SerialNumber", "HardwareVersion",
+                   "SoftwareVersion", "UpTime"})
+        names.push_back(di + n);
+    auto values = mt::value(mt::drive(dev.get_values(names), sim.responder(), &run));
+    REQUIRE(run.calls.size() == 1);
+    CHECK(run.calls[0].function == "getRgInfo");
+    REQUIRE(values.size() == 8);
+    auto m = mt::by_name(values);
+    CHECK(m[di + "Manufacturer"] == "Huawei Technologies Co., Ltd.");
+    CHECK(m[di + "ManufacturerOUI"] == "202BC1");
+    CHECK(m[di + "SerialNumber"] == sim.model.serial_number());
+    CHECK(values[7].type == "xsd:unsignedInt");
+    CHECK(values[0].type == "xsd:string");
+}
+
+TEST_CASE("one GetParameterValues of the whole tree makes one call per function and arguments") {
+    for (const char* file : {"mappings/tr098.yaml", "mappings/tr098-tr157.yaml", "mappings/tr106.yaml"}) {
+        CAPTURE(file);
+        auto table = mapping::Table::load_file(file);
+        REQUIRE(table);
+        mapping::TableDevice dev(*table);
+        mt::Sim sim;
+        mt::Run run;
+        auto values = mt::value(mt::drive(dev.get_values({""}), sim.responder(), &run));
+        REQUIRE(run.rounds.size() == 1);  // every call planned up front, in one round
+        std::set<std::string> keys;
+        for (const auto& c : run.calls) CHECK(keys.insert(mapping::call_key(c)).second);
+        CHECK(run.count("getRgInfo") == 1);
+        CHECK(run.count("getRgNetInfo") == 1);
+        CHECK(run.count("getHomeDevList") == 1);
+        CHECK(run.count("getRgDiskRsc") == 1);
+        CHECK(run.count("getRgCpuRsc") == 1);
+        CHECK(run.count("getRgTime") == 1);
+        CHECK(run.count("setRgNetInfo") == 0);
+        CHECK(values.size() > 60);
+        // Every value has the type of its parameter; standard ones valid for the data model.
+        for (const auto& v : values) {
+            auto info = dev.describe(v.name);
+            REQUIRE_MESSAGE(info, v.name);
+            CHECK(info->type == v.type);
+        }
+    }
+}
+
+TEST_CASE("unknown names fault at once, without gateway calls") {
+    mapping::TableDevice dev(mt::load(kHosts));
+    for (auto bad : {"InternetGatewayDevice.DeviceInfo.Nope", "InternetGatewayDevice.DeviceInfo.UpTime.",
+                     "InternetGatewayDevice.DeviceInfo", "Device.DeviceInfo.", "InternetGatewayDevice.LANDevice.2.",
+                     "InternetGatewayDevice.LANDevice.1.Hosts.Host.x.", "InternetGatewayDevice.LANDevice.1.Hosts.Host.0."}) {
+        CAPTURE(bad);
+        auto step = dev.get_values({bad});
+        REQUIRE(step.done);
+        CHECK(mt::fault(*step.done).code == 9005);
+    }
+}
+
+TEST_CASE("list rows: instance numbers follow the key, survive reordering, restarts, and are never reused") {
+    auto table = mt::load(kHosts);
+    HostList gw;
+    gw.devs = {host("mac-a", "192.168.1.2"), host("mac-b", "192.168.1.3")};
+    mapping::TableDevice dev(table);
+    const std::string h = "InternetGatewayDevice.LANDevice.1.Hosts.";
+    auto v = mt::by_name(mt::value(mt::drive(dev.get_values({h}), std::ref(gw))));
+    CHECK(v[h + "HostNumberOfEntries"] == "2");
+    CHECK(v[h + "Host.1.IPAddress"] == "192.168.1.2");
+    CHECK(v[h + "Host.2.IPAddress"] == "192.168.1.3");
+    CHECK(v[h + "Host.1.Active"] == "true");
+    CHECK(v.count(h + "Host.1.HostName") == 1);  // optional field absent: the default
+
+    // Reordered, one gone, one new: numbers stay with keys, the new key gets 3.
+    gw.devs = {host("mac-c", "192.168.1.9"), host("mac-b", "192.168.1.3")};
+    v = mt::by_name(mt::value(mt::drive(dev.get_values({h}), std::ref(gw))));
+    CHECK(v[h + "HostNumberOfEntries"] == "2");
+    CHECK(v.count(h + "Host.1.IPAddress") == 0);
+    CHECK(v[h + "Host.2.IPAddress"] == "192.168.1.3");
+    CHECK(v[h + "Host.3.IPAddress"] == "192.168.1.9");
+
+    // A restart: the state blob brings the numbers back; a returning key keeps its number.
+    std::string blob = dev.save_state();
+    mapping::TableDevice again(table);
+    REQUIRE(again.load_state(blob));
+    CHECK(again.describe(h + "Host.3.IPAddress"));  // known without a call
+    gw.devs = {host("mac-a", "192.168.1.2"), host("mac-d", "192.168.1.10")};
+    v = mt::by_name(mt::value(mt::drive(again.get_values({h}), std::ref(gw))));
+    CHECK(v[h + "Host.1.IPAddress"] == "192.168.1.2");
+    CHECK(v[h + "Host.4.IPAddress"] == "192.168.1.10");  // never 2 or 3 again
+    CHECK(v.count(h + "Host.2.IPAddress") == 0);
+
+    // The same through cpe::Device's persistence hooks (what the CPE layer stores).
+    mapping::TableDevice third(table);
+    third.restore_state(again.persistent_state());
+    CHECK(third.describe(h + "Host.4."));
+    third.restore_state({{"mapping", "not: [valid"}});
+    CHECK_FALSE(third.describe(h + "Host.4."));  // unreadable: starts empty
+}
+
+TEST_CASE("a row path is checked against the fresh list") {
+    HostList gw;
+    gw.devs = {host("mac-a", "192.168.1.2")};
+    mapping::TableDevice dev(mt::load(kHosts));
+    const std::string p = "InternetGatewayDevice.LANDevice.1.Hosts.Host.";
+    auto v = mt::value(mt::drive(dev.get_values({p + "1.IPAddress"}), std::ref(gw)));
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].value == "192.168.1.2");
+    CHECK(mt::fault(mt::drive(dev.get_values({p + "7.IPAddress"}), std::ref(gw))).code == 9005);
+    CHECK(mt::fault(mt::drive(dev.get_values({p + "7."}), std::ref(gw))).code == 9005);
+}
+
+TEST_CASE("several names share the calls; results come in request order") {
+    HostList gw;
+    gw.devs = {host("mac-a", "192.168.1.2")};
+    mapping::TableDevice dev(mt::load(kHosts));
+    mt::Run run;
+    auto v = mt::value(mt::drive(dev.get_values({"InternetGatewayDevice.LANDevice.1.Hosts.Host.1.Active",
+                                                 "InternetGatewayDevice.DeviceInfo.UpTime",
+                                                 "InternetGatewayDevice.LANDevice.1.Hosts.HostNumberOfEntries",
+                                                 "InternetGatewayDevice.DeviceInfo.Manufacturer"}),
+                                 std::ref(gw), &run));
+    CHECK(run.calls.size() == 2);
+    REQUIRE(v.size() == 4);
+    CHECK(v[0].name == "InternetGatewayDevice.LANDevice.1.Hosts.Host.1.Active");
+    CHECK(v[0].type == "xsd:boolean");
+    CHECK(v[1].value == "42");
+    CHECK(v[2].value == "1");
+    CHECK(v[3].value == "ACME");
+}
+
+TEST_CASE("a failed gateway call fails the request with the mapped fault") {
+    mapping::TableDevice dev(mt::load(kHosts));
+    auto busy = [](const cmp::Request& r) -> core::Result<cmp::Response> {
+        return mt::failed(r.function, cmp::result_code::busy, "upgrade in progress");
+    };
+    auto f = mt::fault(mt::drive(dev.get_values({"InternetGatewayDevice.DeviceInfo.UpTime"}), busy));
+    CHECK(f.code == 9002);
+    CHECK(f.string.find("busy") != std::string::npos);
+    auto down = [](const cmp::Request&) -> core::Result<cmp::Response> {
+        return core::make_error("net.timeout", "gateway did not answer");
+    };
+    CHECK(mt::fault(mt::drive(dev.get_values({"InternetGatewayDevice.DeviceInfo.UpTime"}), down)).code == 9002);
+}
+
+TEST_CASE("GetParameterNames: objects included, next level, rows after the list call") {
+    HostList gw;
+    gw.devs = {host("mac-a", "192.168.1.2"), host("mac-b", "192.168.1.3")};
+    mapping::TableDevice dev(mt::load(kHosts));
+
+    auto top = mt::value(mt::drive(dev.get_names("", true), std::ref(gw)));
+    REQUIRE(top.size() == 1);
+    CHECK(top[0].path == "InternetGatewayDevice.");
+
+    mt::Run run;
+    auto level = mt::value(mt::drive(dev.get_names("InternetGatewayDevice.", true), std::ref(gw), &run));
+    CHECK(run.calls.empty());  // no rows at this level
+    std::vector<std::string> paths;
+    for (const auto& n : level) paths.push_back(n.path);
+    CHECK(paths == std::vector<std::string>{"InternetGatewayDevice.LANDeviceNumberOfEntries",
+                                            "InternetGatewayDevice.DeviceInfo.", "InternetGatewayDevice.LANDevice."});
+
+    auto rows = mt::value(mt::drive(dev.get_names("InternetGatewayDevice.LANDevice.1.Hosts.Host.", true), std::ref(gw)));
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].path == "InternetGatewayDevice.LANDevice.1.Hosts.Host.1.");
+    CHECK(rows[0].is_object);
+    CHECK_FALSE(rows[0].writable);
+
+    auto all = mt::value(mt::drive(dev.get_names("InternetGatewayDevice.", false), std::ref(gw)));
+    std::set<std::string> set;
+    for (const auto& n : all) set.insert(n.path);
+    CHECK(set.count("InternetGatewayDevice."));
+    CHECK(set.count("InternetGatewayDevice.LANDevice.1.Hosts.Host.2.Active"));
+    CHECK(set.count("InternetGatewayDevice.LANDevice.1.Hosts.HostNumberOfEntries"));
+    for (const auto& n : all)
+        if (n.path == "InternetGatewayDevice.DeviceInfo.UpTime") CHECK(n.type == "xsd:unsignedInt");
+
+    auto one = mt::value(mt::drive(dev.get_names("InternetGatewayDevice.DeviceInfo.UpTime", false), std::ref(gw)));
+    REQUIRE(one.size() == 1);
+    CHECK_FALSE(one[0].writable);
+    CHECK(mt::fault(mt::drive(dev.get_names("InternetGatewayDevice.DeviceInfo.UpTime", true), std::ref(gw))).code == 9003);
+    CHECK(mt::fault(mt::drive(dev.get_names("InternetGatewayDevice.Nope.", false), std::ref(gw))).code == 9005);
+}
+
+TEST_CASE("describe knows the static tree and rows seen before") {
+    mapping::TableDevice dev(mt::load(kHosts));
+    CHECK(dev.describe("InternetGatewayDevice.")->is_object);
+    CHECK(dev.describe("InternetGatewayDevice.LANDevice.")->is_object);
+    CHECK(dev.describe("InternetGatewayDevice.LANDevice.1.Hosts.HostNumberOfEntries")->type == "xsd:unsignedInt");
+    CHECK_FALSE(dev.describe("InternetGatewayDevice.LANDevice.1.Hosts.Host.1."));  // not listed yet
+    HostList gw;
+    gw.devs = {host("mac-a", "192.168.1.2")};
+    mt::value(mt::drive(dev.get_names("InternetGatewayDevice.LANDevice.1.Hosts.Host.", true), std::ref(gw)));
+    CHECK(dev.describe("InternetGatewayDevice.LANDevice.1.Hosts.Host.1."));
+    CHECK(dev.describe("InternetGatewayDevice.LANDevice.1.Hosts.Host.1.Active")->type == "xsd:boolean");
+}
+
+TEST_CASE("state: a blob for another table, or garbage, is handled") {
+    mapping::TableDevice dev(mt::load(kHosts));
+    CHECK(dev.load_state(""));
+    CHECK_FALSE(dev.load_state("{{{"));
+    CHECK_FALSE(dev.load_state("version: 7"));
+    // Objects the table no longer has are dropped.
+    CHECK(dev.load_state("version: 1\nlists:\n  InternetGatewayDevice.Gone.{i}.: { next: 4, present: [1], ids: { a: 1 } }\n"));
+    auto before = dev.state_generation();
+    HostList gw;
+    gw.devs = {host("mac-a", "192.168.1.2")};
+    mt::value(mt::drive(dev.get_values({"InternetGatewayDevice.LANDevice.1.Hosts."}), std::ref(gw)));
+    CHECK(dev.state_generation() > before);  // a new row: the CPE layer should save
+    before = dev.state_generation();
+    mt::value(mt::drive(dev.get_values({"InternetGatewayDevice.LANDevice.1.Hosts."}), std::ref(gw)));
+    CHECK(dev.state_generation() == before);  // nothing new
+}

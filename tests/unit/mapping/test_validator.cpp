@@ -1,0 +1,182 @@
+// The validator: every error class at its exact file:line:col (fixtures/),
+// the CLI output, and robustness against broken input.
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "bridge/mapping/validator.hpp"
+#include "tests/unit/mapping/helpers.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Expect {
+    int line = 0, column = 0;
+    std::string message;  // a prefix of the diagnostic's message
+};
+
+// "# expect LINE:COL message" lines at the end of a fixture.
+std::vector<Expect> expectations(const fs::path& file) {
+    std::ifstream in(file);
+    std::vector<Expect> out;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("# expect ", 0) != 0) continue;
+        Expect e;
+        int used = 0;
+        REQUIRE(std::sscanf(line.c_str(), "# expect %d:%d %n", &e.line, &e.column, &used) == 2);
+        e.message = line.substr(static_cast<std::size_t>(used));
+        out.push_back(e);
+    }
+    return out;
+}
+
+std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("validator fixtures: every error, at its position") {
+    int files = 0;
+    for (const auto& e : fs::directory_iterator("tests/unit/mapping/fixtures")) {
+        if (e.path().extension() != ".yaml") continue;
+        ++files;
+        const std::string file = e.path().string();
+        CAPTURE(file);
+        auto expected = expectations(e.path());
+        REQUIRE_FALSE(expected.empty());
+        auto v = mapping::validate_file(file);
+        CHECK_FALSE(v.table);
+        std::string got;
+        for (const auto& d : v.diagnostics) got += d.to_string() + "\n";
+        INFO(got);
+        REQUIRE(v.diagnostics.size() == expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const auto& d = v.diagnostics[i];
+            CHECK(d.pos.file == file);
+            CHECK(d.pos.line == expected[i].line);
+            CHECK(d.pos.column == expected[i].column);
+            CHECK(d.message.rfind(expected[i].message, 0) == 0);
+        }
+    }
+    // One fixture per error class at least: syntax, unknown paths, wrong types,
+    // writability, functions, fields, duplicates, transforms, vendor names,
+    // data model files, events/RPCs/faults, structure.
+    CHECK(files >= 12);
+}
+
+TEST_CASE("validate CLI: ok lines, file:line:col errors with hints, exit status") {
+    std::ostringstream out, err;
+    CHECK(mapping::run_validate({"mappings/tr098.yaml", "mappings/tr106.yaml"}, out, err) == 0);
+    CHECK(out.str().find("mappings/tr098.yaml: ok (InternetGatewayDevice:1.4 checked against "
+                         "InternetGatewayDevice-1.1.dm + StorageService-1.0.dm;") == 0);
+    CHECK(err.str().empty());
+
+    std::ostringstream out2, err2;
+    const std::string bad = "tests/unit/mapping/fixtures/duplicates.yaml";
+    CHECK(mapping::run_validate({"mappings/tr098.yaml", bad}, out2, err2) == 1);
+    CHECK(out2.str().find("tr098.yaml: ok") != std::string::npos);
+    CHECK(err2.str() ==
+          bad + ":10:7: duplicate parameter 'InternetGatewayDevice.DeviceInfo.Manufacturer'\n"
+                "  hint: first defined at " + bad + ":8:7\n" +
+          bad + ":16:3: duplicate object 'InternetGatewayDevice.DeviceInfo.'\n"
+                "  hint: first defined at " + bad + ":5:3\n" +
+          bad + ": 2 errors\n");
+
+    std::ostringstream out3, err3;
+    CHECK(mapping::run_validate({"no/such/file.yaml"}, out3, err3) == 1);
+    CHECK(err3.str().rfind("no/such/file.yaml:1:1: cannot open mapping file", 0) == 0);
+}
+
+TEST_CASE("the loader refuses an invalid table with every problem, never a partial table") {
+    auto t = mapping::Table::load_file("tests/unit/mapping/fixtures/events_rpc.yaml");
+    REQUIRE_FALSE(t);
+    CHECK(t.error().code == "mapping.invalid");
+    CHECK(std::count(t.error().message.begin(), t.error().message.end(), '\n') >= 12);
+}
+
+TEST_CASE("broken YAML never crashes: truncations, flipped bytes, hostile shapes") {
+    std::mt19937 rng(29104);
+    std::size_t failures = 0, runs = 0;
+    for (const char* file : {"mappings/tr098.yaml", "mappings/tr098-tr157.yaml", "mappings/tr106.yaml"}) {
+        const std::string text = read(file);
+        REQUIRE(text.size() > 1000);
+        auto check = [&](const std::string& yaml) {
+            mapping::Diagnostics d;
+            auto t = mapping::Table::compile_string(yaml, "fuzz.yaml", {}, d);
+            ++runs;
+            if (!t) {
+                ++failures;
+                CHECK_FALSE(d.empty());  // a refusal always says why
+                for (const auto& x : d) CHECK(x.pos.line >= 1);
+            }
+        };
+        for (std::size_t cut = 0; cut < text.size(); cut += 97) check(text.substr(0, cut));
+        const std::string junk = "{}[]:,-?*&!|>'\"%@`#\n\t {i}.X_\\";
+        for (int i = 0; i < 150; ++i) {
+            std::string t = text;
+            for (int k = 0; k < 3; ++k) {
+                std::size_t at = rng() % t.size();
+                switch (rng() % 3) {
+                    case 0: t[at] = junk[rng() % junk.size()]; break;
+                    case 1: t.erase(at, rng() % 40); break;
+                    default: t.insert(at, std::string(1, junk[rng() % junk.size()])); break;
+                }
+            }
+            check(t);
+        }
+    }
+    CHECK(failures > 0);
+    std::string deep(5000, '[');
+    std::string laughs = "a: &a [x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'p'; ++c)
+        laughs += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) +
+                  ", *" + char(c - 1) + "]\n";
+    for (const std::string& hostile :
+         {std::string(), std::string("42"), std::string("[]"), std::string("~"), std::string("\xff\xfe\x00 bad", 7),
+          deep, laughs, std::string(2 << 20, 'a'), std::string("model: [InternetGatewayDevice:1.4]"),
+          std::string("model: InternetGatewayDevice:1.4\ndatamodel: ../../etc/passwd\nobjects: {}"),
+          std::string("model: InternetGatewayDevice:1.4\ndatamodel: InternetGatewayDevice-1.1.dm\nobjects: [1, 2]"),
+          std::string("model: InternetGatewayDevice:1.4\ndatamodel: InternetGatewayDevice-1.1.dm\nobjects:\n  ? [a]\n  : b\n"),
+          std::string("include: [[x]]\nmodel: 1")}) {
+        mapping::Diagnostics d;
+        CHECK_FALSE(mapping::Table::compile_string(hostile, "hostile.yaml", {}, d));
+        CHECK_FALSE(d.empty());
+    }
+}
+
+TEST_CASE("odd gateway answers never crash the device") {
+    auto table = *mapping::Table::load_file("mappings/tr098.yaml");
+    std::mt19937 rng(7);
+    mt::Sim sim;
+    // The simulator's answers with fields dropped, emptied or turned into lists.
+    auto mangle = [&](const cmp::Request& r) -> core::Result<cmp::Response> {
+        auto res = sim(r);
+        if (!res) return res;
+        cmp::Response out = *res;
+        for (auto& f : out.fields.fields) {
+            switch (rng() % 5) {
+                case 0: f.value = std::string(); break;
+                case 1: f.value = std::vector<cmp::Record>{cmp::Record{}}; break;
+                case 2: f.value = std::string("\x01garbage"); break;
+                default: break;
+            }
+        }
+        if (rng() % 4 == 0) out.fields.fields.clear();
+        return out;
+    };
+    for (int i = 0; i < 40; ++i) {
+        mapping::TableDevice dev(table);
+        (void)mt::drive(dev.get_values({""}), mangle);
+        (void)mt::drive(dev.get_names("", false), mangle);
+        (void)mt::drive(dev.set_values({{"InternetGatewayDevice.Time.NTPServer1", "a.example", "xsd:string"},
+                                        {"InternetGatewayDevice.LANDevice.1.LANHostConfigManagement.MinAddress",
+                                         "192.168.1.9", "xsd:string"}}),
+                        mangle);
+    }
+}
