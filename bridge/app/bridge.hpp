@@ -10,6 +10,8 @@
 #include <string>
 
 #include "bridge/app/config.hpp"
+#include "bridge/app/connection_request_server.hpp"
+#include "bridge/app/gateway_events.hpp"
 #include "bridge/app/virtual_cpe.hpp"
 #include "bridge/cmp/message_auth.hpp"
 #include "bridge/http/auth.hpp"
@@ -30,10 +32,10 @@ public:
 
     unsigned short cr_port() const;
     unsigned short cmp_port() const;
+    // `run --record`: every session is recorded (docs/traces.md). Before start().
+    void record_sessions(SessionRecorderFactory* recorder) { recorder_ = recorder; }
 
 private:
-    boost::asio::awaitable<http::Response> on_connection_request(http::Request req, net::PeerInfo peer);
-    boost::asio::awaitable<http::Response> on_cmp_message(http::Request req, net::PeerInfo peer);
     core::Result<std::shared_ptr<const mapping::Table>> table_for(const std::string& path);
     core::Status add_gateway(const GatewayConfig& g);
     std::shared_ptr<VirtualCpe> find_by_id(std::string_view id);
@@ -46,11 +48,9 @@ private:
     mutable std::mutex mutex_;  // guards the registry maps (listeners run on other strands)
     std::map<std::string, std::shared_ptr<VirtualCpe>, std::less<>> by_id_;
     std::map<std::string, std::shared_ptr<VirtualCpe>, std::less<>> by_cr_path_;
-    std::map<std::string, std::deque<std::chrono::steady_clock::time_point>, std::less<>> cr_history_;
-    std::unique_ptr<net::HttpServer> cr_server_;
-    std::unique_ptr<net::HttpServer> cmp_server_;
-    std::unique_ptr<http::DigestVerifier> cr_verifier_;
-    std::unique_ptr<cmp::Verifier> cmp_verifier_;
+    std::unique_ptr<ConnectionRequestServer> cr_server_;
+    std::unique_ptr<GatewayEvents> gateway_events_;  // the CMP listener and what gateway messages do
+    SessionRecorderFactory* recorder_ = nullptr;
 };
 
 }  // namespace app

@@ -48,6 +48,32 @@ std::optional<core::Error> read_tls(const Reader& r, const YAML::Node& n, net::T
     return std::nullopt;
 }
 
+// The listener half of the cmp section: HTTPS, keep-alives, self-registration.
+std::optional<core::Error> read_cmp_listener(const Reader& r, const YAML::Node& cmp, CmpConfig& c) {
+    if (auto t = cmp["listen_tls"]) {
+        if (auto e = r.only_keys(t, {"cert_file", "key_file", "client_ca_file"})) return e;
+        if (!t["cert_file"] || !t["key_file"]) return r.error(t, "cmp.listen_tls needs cert_file and key_file");
+        net::TlsServerConfig tls;
+        tls.cert_file = r.resolve(t["cert_file"].as<std::string>());
+        tls.key_file = r.resolve(t["key_file"].as<std::string>());
+        if (t["client_ca_file"]) tls.client_ca_file = r.resolve(t["client_ca_file"].as<std::string>());
+        c.listen_tls = tls;
+    }
+    if (cmp["keepalive_s"]) c.keepalive_s = std::max<std::uint32_t>(10, cmp["keepalive_s"].as<std::uint32_t>());
+    if (cmp["accept_registrations"]) c.accept_registrations = cmp["accept_registrations"].as<bool>();
+    if (cmp["registration_secret"]) c.registration_secret = cmp["registration_secret"].as<std::string>();
+    if (cmp["secrets_file"]) c.secrets_file = r.resolve(cmp["secrets_file"].as<std::string>());
+    if (cmp["max_registered"]) c.max_registered = cmp["max_registered"].as<unsigned>();
+    // A short master makes every derived gateway secret guessable.
+    if (!c.registration_secret.empty() && c.registration_secret.size() < 16)
+        return r.error(cmp["registration_secret"], "cmp.registration_secret must be at least 16 bytes (32 recommended)");
+    if (c.accept_registrations && c.registration_secret.empty() && c.secrets_file.empty())
+        return r.error(cmp["accept_registrations"],
+                       "cmp.accept_registrations needs cmp.registration_secret or cmp.secrets_file: "
+                       "a gateway that registers itself must still prove a secret");
+    return std::nullopt;
+}
+
 std::chrono::milliseconds seconds_of(const YAML::Node& n) {
     return std::chrono::milliseconds(static_cast<long long>(n.as<double>() * 1000));
 }
@@ -93,12 +119,16 @@ core::Result<Config> load_config(const std::string& path) {
             if (cr["max_per_minute"]) c.connection_request.max_per_minute = cr["max_per_minute"].as<unsigned>();
         }
         if (auto cmp = doc["cmp"]) {
-            if (auto e = r.only_keys(cmp, {"listen", "require_auth", "timeout_s", "concurrency", "tls"})) return *e;
+            if (auto e = r.only_keys(cmp, {"listen", "require_auth", "timeout_s", "concurrency", "tls", "listen_tls",
+                                           "keepalive_s", "accept_registrations", "registration_secret",
+                                           "secrets_file", "max_registered"}))
+                return *e;
             if (cmp["listen"]) c.cmp.listen = cmp["listen"].as<std::string>();
             if (cmp["require_auth"]) c.cmp.require_auth = cmp["require_auth"].as<bool>();
             if (cmp["timeout_s"]) c.cmp.timeout = seconds_of(cmp["timeout_s"]);
             if (cmp["concurrency"]) c.cmp.concurrency = std::max(1u, cmp["concurrency"].as<unsigned>());
             if (auto e = read_tls(r, cmp["tls"], c.cmp.tls)) return *e;
+            if (auto e = read_cmp_listener(r, cmp, c.cmp)) return *e;
         }
         if (!doc["state_dir"]) return r.error(doc, "missing 'state_dir' (where virtual CPE state is persisted)");
         c.state_dir = r.resolve(doc["state_dir"].as<std::string>());
@@ -116,7 +146,7 @@ core::Result<Config> load_config(const std::string& path) {
         if (auto gws = doc["gateways"]) {
             if (!gws.IsSequence()) return r.error(gws, "'gateways' must be a list");
             for (auto g : gws) {
-                if (auto e = r.only_keys(g, {"id", "url", "mapping", "secret"})) return *e;
+                if (auto e = r.only_keys(g, {"id", "url", "mapping", "secret", "legacy_seed"})) return *e;
                 GatewayConfig gc;
                 if (!g["id"] || !g["url"]) return r.error(g, "a gateway needs 'id' and 'url'");
                 gc.id = g["id"].as<std::string>();
@@ -127,9 +157,15 @@ core::Result<Config> load_config(const std::string& path) {
                 if (!ids.insert(gc.id).second) return r.error(g["id"], "duplicate gateway id '" + gc.id + "'");
                 if (c.cmp.require_auth && gc.secret.empty())
                     return r.error(g, "gateway '" + gc.id + "' has no CMP secret while cmp.require_auth is on");
+                if (g["legacy_seed"]) gc.legacy_seed = g["legacy_seed"].as<bool>();
+                if (gc.legacy_seed && gc.secret.empty())
+                    return r.error(g["legacy_seed"], "gateway '" + gc.id + "': legacy_seed needs a CMP secret");
                 c.gateways.push_back(std::move(gc));
             }
         }
+        if (c.cmp.accept_registrations && c.default_mapping.empty())
+            return r.error(doc["cmp"]["accept_registrations"],
+                           "cmp.accept_registrations needs defaults.mapping (self-registered gateways use it)");
     } catch (const YAML::Exception& e) {
         return core::make_error("config.invalid", path + ":" + std::to_string(e.mark.line + 1) + ":" +
                                                       std::to_string(e.mark.column + 1) + ": " + e.msg);

@@ -3,6 +3,8 @@
 // start-up; errors are reported with file:line:col and the daemon refuses
 // to start rather than run half-configured.
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,15 @@ struct CmpConfig {
     std::chrono::milliseconds timeout{10'000};
     unsigned concurrency = 2;  // calls in flight per gateway
     net::TlsClientConfig tls;
+    // The listener over HTTPS (cmp.listen_tls); plain HTTP when absent.
+    std::optional<net::TlsServerConfig> listen_tls;
+    std::uint32_t keepalive_s = 300;  // keepAliveIntv handed to gateways
+    // Gateways that register themselves (docs/configuration.md): off unless
+    // enabled, and then only with a secret source.
+    bool accept_registrations = false;
+    std::string registration_secret;  // master of derived per-gateway secrets
+    std::string secrets_file;         // YAML map rgId -> secret, re-read for new ids
+    unsigned max_registered = 10'000;  // self-registered gateways at most
 };
 
 struct GatewayConfig {
@@ -41,6 +52,7 @@ struct GatewayConfig {
     std::string url;
     std::string mapping;  // path, resolved relative to the config file
     std::string secret;   // CMP shared secret; empty only when auth is off
+    bool legacy_seed = false;  // SEED-128-CBC bodies both ways (docs/cmp-protocol.md 12.5)
 };
 
 struct PeriodicInformConfig {

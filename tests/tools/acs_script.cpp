@@ -30,7 +30,7 @@ core::Result<cwmp::Body> build(const YAML::Node& s) {
         for (auto p : s["parameters"]) {
             cwmp::SetParameterAttributesStruct a;
             a.name = p["name"].as<std::string>();
-            if (p["notification"]) {
+            if (p["notification"].IsDefined()) {
                 a.notification_change = true;
                 a.notification = p["notification"].as<int>();
             }
@@ -56,97 +56,87 @@ core::Result<cwmp::Body> build(const YAML::Node& s) {
         d.file_type = s["file_type"].as<std::string>("1 Firmware Upgrade Image");
         d.url = s["url"].as<std::string>("");
         d.file_size = s["file_size"].as<std::uint32_t>(0);
+        d.delay_seconds = s["delay_seconds"].as<std::uint32_t>(0);
         return cwmp::Body(d);
+    }
+    if (rpc == "Upload") {
+        cwmp::Upload u;
+        u.command_key = s["command_key"].as<std::string>("");
+        u.file_type = s["file_type"].as<std::string>("1 Vendor Configuration File");
+        u.url = s["url"].as<std::string>("");
+        return cwmp::Body(u);
     }
     if (rpc == "Unknown") return cwmp::Body(cwmp::UnknownRpc{s["name"].as<std::string>("X_Bogus"), ""});
     return core::make_error("script.rpc", "unknown rpc '" + rpc + "'");
 }
 
+core::Result<AcsStep> load_step(const YAML::Node& s, const std::string& path) {
+    auto m = s.Mark();
+    auto body = build(s);
+    if (!body) return core::make_error("script", path + ":" + std::to_string(m.line + 1) + ": " + body.error().message);
+    AcsStep step;
+    step.request = std::move(*body);
+    if (s["expect_fault"]) step.expect_fault = s["expect_fault"].as<std::uint32_t>();
+    step.expect_response = s["expect_response"].as<std::string>(std::string(cwmp::rpc_name(step.request)) + "Response");
+    for (auto kv : s["expect_values"]) step.expect_values[kv.first.as<std::string>()] = kv.second.as<std::string>("");
+    for (auto kv : s["expect_types"]) step.expect_types[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    step.expect_names = strings(s["expect_names"]);
+    step.expect_absent = strings(s["expect_absent"]);
+    if (s["expect_count"]) step.expect_count = s["expect_count"].as<std::size_t>();
+    for (auto kv : s["expect_writable"]) step.expect_writable[kv.first.as<std::string>()] = kv.second.as<bool>();
+    for (auto kv : s["expect_notification"]) step.expect_notification[kv.first.as<std::string>()] = kv.second.as<int>();
+    for (auto kv : s["expect_param_faults"])
+        step.expect_param_faults[kv.first.as<std::string>()] = kv.second.as<std::uint32_t>();
+    if (s["expect_status"]) step.expect_status = s["expect_status"].as<int>();
+    if (s["expect_methods"]) step.expect_methods = strings(s["expect_methods"]);
+    return step;
+}
+
+core::Result<SessionScript> load_session(const YAML::Node& n, const std::string& path) {
+    SessionScript session;
+    session.expect_events = strings(n["expect_events"]);
+    session.forbid_events = strings(n["forbid_events"]);
+    for (auto s : n["steps"]) {
+        auto step = load_step(s, path);
+        if (!step) return step.error();
+        session.steps.push_back(std::move(*step));
+    }
+    if (auto cr = n["connection_request"]) {
+        CrAction a;
+        a.username = cr["username"].as<std::string>("");
+        a.password = cr["password"].as<std::string>("");
+        a.wrong_password_first = cr["wrong_password_first"].as<bool>(false);
+        a.expect_status = cr["expect_status"].as<int>(200);
+        session.connection_request = a;
+    }
+    return session;
+}
+
 }  // namespace
+
+const SessionScript* AcsScript::session(std::size_t n) const {
+    if (repeat) return sessions.empty() ? nullptr : &sessions[0];
+    return n < sessions.size() ? &sessions[n] : nullptr;
+}
 
 core::Result<AcsScript> load_script(const std::string& path) {
     AcsScript script;
     try {
         YAML::Node doc = YAML::LoadFile(path);
-        for (auto s : doc["steps"]) {
-            auto m = s.Mark();
-            auto body = build(s);
-            if (!body)
-                return core::make_error("script", path + ":" + std::to_string(m.line + 1) + ": " + body.error().message);
-            AcsStep step;
-            step.request = std::move(*body);
-            if (s["expect_fault"]) step.expect_fault = s["expect_fault"].as<std::uint32_t>();
-            step.expect_response = s["expect_response"].as<std::string>(std::string(cwmp::rpc_name(step.request)) + "Response");
-            script.steps.push_back(std::move(step));
+        if (doc["sessions"]) {
+            for (auto n : doc["sessions"]) {
+                auto s = load_session(n, path);
+                if (!s) return s.error();
+                script.sessions.push_back(std::move(*s));
+            }
+        } else {
+            auto s = load_session(doc, path);
+            if (!s) return s.error();
+            script.sessions.push_back(std::move(*s));
+            script.repeat = true;
         }
     } catch (const YAML::Exception& e) {
         return core::make_error("script", path + ": " + e.what());
     }
     return script;
-}
-
-std::string describe_request(const cwmp::Body& b) {
-    std::string s(cwmp::rpc_name(b));
-    if (auto* gpv = std::get_if<cwmp::GetParameterValues>(&b)) {
-        s += " [";
-        for (std::size_t i = 0; i < gpv->names.size(); ++i) s += (i ? ", " : "") + gpv->names[i];
-        s += "]";
-    } else if (auto* gpn = std::get_if<cwmp::GetParameterNames>(&b)) {
-        s += " [" + gpn->parameter_path + "] NextLevel=" + (gpn->next_level ? "1" : "0");
-    } else if (auto* spv = std::get_if<cwmp::SetParameterValues>(&b)) {
-        s += " [";
-        for (std::size_t i = 0; i < spv->parameters.size(); ++i)
-            s += (i ? ", " : "") + spv->parameters[i].name + "=" + spv->parameters[i].value;
-        s += "]";
-    }
-    return s;
-}
-
-StepResult check_step(const AcsStep& step, const cwmp::Envelope& env) {
-    StepResult r;
-    r.request = std::string(cwmp::rpc_name(step.request));
-    r.response = std::string(cwmp::rpc_name(env.body));
-    if (auto* f = std::get_if<cwmp::Fault>(&env.body)) {
-        r.fault = f->code;
-        r.summary = "Fault " + std::to_string(f->code) + " \"" + f->string + "\"";
-        for (auto& sf : f->set_parameter_values_faults)
-            r.summary += "; " + sf.parameter_name + ": " + std::to_string(sf.fault_code);
-    } else if (auto* gpv = std::get_if<cwmp::GetParameterValuesResponse>(&env.body)) {
-        r.summary = r.response;
-        for (auto& p : gpv->parameters) {
-            r.values.emplace_back(p.name, p.value);
-            r.summary += "\n        " + p.name + " = " + p.value + "  (" + p.type + ")";
-        }
-    } else if (auto* gpn = std::get_if<cwmp::GetParameterNamesResponse>(&env.body)) {
-        r.summary = r.response + " (" + std::to_string(gpn->parameters.size()) + " names)";
-        for (auto& p : gpn->parameters) r.values.emplace_back(p.name, p.writable ? "1" : "0");
-    } else {
-        r.summary = r.response;
-    }
-    if (step.expect_fault) {
-        if (!r.fault || *r.fault != *step.expect_fault) {
-            r.ok = false;
-            r.problem = "expected fault " + std::to_string(*step.expect_fault) + ", got " + r.response +
-                        (r.fault ? " " + std::to_string(*r.fault) : "");
-        }
-    } else if (r.response != step.expect_response) {
-        r.ok = false;
-        r.problem = "expected " + step.expect_response + ", got " + r.summary;
-    }
-    return r;
-}
-
-void emit_result(YAML::Emitter& out, const StepResult& r) {
-    out << YAML::BeginMap;
-    out << YAML::Key << "request" << YAML::Value << r.request;
-    out << YAML::Key << "response" << YAML::Value << r.response;
-    out << YAML::Key << "ok" << YAML::Value << r.ok;
-    if (!r.problem.empty()) out << YAML::Key << "problem" << YAML::Value << r.problem;
-    if (r.fault) out << YAML::Key << "fault" << YAML::Value << *r.fault;
-    if (!r.values.empty()) {
-        out << YAML::Key << "values" << YAML::Value << YAML::BeginMap;
-        for (auto& [k, v] : r.values) out << YAML::Key << k << YAML::Value << v;
-        out << YAML::EndMap;
-    }
-    out << YAML::EndMap;
 }

@@ -3,8 +3,11 @@
 // RPCs to every CPE, checks expectations, dumps every CPE message to a folder
 // (for schema validation) and writes a YAML report.
 #include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -14,6 +17,7 @@
 
 #include "bridge/cwmp/codec.hpp"
 #include "bridge/http/auth.hpp"
+#include "bridge/net/http_client.hpp"
 #include "bridge/net/http_server.hpp"
 #include "tests/tools/acs_script.hpp"
 
@@ -23,6 +27,10 @@ namespace {
 
 struct SessionLog {
     cwmp::Inform inform;
+    std::size_t index = 0;  // this CPE's n-th session (0-based)
+    const SessionScript* script = nullptr;
+    std::string event_problem;
+    std::vector<std::string> cr_results;  // "status N" per Connection Request attempt
     std::size_t step = 0;
     bool awaiting = false;  // a script request is out
     std::vector<StepResult> results;
@@ -97,6 +105,10 @@ private:
         return r;
     }
     http::Response next_request(SessionLog& s, const std::string& cookie);
+    asio::awaitable<void> connection_request(std::string cookie, std::string url, CrAction action);
+    // One Connection Request: challenge, then Digest with `password`; the final status.
+    asio::awaitable<int> try_connection_request(net::HttpClient& client, const http::Url& url,
+                                                const std::string& username, const std::string& password);
     http::Response on_message(const http::Request& req);
 
     asio::io_context& ioc_;
@@ -113,14 +125,21 @@ private:
 
 http::Response ScriptedAcs::next_request(SessionLog& s, const std::string& cookie) {
     const std::string who = s.inform.device_id.serial_number;
-    if (s.step >= script_.steps.size()) {
-        s.finished = true;
+    if (!s.script || s.step >= s.script->steps.size()) {
         say(who, "session complete, 204 No Content");
+        if (s.script && s.script->connection_request) {
+            std::string url;
+            for (auto& p : s.inform.parameters)
+                if (p.name.ends_with("ManagementServer.ConnectionRequestURL")) url = p.value;
+            asio::co_spawn(ioc_, connection_request(cookie, url, *s.script->connection_request), asio::detached);
+        } else {
+            s.finished = true;
+        }
         http::Response r;
         r.status = 204;
         return r;
     }
-    const AcsStep& step = script_.steps[s.step];
+    const AcsStep& step = s.script->steps[s.step];
     s.awaiting = true;
     say(who, "-> " + describe_request(step.request));
     return reply(s, cookie, step.request, "acs-" + std::to_string(s.step + 1));
@@ -152,9 +171,19 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
     }
     if (auto* inform = std::get_if<cwmp::Inform>(&env->body)) {
         cookie = std::to_string(++session_counter_);
+        std::size_t index = 0;
+        for (auto& [k, other] : sessions_) index += other.inform.device_id.serial_number == inform->device_id.serial_number;
         SessionLog& s = sessions_[cookie];
         s.inform = *inform;
         s.version = env->version;
+        s.index = index;
+        s.script = script_.session(index);
+        if (s.script) s.event_problem = check_events(*s.script, *inform);
+        if (!s.event_problem.empty()) {
+            ++failures_;
+            std::cerr << "[acs] " << inform->device_id.serial_number << ": session " << index + 1 << ": "
+                      << s.event_problem << "\n";
+        }
         std::string events;
         for (auto& e : inform->events) events += (events.empty() ? "" : ", ") + e.event_code;
         say(inform->device_id.serial_number, "Inform from " + inform->device_id.manufacturer + " " +
@@ -181,7 +210,7 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
         return r;
     }
     s.awaiting = false;
-    const AcsStep& step = script_.steps[s.step];
+    const AcsStep& step = s.script->steps[s.step];
     StepResult result = check_step(step, *env);
     say(who, "<- " + result.summary);
     if (!result.ok) {
@@ -191,6 +220,51 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
     s.results.push_back(std::move(result));
     ++s.step;
     return next_request(s, cookie);
+}
+
+asio::awaitable<int> ScriptedAcs::try_connection_request(net::HttpClient& client, const http::Url& url,
+                                                         const std::string& username, const std::string& password) {
+    http::Request req;
+    req.method = "GET";
+    auto first = co_await client.send(url, req);
+    if (!first) co_return -1;
+    if (first->status != 401) co_return first->status;
+    http::ClientAuth auth;
+    if (!auth.on_challenge(*first, {username, password})) co_return -2;
+    req.set("Authorization", *auth.authorization("GET", url.target));
+    auto second = co_await client.send(url, req);
+    co_return second ? second->status : -1;
+}
+
+asio::awaitable<void> ScriptedAcs::connection_request(std::string cookie, std::string url, CrAction action) {
+    // Let the CPE see the 204 and end its session first.
+    asio::steady_timer pause(ioc_, std::chrono::milliseconds(100));
+    co_await pause.async_wait(asio::use_awaitable);
+    SessionLog& s = sessions_[cookie];
+    const std::string who = s.inform.device_id.serial_number;
+    auto parsed = http::Url::parse(url);
+    if (!parsed) {
+        ++failures_;
+        std::cerr << "[acs] " << who << ": no usable ConnectionRequestURL '" << url << "'\n";
+        s.finished = true;
+        co_return;
+    }
+    net::HttpClient client(ioc_.get_executor(), net::ClientOptions{});
+    if (action.wrong_password_first) {
+        int st = co_await try_connection_request(client, *parsed, action.username, "wrong-" + action.password);
+        s.cr_results.push_back("wrong password: " + std::to_string(st));
+        say(who, "connection request with a wrong password -> " + std::to_string(st));
+        if (st != 401) ++failures_;
+    }
+    int st = co_await try_connection_request(client, *parsed, action.username, action.password);
+    s.cr_results.push_back("status " + std::to_string(st));
+    say(who, "connection request -> " + std::to_string(st));
+    if (st != action.expect_status) {
+        ++failures_;
+        std::cerr << "[acs] " << who << ": connection request answered " << st << ", expected " << action.expect_status
+                  << "\n";
+    }
+    s.finished = true;
 }
 
 void ScriptedAcs::write_report(const std::string& path) const {
@@ -204,6 +278,13 @@ void ScriptedAcs::write_report(const std::string& path) const {
         out << YAML::Key << "product_class" << YAML::Value << s.inform.device_id.product_class;
         out << YAML::Key << "serial_number" << YAML::Value << s.inform.device_id.serial_number;
         out << YAML::Key << "finished" << YAML::Value << s.finished;
+        out << YAML::Key << "index" << YAML::Value << s.index;
+        if (!s.event_problem.empty()) out << YAML::Key << "event_problem" << YAML::Value << s.event_problem;
+        if (!s.cr_results.empty()) {
+            out << YAML::Key << "connection_requests" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (auto& c : s.cr_results) out << c;
+            out << YAML::EndSeq;
+        }
         out << YAML::Key << "events" << YAML::Value << YAML::Flow << YAML::BeginSeq;
         for (auto& e : s.inform.events) out << e.event_code;
         out << YAML::EndSeq;

@@ -1,0 +1,64 @@
+#include "bridge/app/connection_request_server.hpp"
+
+#include "bridge/core/log.hpp"
+#include "bridge/http/encoding.hpp"
+
+namespace app {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+ConnectionRequestServer::ConnectionRequestServer(asio::io_context& ioc, const ConnectionRequestConfig& config,
+                                                 Lookup lookup)
+    : ioc_(ioc),
+      config_(config),
+      lookup_(std::move(lookup)),
+      // Nonces are bound to this process (random secret): a restart invalidates them, which costs an ACS one 401.
+      gate_(http::DigestVerifierOptions{"cmp-cwmp-bridge", http::random_token(32), 300, 4096}, config.max_per_minute) {}
+
+ConnectionRequestServer::~ConnectionRequestServer() { stop(); }
+
+core::Status ConnectionRequestServer::start() {
+    auto addr = net::split_host_port(config_.listen);
+    if (!addr) return core::make_error("config.invalid", "connection_request.listen: " + addr.error().message);
+    server_ = std::make_unique<net::HttpServer>(
+        ioc_, net::ServerOptions{}, [this](http::Request r, net::PeerInfo p) { return handle(std::move(r), std::move(p)); });
+    if (auto st = server_->listen(addr->first, addr->second); !st) return st;
+    url_base_ = config_.url_base;
+    if (url_base_.empty()) {
+        bool v6 = addr->first.find(':') != std::string::npos;
+        url_base_ = "http://" + (v6 ? "[" + addr->first + "]" : addr->first) + ":" + std::to_string(server_->port());
+    }
+    while (!url_base_.empty() && url_base_.back() == '/') url_base_.pop_back();
+    return core::Ok{};
+}
+
+void ConnectionRequestServer::stop() {
+    if (server_) server_->stop();
+}
+
+unsigned short ConnectionRequestServer::port() const { return server_ ? server_->port() : 0; }
+
+asio::awaitable<http::Response> ConnectionRequestServer::handle(http::Request req, net::PeerInfo peer) {
+    auto cpe = lookup_(cpe::target_path(req.target));
+    std::optional<cpe::CrTarget> target;
+    if (cpe) target = cpe->cr_target();
+    auto d = gate_.decide(req, target, unix_now());
+    const std::string who = cpe ? cpe->id() : std::string("cr");
+    if (d.start_session) {
+        core::log::info(who, "connection request from " + peer.address);
+        // Answer first (the ACS waits only briefly); the session follows on the CPE's strand.
+        cpe->request_session("6 CONNECTION REQUEST");
+    } else if (d.response.status != 401 || req.find("Authorization")) {
+        core::log::warn(who, "connection request from " + peer.address + " refused: " + d.log);
+    }
+    co_return d.response;
+}
+
+}  // namespace app

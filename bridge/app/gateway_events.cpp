@@ -1,0 +1,264 @@
+#include "bridge/app/gateway_events.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "bridge/cmp/message_auth.hpp"
+#include "bridge/cmp/seed_cipher.hpp"
+#include "bridge/cmp/wire.hpp"
+#include "bridge/core/clock.hpp"
+#include "bridge/core/log.hpp"
+
+namespace app {
+namespace asio = boost::asio;
+using namespace std::chrono;
+
+namespace {
+
+// The first registration of a gateway this soon after the bridge started is
+// the boot the virtual CPE already reported: its own start queues 1 BOOT.
+constexpr auto kStartupGrace = seconds(60);
+// How often an unknown id may trigger a look at the secrets file.
+constexpr auto kSecretsRecheck = seconds(2);
+
+cmp::ListenerOptions listener_options(const Config& c) {
+    cmp::ListenerOptions o;
+    o.require_auth = c.cmp.require_auth;
+    o.sessions.keepalive_s = c.cmp.keepalive_s;
+    return o;
+}
+
+// Gateway-supplied text for one log line: no control characters (a forged
+// newline would fake log entries), bounded length.
+std::string printable(std::string_view s, std::size_t max = 200) {
+    std::string out;
+    for (char c : s.substr(0, max)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? '?' : c;
+    if (s.size() > max) out += "...";
+    return out;
+}
+
+}  // namespace
+
+GatewayEvents::GatewayEvents(asio::io_context& ioc, const Config& config, Hooks hooks)
+    : ioc_(ioc), config_(config), hooks_(std::move(hooks)), listener_(*this, listener_options(config)), expiry_(ioc) {
+    for (const auto& g : config_.gateways) configured_[g.id] = &g;
+}
+
+GatewayEvents::~GatewayEvents() { stop(); }
+
+core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
+    for (const auto& g : config_.gateways)
+        if (g.legacy_seed && !cmp::seed_available())
+            return core::make_error("config.legacy_seed", "gateway " + g.id +
+                                                              ": legacy_seed needs SEED-CBC (OpenSSL legacy provider), "
+                                                              "which this OpenSSL does not provide");
+    if (!config_.cmp.secrets_file.empty()) {
+        reload_secrets(true);
+        std::error_code ec;
+        if (!std::filesystem::exists(config_.cmp.secrets_file, ec))
+            return core::make_error("config.secrets_file", "cmp.secrets_file " + config_.cmp.secrets_file + " is missing");
+    }
+    auto store = state::FileStore::open(std::filesystem::path(config_.state_dir) / "registry");
+    if (!store) return store.error();
+    registry_ = std::make_unique<GatewayRegistry>(std::move(*store));
+    auto all = registry_->load_all();
+    if (!all) return all.error();
+    std::vector<GatewayConfig> out;
+    for (auto& g : *all) {
+        if (configured_.count(g.id)) continue;  // now in the configuration file: that wins
+        auto secret = secret_for(g.id, false);
+        if (!secret) {
+            core::log::error(g.id, "self-registered gateway not served: no secret for it any more "
+                                   "(cmp.registration_secret / cmp.secrets_file)");
+            continue;
+        }
+        out.push_back(dynamic_config(g, *secret));
+        registered_[g.id] = std::move(g);
+    }
+    return out;
+}
+
+core::Status GatewayEvents::listen() {
+    auto addr = net::split_host_port(config_.cmp.listen);
+    if (!addr) return core::make_error("config.invalid", "cmp.listen: " + addr.error().message);
+    net::ServerOptions so;
+    so.body_limit = 512 * 1024;  // the profile's message bound; larger bodies get 413
+    so.tls = config_.cmp.listen_tls;
+    server_ = std::make_unique<net::HttpServer>(
+        ioc_, so, [this](http::Request r, net::PeerInfo p) { return serve(std::move(r), std::move(p)); });
+    if (auto st = server_->listen(addr->first, addr->second); !st) return st;
+    started_ = steady_clock::now();
+    schedule_expiry();
+    return core::Ok{};
+}
+
+asio::awaitable<http::Response> GatewayEvents::serve(http::Request req, net::PeerInfo peer) {
+    co_return listener_.handle(req, peer.address, cmp::unix_now());
+}
+
+void GatewayEvents::schedule_expiry() {
+    if (stopped_) return;
+    expiry_.expires_after(seconds(5));
+    expiry_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopped_) return;
+        listener_.expire(cmp::unix_now());
+        schedule_expiry();
+    });
+}
+
+void GatewayEvents::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    expiry_.cancel();
+    if (server_) server_->stop();
+}
+
+unsigned short GatewayEvents::port() const { return server_ ? server_->port() : 0; }
+
+void GatewayEvents::reload_secrets(bool force) {
+    const auto now = steady_clock::now();
+    if (!force && now - secrets_checked_ < kSecretsRecheck) return;
+    secrets_checked_ = now;
+    std::error_code ec;
+    auto mtime = std::filesystem::last_write_time(config_.cmp.secrets_file, ec);
+    if (ec || (!force && mtime == secrets_mtime_)) return;
+    try {
+        YAML::Node n = YAML::LoadFile(config_.cmp.secrets_file);
+        std::map<std::string, std::string, std::less<>> fresh;
+        if (n && !n.IsMap()) throw YAML::Exception(n.Mark(), "expected a map of rgId: secret");
+        for (auto it = n.begin(); it != n.end(); ++it) fresh[it->first.as<std::string>()] = it->second.as<std::string>();
+        secrets_ = std::move(fresh);
+        secrets_mtime_ = mtime;
+        core::log::info("cmp", "secrets file read: " + std::to_string(secrets_.size()) + " gateway secrets");
+    } catch (const YAML::Exception& e) {
+        // Keep what we had; the message names the place, never a value.
+        core::log::error("cmp", config_.cmp.secrets_file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+}
+
+std::optional<std::string> GatewayEvents::secret_for(const std::string& rg_id, bool may_reload) {
+    if (!config_.cmp.secrets_file.empty()) {
+        if (may_reload && !secrets_.count(rg_id)) reload_secrets(false);
+        if (auto it = secrets_.find(rg_id); it != secrets_.end()) return it->second;
+    }
+    if (!config_.cmp.registration_secret.empty())
+        return cmp::derive_gateway_secret(config_.cmp.registration_secret, rg_id);
+    return std::nullopt;
+}
+
+GatewayConfig GatewayEvents::dynamic_config(const RegisteredGateway& g, std::string secret) const {
+    GatewayConfig c;
+    c.id = g.id;
+    c.url = g.url;
+    c.mapping = config_.default_mapping;
+    c.secret = std::move(secret);
+    return c;
+}
+
+std::optional<cmp::GatewayAccess> GatewayEvents::access(std::string_view rg_id) {
+    if (auto it = configured_.find(rg_id); it != configured_.end()) {
+        const GatewayConfig& g = *it->second;
+        return cmp::GatewayAccess{{g.id, g.secret, g.legacy_seed}, true};
+    }
+    const std::string id(rg_id);
+    if (registered_.count(rg_id)) {
+        auto secret = secret_for(id, true);
+        if (!secret) return std::nullopt;
+        return cmp::GatewayAccess{{id, *secret, false}, true};
+    }
+    // Ids become file names (state store keys) and header values: the stricter rule of the two.
+    if (!config_.cmp.accept_registrations || !state::validate_key(id) || id.size() > 64) return std::nullopt;
+    if (registered_.size() >= config_.cmp.max_registered) {
+        if (warned_.insert("#full").second)
+            core::log::warn("cmp", "cmp.max_registered (" + std::to_string(config_.cmp.max_registered) +
+                                       ") reached: further self-registrations refused");
+        return std::nullopt;
+    }
+    auto secret = secret_for(id, true);
+    if (!secret) return std::nullopt;
+    return cmp::GatewayAccess{{id, *secret, false}, false};
+}
+
+bool GatewayEvents::enroll(const cmp::Registration& reg) {
+    RegisteredGateway g;
+    g.id = reg.rg_id;
+    g.url = reg.info.get("rgCtrlUrl");
+    g.registered_at = core::now_utc();
+    g.manufacturer = reg.info.get("manufacturer");
+    g.oui = reg.info.get("oui");
+    g.product_class = reg.info.get("productClass");
+    g.serial_number = reg.info.get("serialNumber");
+    auto secret = secret_for(g.id, false);
+    if (!secret) return false;
+    // Remembered first: a crash right after serving it must not forget it.
+    if (auto st = registry_->save(g); !st) {
+        core::log::error(g.id, "cannot remember the self-registered gateway: " + st.error().message);
+        return false;
+    }
+    if (auto st = hooks_.add(dynamic_config(g, *secret)); !st) {
+        core::log::error(g.id, "cannot serve the self-registered gateway: " + st.error().message);
+        registry_->remove(g.id);
+        return false;
+    }
+    core::log::info(g.id, "new gateway registered itself: " + printable(g.manufacturer) + " " +
+                              printable(g.product_class) + ", serial " + printable(g.serial_number) + ", agent " +
+                              printable(g.url));
+    registered_[g.id] = std::move(g);
+    seen_.insert(reg.rg_id);
+    return true;
+}
+
+bool GatewayEvents::registered(const cmp::Registration& reg) {
+    if (!reg.enrolled) return enroll(reg);
+    auto cpe = hooks_.find(reg.rg_id);
+    if (!cpe) return false;
+    const std::string ctrl = reg.info.get("rgCtrlUrl");
+    if (auto it = registered_.find(reg.rg_id); it != registered_.end() && it->second.url != ctrl) {
+        // Remembered at once; the running CPE keeps its client until the bridge restarts.
+        it->second.url = ctrl;
+        if (auto st = registry_->save(it->second); !st) core::log::error(reg.rg_id, st.error().message);
+        core::log::warn(reg.rg_id, "announces a new control URL " + printable(ctrl) +
+                                       " (used from the next bridge start)");
+    }
+    cpe->set_online(true);
+    const bool first = seen_.insert(reg.rg_id).second;
+    if (first && steady_clock::now() - started_ < kStartupGrace) {
+        core::log::debug(reg.rg_id, "registered right after the bridge started: its BOOT is already queued");
+    } else if (reg.rebooted) {
+        cpe->request_session("1 BOOT");
+    }
+    return true;
+}
+
+void GatewayEvents::alive(std::string_view rg_id) {
+    if (auto cpe = hooks_.find(rg_id)) cpe->set_online(true);
+}
+
+void GatewayEvents::gone(std::string_view rg_id, std::string_view reason) {
+    core::log::info(std::string(rg_id), "gateway offline (" + printable(reason) + ")");
+    if (auto cpe = hooks_.find(rg_id)) cpe->set_online(false);
+}
+
+int GatewayEvents::notification(const cmp::Request& msg) {
+    const std::string& rg = msg.header.rg_id;
+    auto cpe = hooks_.find(rg);
+    if (!cpe) return cmp::result_code::general_failure;
+    const cmp::Record& a = msg.args;
+    if (msg.function == "notifyRgSecAlert") {
+        core::log::warn(rg, "security alert " + printable(a.get("alertType")) + " (" + printable(a.get("severity")) +
+                                ") from " + printable(a.get("source")) + ": " + printable(a.get("text")));
+    } else if (msg.function == "notifyRgRscAlert") {
+        core::log::warn(rg, "resource alert: " + printable(a.get("rscType")) + " at " + printable(a.get("value")) +
+                                "% (threshold " + printable(a.get("threshold")) + "%)");
+    } else if (msg.function == "notifyRgUpgradeResult") {
+        core::log::info(rg, "firmware upgrade result " + printable(a.get("resultCode")) + ", running " +
+                                printable(a.get("fwVersion")));
+    } else {
+        core::log::debug(rg, msg.function + " " + printable(a.get("devId")));
+    }
+    cpe->gateway_message(msg);
+    return cmp::result_code::success;
+}
+
+}  // namespace app

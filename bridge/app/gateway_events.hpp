@@ -1,0 +1,93 @@
+#pragma once
+// The gateway side of the bridge: the CMP listener (cmp::Listener behind a
+// net::HttpServer, HTTPS with cmp.listen_tls) and what gateway messages mean
+// for the virtual CPEs (TR-069 Annex J):
+//
+//   authRg after regRg    the CPE is online; BOOT Inform when the gateway rebooted
+//                         (a gateway registering itself gets a new CPE: BOOTSTRAP)
+//   keepAliveRg           liveness
+//   deregRg / silence     the CPE is offline
+//   notify* events        value changes through the mapping table; alerts
+//                         also logged at warn; upgrade results -> TransferComplete
+//
+// It also decides who may talk at all (cmp::ListenerHost::access): the
+// configured gateways, the remembered self-registered ones, and, with
+// cmp.accept_registrations, any valid id holding its provisioned or derived secret.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/app/config.hpp"
+#include "bridge/app/gateway_registry.hpp"
+#include "bridge/app/virtual_cpe.hpp"
+#include "bridge/cmp/listener.hpp"
+#include "bridge/net/http_server.hpp"
+
+namespace app {
+
+class GatewayEvents final : public cmp::ListenerHost {
+public:
+    struct Hooks {
+        // The CPE of a gateway id, or null.
+        std::function<std::shared_ptr<VirtualCpe>(std::string_view)> find;
+        // Creates and starts the CPE of a gateway that registered itself.
+        std::function<core::Status(const GatewayConfig&)> add;
+    };
+
+    GatewayEvents(boost::asio::io_context& ioc, const Config& config, Hooks hooks);
+    ~GatewayEvents() override;
+
+    // Reads the secrets file and the registry; returns the remembered
+    // self-registered gateways, for the bridge to serve from the start.
+    core::Result<std::vector<GatewayConfig>> open();
+    // Binds cmp.listen and starts the keep-alive clock.
+    core::Status listen();
+    void stop();
+    unsigned short port() const;
+
+    // ---- cmp::ListenerHost (called under the listener's lock) ----
+    std::optional<cmp::GatewayAccess> access(std::string_view rg_id) override;
+    bool registered(const cmp::Registration& reg) override;
+    void alive(std::string_view rg_id) override;
+    void gone(std::string_view rg_id, std::string_view reason) override;
+    int notification(const cmp::Request& msg) override;
+
+    cmp::Listener& listener() { return listener_; }
+
+private:
+    boost::asio::awaitable<http::Response> serve(http::Request req, net::PeerInfo peer);
+    std::optional<std::string> secret_for(const std::string& rg_id, bool may_reload);
+    void reload_secrets(bool force);
+    GatewayConfig dynamic_config(const RegisteredGateway& g, std::string secret) const;
+    bool enroll(const cmp::Registration& reg);
+    void schedule_expiry();
+
+    boost::asio::io_context& ioc_;
+    const Config& config_;
+    Hooks hooks_;
+    cmp::Listener listener_;
+    std::unique_ptr<net::HttpServer> server_;
+    boost::asio::steady_timer expiry_;
+    bool stopped_ = false;
+
+    std::map<std::string, const GatewayConfig*, std::less<>> configured_;
+    std::unique_ptr<GatewayRegistry> registry_;
+    std::map<std::string, RegisteredGateway, std::less<>> registered_;  // self-registered
+    std::map<std::string, std::string, std::less<>> secrets_;           // from cmp.secrets_file
+    std::filesystem::file_time_type secrets_mtime_{};
+    std::chrono::steady_clock::time_point secrets_checked_{};
+    std::set<std::string, std::less<>> warned_;  // ids already logged as unusable
+    std::set<std::string, std::less<>> seen_;    // gateways registered since the bridge started
+    std::chrono::steady_clock::time_point started_{};
+};
+
+}  // namespace app

@@ -1,0 +1,83 @@
+#pragma once
+// Helpers of the CMP end-to-end tests: the simulator's control endpoint over
+// a plain socket, waiting for a log line, and a throw-away PKI made with the
+// openssl command line.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "tests/e2e/process.hpp"
+
+namespace e2e {
+
+// One HTTP/1.1 request to 127.0.0.1:port; returns the status line and body ("" on failure).
+inline std::string http_request(unsigned short port, const std::string& method, const std::string& path,
+                                const std::string& token) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return {};
+    }
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                      "Authorization: Bearer " + token + "\r\nContent-Length: 0\r\n\r\n";
+    (void)!::write(fd, req.data(), req.size());
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
+}
+
+// Polls a process's log until it contains needle (true) or the time is up (false).
+inline bool wait_for_log(Process& p, const std::string& needle, std::chrono::milliseconds timeout,
+                         std::size_t occurrences = 1) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+        std::string log = p.log();
+        std::size_t count = 0;
+        for (auto pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) ++count;
+        if (count >= occurrences) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+inline std::size_t count_in(const std::string& text, const std::string& needle) {
+    std::size_t count = 0;
+    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++count;
+    return count;
+}
+
+// A CA and a server certificate for 127.0.0.1 (IP SAN), signed by it:
+// <dir>/<name>-ca.pem, <dir>/<name>-server.pem, <dir>/<name>-server.key.
+inline void make_pki(const std::filesystem::path& dir, const std::string& name) {
+    const std::string d = dir.string() + "/" + name;
+    std::ofstream(d + "-ext.cnf") << "subjectAltName=IP:127.0.0.1\n";
+    const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    std::string out;
+    int rc = run_command("openssl req -x509" + ec + " -keyout " + d + "-ca.key -out " + d +
+                             "-ca.pem -days 2 -subj /CN=" + name + "-test-ca", out);
+    if (rc == 0)
+        rc = run_command("openssl req" + ec + " -keyout " + d + "-server.key -out " + d +
+                             "-server.csr -subj /CN=127.0.0.1", out);
+    if (rc == 0)
+        rc = run_command("openssl x509 -req -in " + d + "-server.csr -CA " + d + "-ca.pem -CAkey " + d +
+                             "-ca.key -CAcreateserial -out " + d + "-server.pem -days 2 -extfile " + d + "-ext.cnf",
+                         out);
+    if (rc != 0) throw std::runtime_error("openssl failed: " + out);
+}
+
+}  // namespace e2e

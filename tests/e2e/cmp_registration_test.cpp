@@ -1,0 +1,303 @@
+// End to end, real processes on 127.0.0.1: gateway registration through the
+// bridge's CMP listener. A configured gateway that reboots (triggered through
+// the simulator's control endpoint) goes offline with deregRg and comes back
+// with regRg/authRg, which the ACS sees as a 1 BOOT Inform; a gateway that is
+// not in the configuration registers itself with its derived secret, gets a
+// new virtual CPE (0 BOOTSTRAP) and is remembered across a bridge restart; a
+// gateway holding a wrong secret gets nothing.
+#include <doctest/doctest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "tests/e2e/cmp_e2e_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string bin = E2E_BIN_DIR;
+const std::string kSecret = "e2e-registration-secret-5be1";
+const std::string kMaster = "e2e-registration-master-0b7d2c";
+const std::string kToken = "e2e-control-token";
+
+std::string config_head(unsigned short acs_port, unsigned short cmp_port, const fs::path& state_dir) {
+    std::ostringstream out;
+    out << "acs:\n  url: http://127.0.0.1:" << acs_port << "/acs\n  username: bridge\n  password: e2e-acs-pw\n"
+        << "connection_request:\n  listen: 127.0.0.1:0\n"
+        << "state_dir: " << state_dir.string() << "\n"
+        << "periodic_inform:\n  enable: false\n  interval_s: 86400\n"
+        << "defaults:\n  mapping: " << fs::absolute("mappings/tr098.yaml").string() << "\n"
+        << "cmp:\n  listen: 127.0.0.1:" << cmp_port << "\n  timeout_s: 5\n";
+    return out.str();
+}
+
+struct Acs {
+    fs::path report;
+    std::unique_ptr<e2e::Process> process;
+    unsigned short port = 0;
+};
+
+Acs start_acs(const fs::path& dir, const std::string& tag, const std::string& script, int sessions) {
+    Acs a;
+    a.report = dir / ("report-" + tag + ".yaml");
+    std::ofstream(dir / ("script-" + tag + ".yaml")) << script;
+    a.process = std::make_unique<e2e::Process>(
+        std::vector<std::string>{bin + "/scripted-acs", "--listen", "127.0.0.1:0", "--port-file",
+                                 (dir / ("acs-" + tag + ".port")).string(), "--script",
+                                 (dir / ("script-" + tag + ".yaml")).string(), "--report", a.report.string(),
+                                 "--username", "bridge", "--password", "e2e-acs-pw", "--sessions",
+                                 std::to_string(sessions), "--timeout", "60"},
+        (dir / ("acs-" + tag + ".log")).string());
+    a.port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / ("acs-" + tag + ".port")).string(), 10s)));
+    return a;
+}
+
+std::vector<YAML::Node> sessions_in_order(const YAML::Node& report) {
+    std::vector<YAML::Node> out(report["sessions"].size());
+    for (YAML::Node s : report["sessions"]) {
+        auto i = s["index"].as<std::size_t>();
+        REQUIRE(i < out.size());
+        out[i] = s;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a configured gateway reboots: offline on deregRg, 1 BOOT Inform after it registers again") {
+    fs::path dir = e2e::make_temp_dir("cmp-reboot");
+    unsigned short cmp_port = e2e::free_port();
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "1", "--bridge", "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp",
+                      "--secret", kSecret, "--control-token", kToken, "--reboot-seconds", "2"},
+                     (dir / "sim.log").string());
+    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    Acs acs = start_acs(dir, "reboot",
+                        "sessions:\n"
+                        "  - expect_events: [\"0 BOOTSTRAP\", \"1 BOOT\"]\n"
+                        "    steps:\n"
+                        "      - rpc: GetParameterValues\n"
+                        "        names: [InternetGatewayDevice.DeviceInfo.UpTime]\n"
+                        "  - expect_events: [\"1 BOOT\"]\n"
+                        "    forbid_events: [\"0 BOOTSTRAP\"]\n"
+                        "    steps:\n"
+                        "      - rpc: GetParameterValues\n"
+                        "        names: [InternetGatewayDevice.DeviceInfo.UpTime]\n",
+                        2);
+    std::ofstream(dir / "bridge.yaml") << config_head(acs.port, cmp_port, dir / "state") << "  keepalive_s: 30\n"
+                                       << "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" << sim_port
+                                       << "/cmp/GW-0001\", secret: " << kSecret << " }\n";
+    e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
+                        (dir / "bridge.log").string());
+    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
+    CHECK(e2e::wait_for_log(bridge, "GW-0001: authenticated", 30s));
+    CHECK(e2e::wait_for_log(sim, "authRg sent, bridge answered resultCode 0", 10s));
+
+    std::string answer = e2e::http_request(sim_port, "POST", "/control/GW-0001/reboot", kToken);
+    CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+    // The control endpoint wants its token.
+    CHECK(e2e::http_request(sim_port, "POST", "/control/GW-0001/reboot", "wrong").rfind("HTTP/1.1 401", 0) == 0);
+
+    int rc = acs.process->wait(60s);
+    bridge.stop();
+    sim.stop();
+    const std::string blog = bridge.log();
+    INFO("bridge log:\n" << blog);
+    INFO("acs log:\n" << acs.process->log());
+    INFO("sim log:\n" << sim.log());
+    REQUIRE(rc == 0);
+    auto sessions = sessions_in_order(YAML::LoadFile(acs.report.string()));
+    REQUIRE(sessions.size() == 2);
+    // The second session is the rebooted gateway: its uptime started again.
+    CHECK(sessions[1]["steps"][0]["values"]["InternetGatewayDevice.DeviceInfo.UpTime"].as<unsigned>() < 60);
+    auto dereg = blog.find("deregistered (reboot)");
+    auto offline = blog.find("gateway unreachable");
+    auto back = blog.find("gateway reachable");
+    CHECK(dereg != std::string::npos);
+    CHECK(offline != std::string::npos);
+    CHECK(back != std::string::npos);
+    CHECK(dereg < back);
+    CHECK(e2e::count_in(blog, "GW-0001: authenticated") == 2);
+    CHECK(blog.find(kSecret) == std::string::npos);
+    CHECK(sim.log().find(kSecret) == std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a gateway not in the configuration registers itself: new CPE, 0 BOOTSTRAP, remembered") {
+    fs::path dir = e2e::make_temp_dir("cmp-selfreg");
+    unsigned short cmp_port = e2e::free_port();
+    const std::string bridge_url = "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp";
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "1", "--first-id", "42", "--bridge", bridge_url, "--derive-secrets", kMaster,
+                      "--identities-out", (dir / "identities.yaml").string()},
+                     (dir / "sim.log").string());
+    // A gateway provisioned with another master: it must get nothing.
+    e2e::Process rogue({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file",
+                        (dir / "rogue.port").string(), "--gateways", "1", "--first-id", "50", "--bridge", bridge_url,
+                        "--derive-secrets", "not-the-registration-master"},
+                       (dir / "rogue.log").string());
+    e2e::wait_for_file((dir / "sim.port").string(), 10s);
+    e2e::wait_for_file((dir / "rogue.port").string(), 10s);
+    YAML::Node ids = YAML::LoadFile((dir / "identities.yaml").string());
+    const std::string serial = ids["GW-0042"]["serialNumber"].as<std::string>();
+    const std::string script = "sessions:\n"
+                               "  - expect_events: [EVENTS]\n"
+                               "    forbid_events: [FORBID]\n"
+                               "    steps:\n"
+                               "      - rpc: GetParameterValues\n"
+                               "        names: [InternetGatewayDevice.DeviceInfo.SerialNumber]\n"
+                               "        expect_values: {InternetGatewayDevice.DeviceInfo.SerialNumber: \"" + serial + "\"}\n";
+    auto script_for = [&](std::string events, std::string forbid) {
+        std::string s = script;
+        s.replace(s.find("EVENTS"), 6, events);
+        s.replace(s.find("FORBID"), 6, forbid);
+        return s;
+    };
+    auto config = [&](unsigned short acs_port) {
+        return config_head(acs_port, cmp_port, dir / "state") + "  accept_registrations: true\n" +
+               "  registration_secret: " + kMaster + "\n";
+    };
+
+    {
+        Acs acs = start_acs(dir, "first", script_for("\"0 BOOTSTRAP\", \"1 BOOT\"", ""), 1);
+        std::ofstream(dir / "bridge.yaml") << config(acs.port);
+        e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
+                            (dir / "bridge-first.log").string());
+        int rc = acs.process->wait(60s);
+        CHECK(e2e::wait_for_log(bridge, "(rgId 'GW-0050'): HTTP 401, bad_mac", 15s));
+        bridge.stop();
+        const std::string blog = bridge.log();
+        INFO("bridge log:\n" << blog);
+        INFO("acs log:\n" << acs.process->log());
+        INFO("sim log:\n" << sim.log());
+        REQUIRE(rc == 0);
+        CHECK(blog.find("GW-0042: new gateway registered itself") != std::string::npos);
+        CHECK(blog.find("GW-0050: new gateway") == std::string::npos);
+        CHECK(blog.find(kMaster) == std::string::npos);
+        // Nor the gateway's derived secret (docs/configuration.md gives this recipe to installers).
+        std::string derived;
+        REQUIRE(e2e::run_command("printf 'cmp-gateway-secret-v1\\nGW-0042' | openssl dgst -sha256 -hmac '" + kMaster +
+                                     "' | sed 's/.*= //'",
+                                 derived) == 0);
+        derived.erase(derived.find_last_not_of("\n") + 1);
+        REQUIRE(derived.size() == 64);
+        CHECK(blog.find(derived) == std::string::npos);
+        CHECK(sim.log().find(derived) == std::string::npos);
+    }
+    const fs::path entry = dir / "state" / "registry" / "GW-0042.yaml";
+    REQUIRE(fs::exists(entry));
+    YAML::Node remembered = YAML::LoadFile(entry.string());
+    CHECK(remembered["url"].as<std::string>().find("/cmp/GW-0042") != std::string::npos);
+    CHECK(remembered["serial_number"].as<std::string>() == serial);
+    CHECK_FALSE(fs::exists(dir / "state" / "registry" / "GW-0050.yaml"));
+
+    {
+        // Restart: the remembered gateway is served from the start, as a CPE that booted.
+        Acs acs = start_acs(dir, "restart", script_for("\"1 BOOT\"", "\"0 BOOTSTRAP\""), 1);
+        std::ofstream(dir / "bridge.yaml") << config(acs.port);
+        e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
+                            (dir / "bridge-restart.log").string());
+        int rc = acs.process->wait(60s);
+        bridge.stop();
+        INFO("bridge log:\n" << bridge.log());
+        INFO("acs log:\n" << acs.process->log());
+        REQUIRE(rc == 0);
+        CHECK(bridge.log().find("1 gateways") != std::string::npos);
+    }
+    const std::string slog = sim.log() + rogue.log();
+    CHECK(slog.find(kMaster) == std::string::npos);
+    sim.stop();
+    rogue.stop();
+    fs::remove_all(dir);
+}
+
+TEST_CASE("gateway alerts reach the ACS as VALUE CHANGE of the mapped alarm parameters") {
+    fs::path dir = e2e::make_temp_dir("cmp-alert");
+    unsigned short cmp_port = e2e::free_port();
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "1", "--bridge", "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp",
+                      "--secret", kSecret, "--control-token", kToken},
+                     (dir / "sim.log").string());
+    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    const std::string alarms = "InternetGatewayDevice.X_EXAMPLE-COM_Alarms.";
+    Acs acs = start_acs(dir, "alert",
+                        "sessions:\n"
+                        "  - steps:\n"
+                        "      - rpc: SetParameterAttributes\n"
+                        "        parameters:\n"
+                        "          - {name: " + alarms + "SecurityAlertType, notification: 2}\n"
+                        "          - {name: " + alarms + "ResourceAlertType, notification: 1}\n"
+                        "  - expect_events: [\"4 VALUE CHANGE\"]\n"
+                        "    forbid_events: [\"1 BOOT\"]\n",
+                        2);
+    std::ofstream(dir / "bridge.yaml") << config_head(acs.port, cmp_port, dir / "state")
+                                       << "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" << sim_port
+                                       << "/cmp/GW-0001\", secret: " << kSecret << " }\n";
+    e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
+                        (dir / "bridge.log").string());
+    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
+    CHECK(e2e::wait_for_log(bridge, "GW-0001: authenticated", 30s));
+    // A resource alert first (passive: rides the next Inform), then a security alert (active: Inform now).
+    CHECK(e2e::http_request(sim_port, "POST", "/control/GW-0001/alert?type=cpu", kToken).rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(e2e::wait_for_log(bridge, "resource alert: cpu at 97% (threshold 90%)", 10s));
+    CHECK(e2e::http_request(sim_port, "POST", "/control/GW-0001/alert?type=sec", kToken).rfind("HTTP/1.1 200", 0) == 0);
+    int rc = acs.process->wait(30s);
+    bridge.stop();
+    sim.stop();
+    const std::string blog = bridge.log();
+    INFO("bridge log:\n" << blog);
+    INFO("acs log:\n" << acs.process->log());
+    REQUIRE(rc == 0);
+    CHECK(blog.find("WARN GW-0001: security alert loginFailure (minor) from 198.51.100.23") != std::string::npos);
+    auto sessions = sessions_in_order(YAML::LoadFile(acs.report.string()));
+    REQUIRE(sessions.size() == 2);
+    auto params = sessions[1]["inform_parameters"];
+    CHECK(params[alarms + "SecurityAlertType"].as<std::string>() == "loginFailure");
+    CHECK(params[alarms + "ResourceAlertType"].as<std::string>() == "cpu");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult closes it with TRANSFER COMPLETE") {
+    fs::path dir = e2e::make_temp_dir("cmp-upgrade");
+    unsigned short cmp_port = e2e::free_port();
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "1", "--bridge", "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp",
+                      "--secret", kSecret, "--upgrade-seconds", "2", "--reboot-seconds", "2"},
+                     (dir / "sim.log").string());
+    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    // scripted-acs does not answer a CPE's TransferComplete request (it fails the session with 400), so
+    // this test reads the Informs in its log instead of its exit status.
+    Acs acs = start_acs(dir, "upgrade",
+                        "sessions:\n"
+                        "  - steps:\n"
+                        "      - rpc: Download\n"
+                        "        command_key: e2e-fw\n"
+                        "        file_type: 1 Firmware Upgrade Image\n"
+                        "        url: http://files.example.net/images/V300R001.bin\n"
+                        "        expect_status: 1\n",
+                        10);
+    std::ofstream(dir / "bridge.yaml") << config_head(acs.port, cmp_port, dir / "state")
+                                       << "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" << sim_port
+                                       << "/cmp/GW-0001\", secret: " << kSecret << " }\n";
+    e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
+                        (dir / "bridge.log").string());
+    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
+    CHECK(e2e::wait_for_log(sim, "notifyRgUpgradeResult sent, bridge answered resultCode 0", 30s));
+    CHECK(e2e::wait_for_log(*acs.process, "7 TRANSFER COMPLETE", 30s));
+    acs.process->stop();
+    bridge.stop();
+    sim.stop();
+    const std::string blog = bridge.log(), alog = acs.process->log();
+    INFO("bridge log:\n" << blog);
+    INFO("acs log:\n" << alog);
+    INFO("sim log:\n" << sim.log());
+    CHECK(blog.find("Download 'e2e-fw' finished with fault code 0") != std::string::npos);
+    CHECK(blog.find("firmware upgrade result 0, running V300R001") != std::string::npos);
+    auto pos = alog.find("7 TRANSFER COMPLETE");
+    REQUIRE(pos != std::string::npos);
+    auto start = alog.rfind('\n', pos);
+    std::string line = alog.substr(start == std::string::npos ? 0 : start + 1,
+                                   alog.find('\n', pos) - (start == std::string::npos ? 0 : start + 1));
+    CHECK(line.find("M Download") != std::string::npos);
+    fs::remove_all(dir);
+}
