@@ -139,17 +139,80 @@ core::Result<EnvelopeParts> split_envelope(const tinyxml2::XMLDocument& doc) {
     return p;
 }
 
-void append_escaped(std::string& out, std::string_view v, bool attribute) {
-    for (char c : v) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': if (attribute) out += "&quot;"; else out += c; break;
-            case '\r': out += "&#13;"; break;
-            default: out += c;
-        }
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the well-formed UTF-8 sequence at s[i] that XML 1.0 allows
+// (Char production), or 0. Overlongs, surrogates, U+FFFE/U+FFFF and values
+// beyond U+10FFFF are refused: a gateway's odd byte must not make the whole
+// CWMP message unparsable for the ACS.
+std::size_t valid_utf8_at(std::string_view s, std::size_t i) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+    unsigned char c = b(0);
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2)) return 0;
+        unsigned cp = ((c & 0x0Fu) << 12) | ((b(1) & 0x3Fu) << 6) | (b(2) & 0x3Fu);
+        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) return 0;
+        return 3;
     }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3)) return 0;
+        unsigned cp = ((c & 0x07u) << 18) | ((b(1) & 0x3Fu) << 12) | ((b(2) & 0x3Fu) << 6) | (b(3) & 0x3Fu);
+        return (cp >= 0x10000 && cp <= 0x10FFFF) ? 4 : 0;
+    }
+    return 0;
+}
+
+}  // namespace
+
+void append_escaped(std::string& out, std::string_view v, bool attribute) {
+    // Runs of plain characters are copied in one append: values are mostly
+    // plain ASCII and this is on the path of every parameter we encode.
+    std::size_t run = 0;
+    auto flush = [&](std::size_t i) {
+        if (i > run) out.append(v.data() + run, i - run);
+    };
+    for (std::size_t i = 0; i < v.size();) {
+        auto c = static_cast<unsigned char>(v[i]);
+        std::string_view rep;
+        std::size_t len = 1;
+        if (c >= 0x80) {
+            len = valid_utf8_at(v, i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+            len = 1;
+            rep = kReplacement;
+        } else if (c == '&') {
+            rep = "&amp;";
+        } else if (c == '<') {
+            rep = "&lt;";
+        } else if (c == '>') {
+            rep = "&gt;";
+        } else if (c == '"' && attribute) {
+            rep = "&quot;";
+        } else if (c == '\r') {
+            rep = "&#13;";
+        } else if (attribute && c == '\n') {
+            rep = "&#10;";  // attribute-value normalisation would turn it into a space
+        } else if (attribute && c == '\t') {
+            rep = "&#9;";
+        } else if (c < 0x20 && c != '\n' && c != '\t') {
+            rep = kReplacement;  // not allowed in XML 1.0, not even as a character reference
+        } else {
+            ++i;
+            continue;
+        }
+        flush(i);
+        out.append(rep);
+        i += len;
+        run = i;
+    }
+    flush(v.size());
 }
 
 Writer& Writer::declaration() {
