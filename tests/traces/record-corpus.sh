@@ -11,6 +11,7 @@
 #   tests/traces/record-corpus.sh                  record every scenario
 #   tests/traces/record-corpus.sh gpv-single ...   only these
 #   BUILD=/path/to/build KEEP=1 tests/traces/record-corpus.sh   (KEEP: leave the work folder)
+#   MAPPING=/path/to/tr098.yaml ...                 another copy of the table (default mappings/tr098.yaml)
 #
 # Afterwards: `cmp-cwmp-bridge replay tests/traces/*.yaml` (ctest does the
 # same), review `git diff tests/traces`, commit. A scenario whose trace did not
@@ -21,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${BUILD:-$root/build}/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/record-corpus-XXXXXX")
-mapping=$root/mappings/tr098.yaml
+mapping=${MAPPING:-$root/mappings/tr098.yaml}
 
 # Secrets of the recording set-up: the corpus is checked for them at the end.
 ACS_PASSWORD=corpus-acs-password-7d1f
@@ -248,6 +249,12 @@ scenario fault-gpn-unknown       gpn-unknown
 scenario fault-spv-read-only     spv-read-only
 scenario fault-spv-bad-value     spv-bad-value
 scenario fault-unknown-rpc       unknown-rpc
+scenario fault-gpa-unknown       gpa-unknown
+scenario fault-spa-unknown       spa-unknown
+scenario fault-add-object-not-multi   add-object-not-multi
+scenario fault-delete-object-unknown  delete-object-unknown
+scenario fault-schedule-inform-zero   schedule-inform-zero
+scenario fault-upload-bad-file-type   upload-bad-file-type
 scenario fault-acs-bad-password  empty             acs=badpass
 scenario fault-acs-unreachable   empty             acs=down
 scenario fault-gateway-offline   empty             simargs="--offline GW-0001"
