@@ -224,7 +224,9 @@ scenario cwmp-1-2                deviceinfo        version=cwmp-1-2
 scenario reboot-request          reboot            register=1
 scenario reboot                  reboot            register=1 event="M Reboot" ok=1 timeout=90
 scenario value-change-host-join  notify-hosts      register=1 after=join event="4 VALUE CHANGE"
-# Needs a Download with TargetFileName (the mapping's fwVersion), which scripted-acs cannot send yet:
+# Needs a Download with TargetFileName (the mapping's fwVersion), which scripted-acs cannot send yet,
+# and an ACS that answers TransferComplete. Until then transfer-complete.yaml is not recorded here but
+# made from boot-empty.yaml and kept current with `replay --update` (its notes say how):
 # scenario transfer-complete     download          register=1 event="7 TRANSFER COMPLETE" timeout=40
 # ---- RPCs ------------------------------------------------------------------------------------
 scenario get-rpc-methods         get-rpc-methods
