@@ -11,15 +11,11 @@ namespace mapping {
 
 // ---- ListState ---------------------------------------------------------------
 
+// Forgetting waits for set_present: while a list is being applied, its keys
+// assigned so far are not "present" yet, and evicting one of them would give
+// that row a new number on the next call (and cost a scan per new key).
 std::uint32_t ListState::assign(const std::string& key) {
     if (auto it = ids.find(key); it != ids.end()) return it->second;
-    if (ids.size() >= kRemember) {
-        // Forget the absent key with the smallest number; present rows stay.
-        auto victim = ids.end();
-        for (auto it = ids.begin(); it != ids.end(); ++it)
-            if (!is_present(it->second) && (victim == ids.end() || it->second < victim->second)) victim = it;
-        if (victim != ids.end()) ids.erase(victim);
-    }
     std::uint32_t n = next++;
     ids.emplace(key, n);
     return n;
@@ -45,6 +41,14 @@ void ListState::set_present(std::vector<std::uint32_t> instances) {
     instances.erase(std::unique(instances.begin(), instances.end()), instances.end());
     present = std::move(instances);
     listed = true;
+    if (ids.size() <= kRemember) return;
+    // Beyond the memory: forget absent keys, smallest number first; present rows stay.
+    std::vector<std::pair<std::uint32_t, std::map<std::string, std::uint32_t>::iterator>> absent;
+    for (auto it = ids.begin(); it != ids.end(); ++it)
+        if (!is_present(it->second)) absent.emplace_back(it->second, it);
+    std::sort(absent.begin(), absent.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const std::size_t excess = std::min(ids.size() - kRemember, absent.size());
+    for (std::size_t i = 0; i < excess; ++i) ids.erase(absent[i].second);
 }
 
 // ---- persistence ---------------------------------------------------------------

@@ -28,6 +28,7 @@ struct ListState {
     std::optional<std::string> key_of(std::uint32_t instance) const;
     bool known(std::uint32_t instance) const;
     bool is_present(std::uint32_t instance) const;
+    // The rows of the latest list; then, beyond kRemember keys, forgets absent ones.
     void set_present(std::vector<std::uint32_t> instances);
 };
 

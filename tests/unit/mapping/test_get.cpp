@@ -1,5 +1,6 @@
 // GetParameterValues / GetParameterNames planning and translation, list
 // rows with stable instance numbers, and the persisted state.
+#include <algorithm>
 #include <set>
 
 #include "tests/unit/mapping/helpers.hpp"
@@ -152,6 +153,41 @@ TEST_CASE("list rows: instance numbers follow the key, survive reordering, resta
     CHECK(third.describe(h + "Host.4."));
     third.restore_state({{"mapping", "not: [valid"}});
     CHECK_FALSE(third.describe(h + "Host.4."));  // unreadable: starts empty
+}
+
+TEST_CASE("a list longer than the key memory keeps its numbers; absent keys are forgotten oldest first") {
+    auto table = mt::load(kHosts);
+    HostList gw;
+    const std::size_t n = 5000;  // more than the 4096 keys a list remembers
+    auto hosts = [&](const std::string& prefix) {
+        std::vector<cmp::Record> out;
+        for (std::size_t i = 0; i < n; ++i) out.push_back(host(prefix + std::to_string(i), "10.0.0.1"));
+        return out;
+    };
+    mapping::TableDevice dev(table);
+    const std::string h = "InternetGatewayDevice.LANDevice.1.Hosts.";
+    gw.devs = hosts("a-");
+    auto v = mt::by_name(mt::value(mt::drive(dev.get_values({h + "HostNumberOfEntries"}), std::ref(gw))));
+    CHECK(v[h + "HostNumberOfEntries"] == std::to_string(n));
+    // Every row of one list keeps its number on the next call, even in reverse order.
+    std::reverse(gw.devs.begin(), gw.devs.end());
+    gw.devs[0].set("ipAddr", "10.9.9.9");  // a-<n-1>, the last key assigned
+    auto last = mt::by_name(mt::value(mt::drive(dev.get_values({h + "Host." + std::to_string(n) + ".IPAddress"}),
+                                                std::ref(gw))));
+    CHECK(last[h + "Host." + std::to_string(n) + ".IPAddress"] == "10.9.9.9");
+    gw.devs.back().set("ipAddr", "10.8.8.8");  // a-0, the first key assigned
+    auto first = mt::by_name(mt::value(mt::drive(dev.get_values({h + "Host.1.IPAddress"}), std::ref(gw))));
+    CHECK(first[h + "Host.1.IPAddress"] == "10.8.8.8");
+    auto names = mt::value(mt::drive(dev.get_names(h + "Host.", false), std::ref(gw)));
+    CHECK(names.size() == 1 + n * 4);  // the table, then each row with its three parameters
+
+    // A whole new list: the old keys are absent and forgotten (the present ones stay),
+    // so a returning old key gets a fresh number; numbers never repeat.
+    gw.devs = hosts("b-");
+    (void)mt::value(mt::drive(dev.get_values({h + "HostNumberOfEntries"}), std::ref(gw)));
+    gw.devs = {host("a-0", "10.7.7.7")};
+    v = mt::by_name(mt::value(mt::drive(dev.get_values({h}), std::ref(gw))));
+    CHECK(v[h + "Host." + std::to_string(2 * n + 1) + ".IPAddress"] == "10.7.7.7");
 }
 
 TEST_CASE("a row path is checked against the fresh list") {
