@@ -60,6 +60,7 @@ private:
     void parse_notify(ParamRule& p, const ObjectRule& o, const YNode& n);
     void load_events(const YNode* n);
     void load_rpc(const YNode* n);
+    void load_unmapped(const YNode* n);
 
   private:
     std::vector<ArgSpec> parse_args(const YNode& n, const std::vector<cmp::FieldSpec>& specs, const VarSet& vars,

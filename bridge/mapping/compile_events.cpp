@@ -1,4 +1,5 @@
-// Compiler: gateway messages (events, completions) and RPC mappings.
+// Compiler: gateway messages (events, completions), RPC mappings, and the
+// catalogue functions a table leaves out on purpose.
 #include <algorithm>
 
 #include "bridge/mapping/compile.hpp"
@@ -196,6 +197,41 @@ void Compiler::load_transfer(const std::string& rpc, const std::string& ft, cons
         }
     }
     t_->transfers_.push_back(std::move(r));
+}
+
+// `unmapped: { regRg: "reason" }` makes "this table covers the catalogue"
+// checkable: a function is either used by a rule or declared here, never both.
+void Compiler::load_unmapped(const YNode* n) {
+    if (!n) return;
+    if (!n->is_map()) {
+        error(n->pos, "'unmapped' maps CMP function names to the reason the table leaves them out",
+              "unmapped: { keepAliveRg: \"liveness only: the bridge's own business\" }");
+        return;
+    }
+    const std::set<std::string> used = t_->functions();
+    for (const auto& [k, v] : n->entries) {
+        if (!k.is_scalar()) {
+            error(k.pos, "keys of 'unmapped' are CMP function names, not " + std::string(k.kind_name()));
+            continue;
+        }
+        const cmp::FunctionSpec* f = t_->catalogue_->find(k.text);
+        if (!f) {
+            error(k.pos, "unknown CMP function '" + k.text + "' in 'unmapped'",
+                  "functions are listed in docs/cmp-protocol.md; a table declares others under 'catalogue:'");
+            continue;
+        }
+        if (!v.is_scalar() || v.text.find_first_not_of(" \t") == std::string::npos) {
+            error(v.pos, "'unmapped: " + k.text + "' needs the reason as text",
+                  "say why the table leaves it out, e.g. \"registration is the bridge's own business\"");
+            continue;
+        }
+        if (used.count(k.text)) {
+            error(k.pos, "'" + k.text + "' is declared unmapped but a rule of the table uses it",
+                  "drop it from 'unmapped' (an including table: remove: [unmapped." + k.text + "])");
+            continue;
+        }
+        t_->unmapped_.emplace(k.text, v.text);
+    }
 }
 
 }  // namespace mapping

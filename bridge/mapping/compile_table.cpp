@@ -144,7 +144,7 @@ std::shared_ptr<Table> Compiler::run(const YNode& doc, const std::vector<std::st
     for (const auto& s : texts) all += s;
     t_->hash_ = sha256_hex(all);
     check_keys(doc, {"model", "datamodel", "mounts", "vendor_prefix", "catalogue", "faults", "objects", "events", "rpc",
-                     "description"},
+                     "unmapped", "description"},
                "the table");
     if (!load_models(doc)) return nullptr;
     if (const YNode* vp = doc.get("vendor_prefix")) {
@@ -168,6 +168,7 @@ std::shared_ptr<Table> Compiler::run(const YNode& doc, const std::vector<std::st
     build_tree();
     load_events(doc.get("events"));
     load_rpc(doc.get("rpc"));
+    load_unmapped(doc.get("unmapped"));  // last: it checks against every rule
     if (!d_.empty()) return nullptr;
     return t_;
 }

@@ -64,15 +64,15 @@ bool erase_entry(YNode& m, std::string_view key) {
 }
 
 // `remove:` one entry: an object path (with everything below), a parameter
-// path, events.NAME, rpc.NAME, rpc.Download.<FileType>, faults.<ctx>.<code>.
+// path, events.NAME, unmapped.NAME, rpc.NAME, rpc.Download.<FileType>, faults.<ctx>.<code>.
 bool remove_target(YNode& doc, std::string_view target) {
     auto section = [&](std::string_view name) { return doc.get(name); };
-    for (std::string_view sec : {"events.", "rpc.", "faults."}) {
+    for (std::string_view sec : {"events.", "unmapped.", "rpc.", "faults."}) {
         if (target.rfind(sec, 0) != 0) continue;
         YNode* m = section(sec.substr(0, sec.size() - 1));
         if (!m) return false;
         std::string_view rest = target.substr(sec.size());
-        if (sec != "events.") {
+        if (sec == "rpc." || sec == "faults.") {
             auto dot = rest.find('.');
             if (dot != std::string_view::npos) {
                 YNode* inner = m->get(rest.substr(0, dot));
@@ -183,7 +183,7 @@ struct Loader {
                     if (!r.is_scalar() || !remove_target(*acc, r.text))
                         error(r.pos, "remove: nothing named '" + (r.is_scalar() ? r.text : std::string("?")) +
                                          "' in the included tables",
-                              "name an object path (ending in '.'), a parameter path, events.NAME, rpc.NAME, "
+                              "name an object path (ending in '.'), a parameter path, events.NAME, unmapped.NAME, rpc.NAME, "
                               "rpc.Download.<FileType> or faults.<context>.<code>");
                 }
             }
@@ -223,7 +223,7 @@ void merge_tables(YNode& base, const YNode& over) {
                 if (fn && fn->is_map() && fv.is_map()) merge_map(*fn, fv, {"request", "response"});
                 else put(*existing, fk, fv);
             }
-        } else if (k.text == "events" || k.text == "mounts") {
+        } else if (k.text == "events" || k.text == "mounts" || k.text == "unmapped") {
             merge_map(*existing, v);
         } else {
             *existing = v;

@@ -149,6 +149,35 @@ const TransferRule* Table::transfer(std::string_view rpc, std::string_view file_
     return nullptr;
 }
 
+std::set<std::string> Table::functions() const {
+    std::set<std::string> out;
+    auto add = [&](const std::string& f) {
+        if (!f.empty()) out.insert(f);
+    };
+    for (const auto& o : objects_) {
+        add(o.read.function);
+        if (o.write) add(o.write->function);
+        if (o.add) add(o.add->function);
+        if (o.remove) add(o.remove->function);
+    }
+    for (const auto& p : params_) {
+        add(p.read.function);
+        if (p.write) add(p.write->function);
+        if (p.on_set) add(p.on_set->call.function);
+        if (p.notify) {
+            add(p.notify->subscribe.function);
+            add(p.notify->unsubscribe.function);
+        }
+    }
+    for (const auto& e : events_) add(e.message);
+    for (const auto& r : transfers_) {
+        add(r.call.function);
+        add(r.completion);
+        add(r.content_read.function);
+    }
+    return out;
+}
+
 // ---- CallSpec ------------------------------------------------------------------
 
 namespace {

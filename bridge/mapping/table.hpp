@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -207,6 +208,11 @@ public:
     const std::vector<EventRule>& events() const { return events_; }
     const TransferRule* transfer(std::string_view rpc, std::string_view file_type = {}) const;
     const std::vector<TransferRule>& transfers() const { return transfers_; }
+    // Every CMP function a rule calls or listens to (reads, writes, actions,
+    // subscriptions, list add/delete, events, RPCs, completions).
+    std::set<std::string> functions() const;
+    // Catalogue functions the table leaves out on purpose (`unmapped:`), with the reason.
+    const std::map<std::string, std::string, std::less<>>& unmapped() const { return unmapped_; }
 
 private:
     friend class Compiler;
@@ -222,6 +228,7 @@ private:
     std::map<std::string, int, std::less<>> node_index_;
     std::vector<EventRule> events_;
     std::vector<TransferRule> transfers_;
+    std::map<std::string, std::string, std::less<>> unmapped_;
 };
 
 }  // namespace mapping

@@ -106,6 +106,35 @@ faults:
     CHECK(v[0].value == "FW-9.1");
 }
 
+TEST_CASE("unmapped: a site without a gateway log says so; the declarations merge through includes") {
+    TempDir dir;
+    const std::string head = "include: " + kSource + "/mappings/tr098.yaml\n";
+    const std::string unmapped = "unmapped:\n  getRgLog: \"firmware 2.x keeps no log\"\n";
+    // Declaring it while included rules still read the log is a contradiction.
+    std::string bad = dir.write("bad.yaml", head + unmapped);
+    mapping::Diagnostics d;
+    CHECK_FALSE(mapping::Table::compile_file(bad, {}, d));
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].pos.to_string() == bad + ":3:3");
+    CHECK(d[0].message == "'getRgLog' is declared unmapped but a rule of the table uses it");
+
+    std::string site = dir.write("site.yaml", head + R"(remove:
+  - InternetGatewayDevice.DeviceInfo.DeviceLog
+  - rpc.Upload.2 Vendor Log File
+  - unmapped.deregRg
+)" + unmapped);
+    auto t = mapping::Table::load_file(site);
+    INFO((t ? std::string() : t.error().message));
+    REQUIRE(t);
+    CHECK_FALSE((*t)->functions().count("getRgLog"));
+    CHECK((*t)->functions().count("getRgInfo"));
+    CHECK((*t)->functions().count("notifyRgUpgradeResult"));  // completions count as used
+    std::vector<std::string> names;
+    for (const auto& [f, why] : (*t)->unmapped()) names.push_back(f);
+    CHECK(names == std::vector<std::string>{"authRg", "getRgLog", "keepAliveRg", "regRg"});
+    CHECK((*t)->unmapped().find("getRgLog")->second == "firmware 2.x keeps no log");
+}
+
 TEST_CASE("include problems are reported where they are") {
     TempDir dir;
     dir.write("a.yaml", "include: b.yaml\nmodel: InternetGatewayDevice:1.4\n");
