@@ -4,17 +4,12 @@
 #include <cstdint>
 
 #include "bridge/soap/xml.hpp"
+#include "bridge/trace/text.hpp"
 
 namespace trace {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
+using text::trim;
 
 // "p:local" -> "{uri}local" when p is declared in scope; anything else unchanged.
 std::string resolve_qname(const tinyxml2::XMLElement* scope, std::string_view value) {

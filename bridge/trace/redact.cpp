@@ -7,23 +7,23 @@
 #include <functional>
 
 #include "bridge/cmp/catalogue.hpp"
+#include "bridge/soap/xml.hpp"
+#include "bridge/trace/text.hpp"
 
 namespace trace {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+std::string lower(std::string_view s) { return http::to_lower(s); }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
+using text::trim;
+
+// Words that make a name a secret's (lower case): ...Password, ...Passphrase,
+// ...PreSharedKey, ...WEPKey, ...Secret, ...PSK and the CMP authDigest HMAC.
+bool mentions_secret_word(std::string_view lowered) {
+    for (std::string_view w : {"password", "passwd", "passphrase", "presharedkey", "wepkey", "secret", "psk",
+                               "authdigest"})
+        if (lowered.find(w) != std::string_view::npos) return true;
+    return false;
 }
 
 std::string unescape(std::string_view s) {
@@ -141,6 +141,32 @@ bool redact_leaves(std::string_view xml, const std::function<bool(const Leaf&)>&
     return true;
 }
 
+// The password of every URL with userinfo (scheme://user:password@host):
+// a Download URL, an ACS URL, a Location header may carry one. Only the
+// password is replaced, so the URL stays readable and comparable.
+std::string redact_url_passwords(std::string_view text, const std::function<void(std::string_view)>& seen) {
+    std::string out;
+    std::size_t pos = 0;
+    for (auto scheme = text.find("://"); scheme != std::string_view::npos; scheme = text.find("://", scheme + 3)) {
+        std::size_t begin = scheme + 3;
+        std::size_t end = text.find_first_of("/?#<>\"' \t\r\n", begin);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view authority = text.substr(begin, end - begin);
+        auto at = authority.rfind('@');
+        if (at == std::string_view::npos) continue;
+        auto colon = authority.find(':');
+        if (colon == std::string_view::npos || colon > at) continue;
+        std::size_t pw_begin = begin + colon + 1, pw_end = begin + at;
+        if (pw_end == pw_begin || text.substr(pw_begin, pw_end - pw_begin) == kRedacted) continue;
+        seen(text.substr(pw_begin, pw_end - pw_begin));
+        out.append(text.substr(pos, pw_begin - pos));
+        out.append(kRedacted);
+        pos = pw_end;
+    }
+    out.append(text.substr(pos));
+    return out;
+}
+
 // Secret-named keys of a YAML tree, recursively.
 void redact_node(YAML::Node n, const std::function<void(const std::string&)>& seen) {
     if (n.IsMap()) {
@@ -168,10 +194,7 @@ bool is_secret_name(std::string_view name) {
     auto dot = name.find_last_of('.');
     if (dot != std::string_view::npos) name = name.substr(dot + 1);
     std::string l = lower(name);
-    for (std::string_view w : {"password", "passwd", "passphrase", "presharedkey", "wepkey", "secret", "psk",
-                               "authdigest"})
-        if (l.find(w) != std::string::npos) return true;
-    return false;
+    return mentions_secret_word(l);
 }
 
 Redactor::Redactor() {
@@ -188,7 +211,14 @@ Redactor::Redactor() {
 }
 
 void Redactor::add_known_secret(std::string_view s) {
-    if (s.size() >= 4 && std::find(known_.begin(), known_.end(), s) == known_.end()) known_.emplace_back(s);
+    if (s.size() >= 4 && std::find(known_.begin(), known_.end(), s) == known_.end()) {
+        known_.emplace_back(s);
+        for (bool attribute : {false, true}) {
+            std::string escaped;
+            soap::append_escaped(escaped, s, attribute);
+            if (escaped != s) known_escaped_.push_back(std::move(escaped));
+        }
+    }
     remember(s);
 }
 
@@ -197,7 +227,8 @@ void Redactor::remember(std::string_view v) {
 }
 
 std::string Redactor::value_for_header(std::string_view value) {
-    return contains_known_secret(value) ? std::string(kRedacted) : std::string(value);
+    std::string v = redact_url_passwords(value, [&](std::string_view pw) { remember(pw); });
+    return contains_known_secret(v) ? std::string(kRedacted) : v;
 }
 
 http::Headers Redactor::request_headers(const http::Headers& in) {
@@ -256,11 +287,9 @@ std::string Redactor::body(std::string_view xml) {
             return secret;
         },
         out);
-    if (ok) return out;
+    if (ok) return redact_url_passwords(out, [&](std::string_view pw) { remember(pw); });
     // Not XML we can follow: keep it only when nothing in it looks secret.
-    std::string l = lower(xml);
-    for (std::string_view w : {"password", "passwd", "passphrase", "presharedkey", "wepkey", "secret", "psk"})
-        if (l.find(w) != std::string::npos) return "(redacted: unparsable body mentioning a secret)";
+    if (mentions_secret_word(lower(xml))) return "(redacted: unparsable body mentioning a secret)";
     if (contains_known_secret(xml)) return "(redacted: unparsable body holding a secret)";
     return std::string(xml);
 }
@@ -271,7 +300,7 @@ std::string Redactor::state(std::string_view yaml) {
         redact_node(n, [&](const std::string& v) { add_known_secret(v); });
         YAML::Emitter e;
         e << n;
-        return std::string(e.c_str()) + "\n";
+        return redact_url_passwords(std::string(e.c_str()) + "\n", [&](std::string_view pw) { add_known_secret(pw); });
     } catch (const YAML::Exception&) {
         return "format: 0\n";  // unreadable: keep nothing rather than something secret
     }
@@ -286,6 +315,9 @@ std::string Redactor::scrub_seen(std::string_view xml) const {
 
 bool Redactor::contains_known_secret(std::string_view text) const {
     for (auto& k : known_)
+        if (text.find(k) != std::string_view::npos) return true;
+    // In a trace a secret may be written XML-escaped ("p&amp;ss" for "p&ss").
+    for (auto& k : known_escaped_)
         if (text.find(k) != std::string_view::npos) return true;
     return false;
 }

@@ -8,6 +8,8 @@
 //     leaf element so named (Download/Upload <Password>).
 //   - CMP bodies: fields the catalogue marks sensitive or that are so named.
 //   - CPE state: map keys so named (connection_request.password, acs_password).
+//   - Anywhere (bodies, kept headers, state): the password of a URL with
+//     userinfo (http://user:password@host/).
 // Values found that way are remembered for the session: at its end, every
 // element whose whole text equals one of them is redacted too (a secret the
 // gateway sent under an innocent field name and the ACS then saw under a
@@ -57,6 +59,7 @@ private:
     void remember(std::string_view value);
 
     std::vector<std::string> known_;
+    std::vector<std::string> known_escaped_;  // the XML-escaped forms that differ
     std::set<std::string, std::less<>> seen_;
     std::set<std::string, std::less<>> sensitive_fields_;  // from the CMP catalogue
 };

@@ -8,22 +8,15 @@
 #include "bridge/cmp/catalogue.hpp"
 #include "bridge/cmp/codec.hpp"
 #include "bridge/core/clock.hpp"
+#include "bridge/http/message.hpp"
+#include "bridge/trace/text.hpp"
 
 namespace trace {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+std::string lower(std::string_view s) { return http::to_lower(s); }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
+using text::trim;
 
 // A recorded Expires date is in the past by the time the trace is replayed;
 // the cookie is kept as a session cookie instead.

@@ -240,3 +240,98 @@ TEST_CASE("a trace that would still hold a configured secret is withheld") {
     CHECK(read_all(dir).find(kAcsPassword) == std::string::npos);
     fs::remove_all(dir);
 }
+
+TEST_CASE("HMACs and CMP authentication never reach a trace") {
+    trace::Redactor r;
+    const std::string digest = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+    auto auth = r.body(cmp_message("<cmp:authRg><rgId>GW-0001</rgId><sessionId>s-1</sessionId><authDigest>" + digest +
+                                   "</authDigest></cmp:authRg>"));
+    CHECK(auth.find(digest) == std::string::npos);
+    CHECK(auth.find("<authDigest>(redacted)</authDigest>") != std::string::npos);
+    CHECK(auth.find("<sessionId>s-1</sessionId>") != std::string::npos);
+
+    // X-CMP-Auth carries an HMAC over the message: never kept, on either side.
+    const std::string mac = "rgId=\"GW-0001\", ts=\"1732530000\", nonce=\"00ff\", mac=\"" + digest + "\"";
+    auto req = r.request_headers({{"X-CMP-Auth", mac}, {"Content-Type", "text/xml"}});
+    auto res = r.response_headers({{"X-CMP-Auth", mac}, {"Content-Type", "text/xml"}});
+    REQUIRE(req.size() == 1);
+    REQUIRE(res.size() == 1);
+    CHECK(req[0].name == "Content-Type");
+    CHECK(res[0].name == "Content-Type");
+}
+
+TEST_CASE("ConnectionRequestPassword values: read, informed and set by the ACS") {
+    const std::string name = "InternetGatewayDevice.ManagementServer.ConnectionRequestPassword";
+    trace::Redactor r;
+    auto gpv = r.body(envelope("<cwmp:GetParameterValuesResponse><ParameterList>" + pvs(name, "read-cr-pw-1") +
+                               "</ParameterList></cwmp:GetParameterValuesResponse>"));
+    CHECK(gpv.find("read-cr-pw-1") == std::string::npos);
+    auto inform = r.body(envelope("<cwmp:Inform><ParameterList>" + pvs(name, "inform-cr-pw-2") +
+                                  "</ParameterList></cwmp:Inform>"));
+    CHECK(inform.find("inform-cr-pw-2") == std::string::npos);
+
+    // The ACS sets a new one: the SetParameterValues, the CPE state after the
+    // session and any later message holding it are all clean.
+    auto dir = temp_dir("cr-set");
+    {
+        trace::RecorderOptions o;
+        o.dir = dir;
+        auto rec = trace::Recorder::open(o);
+        REQUIRE(rec);
+        app::SessionStart start;
+        start.gateway_id = "GW-0001";
+        start.state = state_yaml();
+        auto s = (*rec)->begin(start);
+        http::Response spv;
+        spv.status = 200;
+        spv.body = envelope("<cwmp:SetParameterValues><ParameterList>" + pvs(name, kSpvCrPassword) +
+                            "</ParameterList><ParameterKey>k</ParameterKey></cwmp:SetParameterValues>");
+        http::Request post;
+        post.target = "/acs";
+        s->on_acs_exchange(*http::Url::parse("http://acs/acs"), post, spv);
+        // A gateway field no rule knows echoing it back.
+        cmp::Request get;
+        get.function = "getRgInfo";
+        s->on_call(get, cmp_message("<cmp:getRgInfo/>"), cmp::Response{},
+                   cmp_message("<cmp:getRgInfoResponse><note>" + kSpvCrPassword + "</note></cmp:getRgInfoResponse>"),
+                   std::chrono::milliseconds(1));
+        std::string after = state_yaml();
+        after.replace(after.find(kStateCrPassword), kStateCrPassword.size(), kSpvCrPassword);
+        s->on_end(true, "", after);
+        (*rec)->flush();
+        CHECK((*rec)->written() == 1);
+    }
+    std::string all = read_all(dir);
+    CHECK(all.find(kSpvCrPassword) == std::string::npos);
+    CHECK(all.find("<note>(redacted)</note>") != std::string::npos);
+    CHECK(all.find("ParameterKey>k</ParameterKey") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("the password of a URL with userinfo") {
+    trace::Redactor r;
+    auto dl = r.body(envelope("<cwmp:Download><CommandKey>c</CommandKey>"
+                              "<URL>http://fwuser:url-pass-123@files.example:8080/fw.bin</URL></cwmp:Download>"));
+    CHECK(dl.find("url-pass-123") == std::string::npos);
+    CHECK(dl.find("<URL>http://fwuser:(redacted)@files.example:8080/fw.bin</URL>") != std::string::npos);
+    // The same value elsewhere in the session goes at the end.
+    CHECK(r.scrub_seen(cmp_message("<cmp:upgradeRg><pw>url-pass-123</pw></cmp:upgradeRg>")).find("url-pass-123") ==
+          std::string::npos);
+    auto h = r.response_headers({{"Location", "https://u:loc-pass-456@acs2.example/acs"}});
+    REQUIRE(h.size() == 1);
+    CHECK(h[0].value == "https://u:(redacted)@acs2.example/acs");
+    // Not userinfo: left alone.
+    const std::string plain = envelope("<URL>http://files.example/a@b?x=1:2</URL><URL>mailto:x@y</URL>");
+    CHECK(r.body(plain) == plain);
+    auto st = r.state("acs_url: http://bridge:state-url-pw@acs.example/\n");
+    CHECK(st.find("state-url-pw") == std::string::npos);
+    CHECK(r.contains_known_secret("state-url-pw"));
+}
+
+TEST_CASE("a known secret is found also when XML escaped it") {
+    trace::Redactor r;
+    r.add_known_secret("p&ss<word\"1");
+    CHECK(r.contains_known_secret("<x a=\"p&amp;ss&lt;word&quot;1\"/>"));
+    CHECK(r.contains_known_secret("p&ss<word\"1"));
+    CHECK_FALSE(r.contains_known_secret("p&amp;ss"));
+}
