@@ -1,8 +1,10 @@
 // The validator: every error class at its exact file:line:col (fixtures/),
 // the CLI output, and robustness against broken input.
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "bridge/mapping/validator.hpp"
@@ -179,4 +181,68 @@ TEST_CASE("odd gateway answers never crash the device") {
                                          "192.168.1.9", "xsd:string"}}),
                         mangle);
     }
+}
+
+// Semantic mutations of the shipped tables (valid YAML, wrong meaning): each
+// must be refused with a diagnostic on the mutated line, never a crash or a
+// silently accepted table.
+TEST_CASE("mutated shipped tables: every misspelt function, bad type, unknown path is refused at its line") {
+    std::set<std::string> functions;
+    for (const auto& f : cmp::Catalogue::builtin().functions()) functions.insert(f.name);
+    std::size_t mutants = 0;
+    for (const char* file : {"mappings/tr098.yaml", "mappings/tr106.yaml"}) {
+        const std::string text = read(file);
+        std::vector<std::string> lines;
+        {
+            std::istringstream in(text);
+            for (std::string l; std::getline(in, l);) lines.push_back(l);
+        }
+        auto refused_at = [&](std::size_t line_no, const std::string& replaced, const std::string& expect) {
+            std::string yaml;
+            for (std::size_t i = 0; i < lines.size(); ++i) yaml += (i == line_no ? replaced : lines[i]) + "\n";
+            mapping::Diagnostics d;
+            auto t = mapping::Table::compile_string(yaml, "mutant.yaml", {}, d);
+            ++mutants;
+            CAPTURE(file);
+            CAPTURE(replaced);
+            std::string got;
+            for (const auto& x : d) got += x.to_string() + "\n";
+            INFO(got);
+            CHECK_FALSE(t);
+            bool here = false;
+            for (const auto& x : d)
+                here |= x.pos.line == static_cast<int>(line_no + 1) && x.message.find(expect) != std::string::npos;
+            CHECK(here);
+        };
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            std::string code = lines[i].substr(0, lines[i].find(" #"));
+            if (code.find_first_not_of(' ') == std::string::npos || code[code.find_first_not_of(' ')] == '#')
+                continue;
+            // Every function name used on the line, misspelt.
+            for (const auto& f : functions) {
+                for (std::size_t at = code.find(f); at != std::string::npos; at = code.find(f, at + 1)) {
+                    auto word = [&](std::size_t k) { return k < code.size() && std::isalnum(code[k]); };
+                    if ((at > 0 && word(at - 1)) || word(at + f.size())) continue;
+                    std::string m = lines[i];
+                    m.insert(at + f.size(), "Xq");
+                    refused_at(i, m, "'" + f + "Xq'");
+                }
+            }
+            // Every vendor parameter type, made up.
+            if (auto at = code.find("type: "); at != std::string::npos && code.find("datatype") == std::string::npos) {
+                std::string m = lines[i];
+                m.replace(at, 6, "type: float");
+                refused_at(i, m, "float");
+            }
+            // Every standard object path, with a segment the data model lacks.
+            if (code.rfind("  ", 0) == 0 && code[2] != ' ' && code.find("X_") == std::string::npos &&
+                code.find(".:") != std::string::npos && code.find("StorageService") == std::string::npos) {
+                std::string m = lines[i];
+                m.insert(m.find(".:"), "Qq");
+                refused_at(i, m, "Qq");
+            }
+        }
+    }
+    MESSAGE(mutants << " mutated tables refused");
+    CHECK(mutants >= 60);
 }
