@@ -1,6 +1,8 @@
 // SetParameterValues: merging per set function, read-modify-write, rollback
 // of earlier functions when a later one fails, per-parameter faults, stored
 // values and on_set actions.
+#include <set>
+
 #include "tests/unit/mapping/helpers.hpp"
 
 namespace {
@@ -109,6 +111,30 @@ TEST_CASE("a later set function failing rolls the earlier one back with the valu
     auto v = mt::by_name(mt::value(mt::drive(dev.get_values({kTime, kLan}), sim.responder())));
     CHECK(v[kTime + "NTPServer1"] == "clock.fmt.he.net");
     CHECK(v[kLan + "MinAddress"] == "192.168.1.2");
+}
+
+TEST_CASE("a refusal naming no field names every parameter of that function, and only those") {
+    mapping::TableDevice dev(tr098());
+    mt::Sim sim;
+    mt::Run run;
+    auto respond = [&](const cmp::Request& r) -> core::Result<cmp::Response> {
+        if (r.function == "setRgNetInfo")
+            return mt::failed("setRgNetInfo", cmp::result_code::invalid_argument, "configuration rejected");
+        return sim(r);
+    };
+    auto f = mt::fault(mt::drive(dev.set_values({{kTime + "NTPServer1", "pool.ntp.org", "xsd:string"},
+                                                 {kLan + "MinAddress", "192.168.1.20", "xsd:string"},
+                                                 {kLan + "MaxAddress", "192.168.1.200", "xsd:string"}}),
+                                 respond, &run));
+    CHECK(f.code == 9003);
+    std::set<std::string> named;
+    for (const auto& p : f.set_parameter_values_faults) {
+        named.insert(p.parameter_name);
+        CHECK(p.fault_code == 9007);  // invalid_argument in the set context
+    }
+    CHECK(named == std::set<std::string>{kLan + "MinAddress", kLan + "MaxAddress"});
+    // setRgTime ran first and was written back with the value read before.
+    CHECK(run.count("setRgTime") == 2);
 }
 
 TEST_CASE("a failing rollback is reported in the fault") {
