@@ -1,7 +1,8 @@
 // cmp::GatewayClient against a local net::HttpServer playing the gateway:
-// retries (a get once, a set never, not even on a stale keep-alive
-// connection), the per-call timeout, bounded concurrency, response
-// signatures and the legacy SEED mode over real sockets.
+// connection reuse, retries (a get once, a set never, not even on a stale
+// keep-alive connection), the per-call timeout, bounded concurrency, response
+// signatures, TLS with verification and a client certificate (a PKI made at
+// test time) and the legacy SEED mode over real sockets.
 #include <doctest/doctest.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,10 +12,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <optional>
+#include <set>
+
 #include "bridge/cmp/codec.hpp"
 #include "bridge/cmp/gateway_client.hpp"
 #include "bridge/cmp/wire.hpp"
 #include "bridge/net/http_server.hpp"
+#include "tests/unit/cmp/pki_util.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -32,11 +37,23 @@ struct FakeGateway {
     bool legacy = false;
     int requests = 0, in_flight = 0, max_in_flight = 0;
     std::chrono::milliseconds stall{2000};
+    std::set<unsigned short> connections;  // client ports seen: one per TCP connection
     cmp::Verifier verifier;
-    net::HttpServer server{ioc, net::ServerOptions{}, [this](http::Request r, net::PeerInfo) { return handle(std::move(r)); }};
+    std::optional<net::TlsServerConfig> tls;
+    std::unique_ptr<net::HttpServer> server;
 
-    explicit FakeGateway(asio::io_context& c) : ioc(c) { REQUIRE(server.listen("127.0.0.1", "0")); }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()) + "/cmp/GW-0001"; }
+    explicit FakeGateway(asio::io_context& c, std::optional<net::TlsServerConfig> t = {}) : ioc(c), tls(std::move(t)) {
+        net::ServerOptions so;
+        so.tls = tls;
+        server = std::make_unique<net::HttpServer>(ioc, so, [this](http::Request r, net::PeerInfo peer) {
+            connections.insert(peer.port);
+            return handle(std::move(r));
+        });
+        REQUIRE(server->listen("127.0.0.1", "0"));
+    }
+    std::string url(const std::string& host = "127.0.0.1") const {
+        return std::string(tls ? "https" : "http") + "://" + host + ":" + std::to_string(server->port()) + "/cmp/GW-0001";
+    }
 
     asio::awaitable<http::Response> handle(http::Request req) {
         ++requests;
@@ -66,14 +83,22 @@ struct FakeGateway {
 
 struct Bench {
     asio::io_context ioc;
-    FakeGateway gw{ioc};
+    FakeGateway gw;
     std::unique_ptr<cmp::GatewayClient> client;
 
-    explicit Bench(std::chrono::milliseconds timeout = 3000ms, unsigned concurrency = 2, bool legacy = false) {
+    explicit Bench(std::chrono::milliseconds timeout = 3000ms, unsigned concurrency = 2, bool legacy = false)
+        : gw(ioc) {
         gw.legacy = legacy;
         client = std::make_unique<cmp::GatewayClient>(
             ioc.get_executor(),
             cmp::GatewayClientOptions{"GW-0001", *http::Url::parse(gw.url()), kSecret, timeout, concurrency, {}, legacy});
+    }
+    // Over TLS: the gateway serves `server`, the client trusts and presents `client`; host is the URL's host.
+    Bench(net::TlsServerConfig server, net::TlsClientConfig tls, const std::string& host = "127.0.0.1")
+        : gw(ioc, std::move(server)) {
+        client = std::make_unique<cmp::GatewayClient>(
+            ioc.get_executor(),
+            cmp::GatewayClientOptions{"GW-0001", *http::Url::parse(gw.url(host)), kSecret, 3000ms, 2, std::move(tls)});
     }
     // Runs the calls concurrently and returns their results in order.
     std::vector<core::Result<cmp::Response>> run(std::vector<std::string> functions) {
@@ -154,23 +179,72 @@ TEST_CASE("a set is not resent even on a reused keep-alive connection") {
 }
 
 TEST_CASE("the per-call timeout fires; a get gets one more try") {
+    // The gateway stalls far longer than the timeout: only the client's own deadline can end these calls.
     Bench b(300ms);
     b.gw.mode = FakeGateway::Mode::stall;
-    auto t0 = std::chrono::steady_clock::now();
-    auto set = b.run1("setRgTime");
-    auto set_time = std::chrono::steady_clock::now() - t0;
-    REQUIRE_FALSE(set);
-    CHECK(set.error().code == "net.timeout");
-    CHECK(set_time >= 250ms);
-    CHECK(set_time < 1500ms);
-    t0 = std::chrono::steady_clock::now();
-    auto get = b.run1("getRgInfo");
-    auto get_time = std::chrono::steady_clock::now() - t0;
-    REQUIRE_FALSE(get);
-    CHECK(get.error().code == "net.timeout");
-    CHECK(get_time >= 550ms);
-    CHECK(get_time < 1900ms);
-    CHECK(b.gw.requests == 3);
+    b.gw.stall = 30s;
+    for (const char* fn : {"setRgTime", "getRgInfo"}) {
+        CAPTURE(fn);
+        auto r = b.run1(fn);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == "net.timeout");
+    }
+    CHECK(b.gw.requests == 3);  // the set once, the get twice
+}
+
+TEST_CASE("calls reuse one keep-alive connection") {
+    Bench b;
+    for (const char* fn : {"getRgInfo", "setRgTime", "getRgTime", "getRgMemRsc"}) CHECK(b.run1(fn));
+    CHECK(b.gw.requests == 4);
+    CHECK(b.gw.connections.size() == 1);
+}
+
+TEST_CASE("TLS towards the gateway: verified against the CA, client certificate when the gateway asks") {
+    const auto dir = pki::temp_dir("cmp-client-tls");
+    const pki::Pki ca = pki::make(dir, "good");
+    const pki::Pki other = pki::make(dir, "other");  // a CA that signed nothing the gateway uses
+    const net::TlsServerConfig plain_tls{ca.server_cert(), ca.server_key(), ""};
+    const net::TlsServerConfig mutual_tls{ca.server_cert(), ca.server_key(), ca.ca()};
+    const net::TlsClientConfig with_cert{true, ca.ca(), "", ca.client_cert(), ca.client_key()};
+    const net::TlsClientConfig no_cert{true, ca.ca(), "", "", ""};
+
+    SUBCASE("the right CA, no client certificate needed") {
+        Bench b(plain_tls, no_cert);
+        auto r = b.run1("getRgInfo");
+        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+        CHECK(r->ok());
+        CHECK(b.run1("setRgTime"));
+        CHECK(b.gw.connections.size() == 1);  // TLS sessions are kept alive too
+    }
+    SUBCASE("the gateway requires a client certificate: presented and accepted") {
+        Bench b(mutual_tls, with_cert);
+        auto r = b.run1("getRgInfo");
+        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+        CHECK(r->ok());
+    }
+    SUBCASE("the gateway requires a client certificate the bridge does not have: nothing reaches it") {
+        Bench b(mutual_tls, no_cert);
+        CHECK_FALSE(b.run1("getRgInfo"));
+        CHECK(b.gw.requests == 0);
+    }
+    SUBCASE("a client certificate from another CA is refused by the gateway") {
+        Bench b(mutual_tls, net::TlsClientConfig{true, ca.ca(), "", other.client_cert(), other.client_key()});
+        CHECK_FALSE(b.run1("getRgInfo"));
+        CHECK(b.gw.requests == 0);
+    }
+    SUBCASE("a gateway certificate the configured CA did not sign: refused, nothing sent") {
+        Bench b(plain_tls, net::TlsClientConfig{true, other.ca(), "", "", ""});
+        auto r = b.run1("getRgInfo");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.find("certificate verify failed") != std::string::npos);
+        CHECK(b.gw.requests == 0);
+    }
+    SUBCASE("the right CA but a host name the certificate does not name: refused") {
+        Bench b(plain_tls, no_cert, "localhost");
+        CHECK_FALSE(b.run1("getRgInfo"));
+        CHECK(b.gw.requests == 0);
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("concurrency per gateway is bounded by the pool") {

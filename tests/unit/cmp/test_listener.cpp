@@ -229,3 +229,42 @@ TEST_CASE("laboratory mode: unsigned messages accepted when auth is off, answers
     Gw stranger{listener, {"GW-9999", ""}};
     CHECK(stranger.reg() == rc::unauthorized);
 }
+
+TEST_CASE("size and depth limits: a signed message beyond them is a SOAP Fault, never reaches the host") {
+    FakeHost host;
+    host.add("GW-0001", "s3cret-one-0123456789");
+    cmp::ListenerOptions o;
+    o.limits.max_bytes = 4096;
+    o.limits.max_depth = 16;
+    cmp::Listener listener(host, o);
+    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+    auto out = cmp::make_http_request(gw.msg("regRg", gw.registration()), kPath, gw.keys, gw.now);
+    REQUIRE(out);
+    const std::string good = out->http.body;
+    const auto field = good.find("<serialNumber>");
+    REQUIRE(field != std::string::npos);
+
+    auto send = [&](std::string body) {
+        http::Request req = out->http;
+        req.body = std::move(body);
+        const std::string nonce = cmp::make_nonce();
+        req.set(cmp::kAuthHeader, cmp::sign(gw.keys.secret, "GW-0001", "POST", kPath, req.body, gw.now, nonce));
+        http::Response res = listener.handle(req, "192.0.2.7", gw.now);
+        CHECK(res.status == 500);
+        auto fault = cmp::read_http_response(res, kPath, gw.keys, nonce, gw.now, "regRg");
+        REQUIRE(fault);
+        CHECK(fault->result_code == rc::malformed_message);
+        return fault->result_msg;
+    };
+    std::string nested;
+    for (int i = 0; i < 20; ++i) nested = "<x>" + nested + "</x>";
+    std::string deep = good;
+    deep.insert(field, nested);
+    CHECK(send(deep).find("nesting") != std::string::npos);
+    std::string big = good;
+    big.insert(field, "<!-- " + std::string(5000, 'p') + " -->");
+    CHECK(send(big).find("bytes") != std::string::npos);
+    CHECK(host.registrations.empty());
+    // Within the limits the same message is served.
+    CHECK(gw.reg() == rc::success);
+}
