@@ -146,7 +146,9 @@ int main(int argc, char** argv) {
     replay->add_option("trace", traces, "trace files")->required();
     replay->add_flag("--update", update, "rewrite the traces that diverge with what the bridge sends now");
     replay->add_option("--mapping", mapping_file, "use this mapping table, whatever the traces name");
-    replay->add_option("--mapping-dir", mapping_dirs, "where to look first for the mapping a trace names");
+    // One folder per --mapping-dir: a vector option would otherwise swallow the traces after it.
+    replay->add_option("--mapping-dir", mapping_dirs, "where to look first for the mapping a trace names")
+        ->allow_extra_args(false);
 
     auto* validate = cli.add_subcommand("validate", "check mapping tables; errors as file:line:col");
     std::vector<std::string> files;

@@ -46,4 +46,12 @@ execute_process(COMMAND ${BRIDGE} replay --mapping-dir ${MAPPINGS} ${WORK}/origi
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the unmutated copy must replay, exit status was ${rc}")
 endif()
+
+# Both at once, after a --mapping-dir (which once took every trace after it
+# for a folder): one divergence makes the whole run fail, and both are counted.
+execute_process(COMMAND ${BRIDGE} replay --mapping-dir ${MAPPINGS} ${WORK}/original.yaml ${copy}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT "${out}${err}" MATCHES "2 traces: 1 passed, 1 diverged")
+  message(FATAL_ERROR "two traces, one diverging: exit status ${rc}\n${out}${err}")
+endif()
 file(REMOVE_RECURSE ${WORK})

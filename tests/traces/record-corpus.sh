@@ -11,7 +11,8 @@
 #   tests/traces/record-corpus.sh                  record every scenario
 #   tests/traces/record-corpus.sh gpv-single ...   only these
 #   BUILD=/path/to/build KEEP=1 tests/traces/record-corpus.sh   (KEEP: leave the work folder)
-#   MAPPING=/path/to/tr098.yaml ...                 another copy of the table (default mappings/tr098.yaml)
+#   MAPPING=/elsewhere/tr098.yaml ...               another copy of the table (default mappings/tr098.yaml;
+#                                                  traces name the file, so keep its name)
 #
 # Afterwards: `cmp-cwmp-bridge replay tests/traces/*.yaml` (ctest does the
 # same), review `git diff tests/traces`, commit. A scenario whose trace did not
