@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "examples/cmp-gateway-sim/gateway_model.hpp"
+#include "examples/cmp-gateway-sim/sim_util.hpp"
 
 namespace sim {
 namespace {
@@ -12,8 +13,6 @@ using cmp::Record;
 using cmp::Request;
 using cmp::Response;
 namespace rc = cmp::result_code;
-
-Response fail(const Request& req, int code, std::string msg) { return cmp::make_response(req, code, std::move(msg)); }
 
 std::vector<std::string> var_names(const Request& req) {
     std::vector<std::string> names;

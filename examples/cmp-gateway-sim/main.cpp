@@ -33,11 +33,14 @@ int main(int argc, char** argv) {
     cli.add_option("--fail-rate", o.fail_rate, "fraction of calls answered with a failure")->check(CLI::Range(0.0, 1.0));
     cli.add_option("--latency", o.latency_ms, "added answer latency, ms");
     cli.add_option("--offline", o.offline, "gateway ids that neither answer nor send");
-    cli.add_option("--seed", o.seed_file, "initial values from a genieacs-sim dump (JSON/CSV)");
+    cli.add_option("--seed,--seed-from", o.seed_file, "initial values from a genieacs-sim dump (JSON/CSV)");
     cli.add_option("--identities-out", o.identities_out, "write each gateway's getRgInfo answer here (YAML)");
     cli.add_option("--tls-cert", o.tls_cert, "serve HTTPS with this certificate chain (PEM)");
     cli.add_option("--tls-key", o.tls_key, "private key of --tls-cert (PEM)");
+    cli.add_option("--tls-client-ca", o.tls_client_ca, "require a client certificate signed by this CA (PEM) from HOMS");
     cli.add_option("--ca-file", o.ca_file, "CA bundle to verify an https --bridge (default: system store)");
+    cli.add_option("--client-cert", o.client_cert, "client certificate (PEM) for an https --bridge that requires one");
+    cli.add_option("--client-key", o.client_key, "private key of --client-cert (PEM)");
     cli.add_option("--control-token", o.control_token, "enable /control/<rgId>/<action> for loopback peers");
     cli.add_option("--reboot-seconds", o.reboot_s, "how long a reboot keeps a gateway unreachable")->capture_default_str();
     cli.add_option("--upgrade-seconds", o.upgrade_s, "download and flash time of a firmware upgrade")->capture_default_str();
@@ -50,6 +53,14 @@ int main(int argc, char** argv) {
         std::cerr << "error: --tls-cert and --tls-key go together\n";
         return 2;
     }
+    if (o.client_cert.empty() != o.client_key.empty()) {
+        std::cerr << "error: --client-cert and --client-key go together\n";
+        return 2;
+    }
+    if (!o.tls_client_ca.empty() && o.tls_cert.empty()) {
+        std::cerr << "error: --tls-client-ca needs --tls-cert and --tls-key\n";
+        return 2;
+    }
     if (!o.legacy_seed.empty() && !cmp::seed_available()) {
         std::cerr << "error: --legacy-seed needs SEED-CBC (OpenSSL legacy provider), which is not available\n";
         return 1;
@@ -58,7 +69,7 @@ int main(int argc, char** argv) {
     asio::io_context ioc(1);
     sim::Simulator sim(ioc, o);
     net::ServerOptions so;
-    if (!o.tls_cert.empty()) so.tls = net::TlsServerConfig{o.tls_cert, o.tls_key, ""};
+    if (!o.tls_cert.empty()) so.tls = net::TlsServerConfig{o.tls_cert, o.tls_key, o.tls_client_ca};
     net::HttpServer server(ioc, so, [&](http::Request r, net::PeerInfo p) { return sim.handle(std::move(r), std::move(p)); });
     auto hp = net::split_host_port(o.listen);
     if (!hp) {

@@ -14,8 +14,6 @@ using cmp::Request;
 using cmp::Response;
 namespace rc = cmp::result_code;
 
-Response fail(const Request& req, int code, std::string msg) { return cmp::make_response(req, code, std::move(msg)); }
-
 std::string u64(double v) { return std::to_string(static_cast<std::uint64_t>(std::max(0.0, v))); }
 
 bool valid_mask(std::uint32_t m) { return m != 0 && ((~m + 1) & ~m) == 0; }

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 
@@ -93,6 +94,17 @@ void set_text(const Params& p, const std::string& key, std::string& out, bool al
     if (it != p.end() && (allow_empty || !it->second.empty())) out = it->second;
 }
 
+// Text leaves under one object, each into its Seed member: the dump's names
+// differ per object, the rule (present and non-empty wins) does not.
+struct TextLeaf {
+    const char* leaf;
+    std::string Seed::*field;
+};
+
+void set_texts(const Params& p, const std::string& object, std::initializer_list<TextLeaf> leaves, Seed& s) {
+    for (const auto& l : leaves) set_text(p, object + l.leaf, s.*l.field);
+}
+
 bool truthy(std::string_view v) { return v == "true" || v == "1"; }
 
 // The first instance path under prefix that has the given leaf, e.g. the WAN IP connection.
@@ -106,25 +118,29 @@ std::string first_instance(const Params& p, std::string_view prefix, std::string
 
 void apply_params(const Params& p, Seed& s) {
     const std::string di = "InternetGatewayDevice.DeviceInfo.";
-    set_text(p, di + "Manufacturer", s.manufacturer);
-    set_text(p, di + "ManufacturerOUI", s.oui);
-    set_text(p, di + "ModelName", s.model_name);
-    set_text(p, di + "ProductClass", s.product_class);
-    set_text(p, di + "HardwareVersion", s.hw_version);
-    set_text(p, di + "SoftwareVersion", s.sw_version);
+    set_texts(p, di,
+              {{"Manufacturer", &Seed::manufacturer},
+               {"ManufacturerOUI", &Seed::oui},
+               {"ModelName", &Seed::model_name},
+               {"ProductClass", &Seed::product_class},
+               {"HardwareVersion", &Seed::hw_version},
+               {"SoftwareVersion", &Seed::sw_version}},
+              s);
     set_number(p, di + "UpTime", s.up_time);
     if (auto it = p.find(di + "SerialNumber"); it != p.end() && it->second.size() >= 10)
         s.serial_prefix = it->second.substr(0, 6);
 
     std::string wan = first_instance(p, "InternetGatewayDevice.WANDevice.", ".ExternalIPAddress");
     if (!wan.empty() && wan.find("WANIPConnection") != std::string::npos) {
-        set_text(p, wan + ".AddressingType", s.wan_type);
-        set_text(p, wan + ".ConnectionStatus", s.wan_status);
-        set_text(p, wan + ".ExternalIPAddress", s.wan_ip);
-        set_text(p, wan + ".SubnetMask", s.wan_mask);
-        set_text(p, wan + ".DefaultGateway", s.wan_gateway);
-        set_text(p, wan + ".DNSServers", s.wan_dns);
-        set_text(p, wan + ".MACAddress", s.wan_mac);
+        set_texts(p, wan,
+                  {{".AddressingType", &Seed::wan_type},
+                   {".ConnectionStatus", &Seed::wan_status},
+                   {".ExternalIPAddress", &Seed::wan_ip},
+                   {".SubnetMask", &Seed::wan_mask},
+                   {".DefaultGateway", &Seed::wan_gateway},
+                   {".DNSServers", &Seed::wan_dns},
+                   {".MACAddress", &Seed::wan_mac}},
+                  s);
         set_number(p, wan + ".Uptime", s.wan_up_time);
         const char* stats[] = {"BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived"};
         for (int i = 0; i < 4; ++i) set_number(p, wan + ".Stats.Ethernet" + stats[i], s.wan_counters[i]);
@@ -132,12 +148,14 @@ void apply_params(const Params& p, Seed& s) {
 
     const std::string lan = "InternetGatewayDevice.LANDevice.1.";
     const std::string hcm = lan + "LANHostConfigManagement.";
-    set_text(p, hcm + "IPInterface.1.IPInterfaceIPAddress", s.lan_ip);
-    set_text(p, hcm + "IPInterface.1.IPInterfaceSubnetMask", s.lan_mask);
-    set_text(p, hcm + "SubnetMask", s.lan_mask);
+    set_texts(p, hcm,
+              {{"IPInterface.1.IPInterfaceIPAddress", &Seed::lan_ip},
+               {"IPInterface.1.IPInterfaceSubnetMask", &Seed::lan_mask},
+               {"SubnetMask", &Seed::lan_mask},
+               {"MinAddress", &Seed::dhcp_min},
+               {"MaxAddress", &Seed::dhcp_max}},
+              s);
     if (auto it = p.find(hcm + "DHCPServerEnable"); it != p.end()) s.dhcp_enable = truthy(it->second);
-    set_text(p, hcm + "MinAddress", s.dhcp_min);
-    set_text(p, hcm + "MaxAddress", s.dhcp_max);
     set_number(p, hcm + "DHCPLeaseTime", s.lease_time);
     const char* lan_stats[] = {"BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived"};
     for (int i = 0; i < 4; ++i) {
@@ -157,9 +175,11 @@ void apply_params(const Params& p, Seed& s) {
 
     for (int i = 0; i < 5; ++i)
         set_text(p, "InternetGatewayDevice.Time.NTPServer" + std::to_string(i + 1), s.ntp[i], true);
-    set_text(p, "InternetGatewayDevice.Time.LocalTimeZone", s.time_zone);
-    set_text(p, "InternetGatewayDevice.Time.LocalTimeZoneName", s.time_zone);
-    set_text(p, "InternetGatewayDevice.Time.CurrentLocalTime", s.current_time);
+    set_texts(p, "InternetGatewayDevice.Time.",
+              {{"LocalTimeZone", &Seed::time_zone},
+               {"LocalTimeZoneName", &Seed::time_zone},
+               {"CurrentLocalTime", &Seed::current_time}},
+              s);
 
     // Hosts: collect Host.{i}.* by instance number.
     const std::string hosts = lan + "Hosts.Host.";

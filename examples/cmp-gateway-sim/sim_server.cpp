@@ -27,6 +27,8 @@ Simulator::Simulator(asio::io_context& ioc, SimOptions opt)
           net::ClientOptions co;
           co.connect_timeout = co.io_timeout = seconds(10);
           co.tls.ca_file = opt_.ca_file;
+          co.tls.cert_file = opt_.client_cert;
+          co.tls.key_file = opt_.client_key;
           co.user_agent = "cmp-gateway-sim/0.1";
           return co;
       }()) {}

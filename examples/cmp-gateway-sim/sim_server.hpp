@@ -42,7 +42,9 @@ struct SimOptions {
     std::string seed_file;
     std::string identities_out;
     std::string tls_cert, tls_key;  // serve HTTPS
+    std::string tls_client_ca;      // with HTTPS: require HOMS's client certificate, signed by this CA
     std::string ca_file;            // trust anchors for an https --bridge
+    std::string client_cert, client_key;  // presented to an https --bridge that requires client certificates
     std::string control_token;      // enables /control (loopback peers, Bearer token)
     unsigned reboot_s = 45;
     unsigned upgrade_s = 90;

@@ -1,12 +1,19 @@
 #pragma once
-// Small deterministic helpers of the simulator model (std::hash is not stable
-// across standard libraries; seeds derived from gateway ids must be).
+// Small helpers of the simulator model. Deterministic ones first (std::hash
+// is not stable across standard libraries; seeds derived from gateway ids must be).
 #include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "bridge/cmp/message.hpp"
+
 namespace sim {
+
+// A handler's refusal: the request's correlation fields, a resultCode and why.
+inline cmp::Response fail(const cmp::Request& req, int code, std::string msg) {
+    return cmp::make_response(req, code, std::move(msg));
+}
 
 inline std::uint64_t fnv1a64(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ull) {
     for (unsigned char c : s) {

@@ -12,7 +12,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <set>
 
 #include "bridge/cmp/gateway_client.hpp"
 #include "bridge/cmp/listener.hpp"
@@ -230,4 +235,54 @@ TEST_CASE("legacy SEED gateway: registration and calls encrypted; a plain client
     auto plain = b.call("GW-0002", "getRgInfo", false);
     REQUIRE_FALSE(plain);
     CHECK(plain.error().code == "cmp.http");  // 415: the mode is configured, not negotiated
+}
+
+TEST_CASE("--seed-from the real Huawei dump: every gateway starts from its values, identities stay distinct") {
+    const std::string dump = std::string(BRIDGE_SOURCE_DIR) +
+                             "/../shared/data/genieacs-sim_data_model_202BC1-BM632w-8KA8WA1151100043.json";
+    std::ifstream in(dump);
+    if (!in) {
+        WARN_MESSAGE(false, "dump not found, skipped: " << dump);
+        return;
+    }
+    // The built-in defaults are this very gateway, so a marked copy proves the file is what the gateways use.
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string version = "V100R001IRQC56B017";
+    REQUIRE(text.find(version) != std::string::npos);
+    text.replace(text.find(version), version.size(), "V100R001SEEDTEST");
+    const auto copy = std::filesystem::temp_directory_path() / ("sim-seed-" + std::to_string(::getpid()) + ".json");
+    std::ofstream(copy) << text;
+
+    sim::SimOptions o;
+    o.gateways = 2;
+    o.seed_file = copy.string();
+    Bench b(o);
+    std::set<std::string> serials;
+    for (const char* id : {"GW-0001", "GW-0002"}) {
+        auto info = b.call(id, "getRgInfo");
+        REQUIRE(info);
+        CHECK(info->fields.get("swVersion") == "V100R001SEEDTEST");
+        CHECK(info->fields.get("manufacturer") == "Huawei Technologies Co., Ltd.");
+        CHECK(info->fields.get("productClass") == "BM632w");
+        serials.insert(info->fields.get("serialNumber"));
+        auto net = b.call(id, "getRgNetInfo");
+        REQUIRE(net);
+        REQUIRE(net->fields.list("lan"));
+        CHECK(net->fields.list("lan")->front().get("ipAddr") == "192.168.1.1");
+    }
+    CHECK(serials.size() == 2);
+    std::filesystem::remove(copy);
+}
+
+TEST_CASE("a seed file that cannot be used stops the simulator with the reason") {
+    const auto bad = std::filesystem::temp_directory_path() / ("sim-seed-bad-" + std::to_string(::getpid()) + ".json");
+    std::ofstream(bad) << "{ not json";
+    asio::io_context ioc;
+    sim::SimOptions o;
+    o.seed_file = bad.string();
+    sim::Simulator s(ioc, o);
+    auto st = s.init(7700);
+    REQUIRE_FALSE(st);
+    CHECK(st.error().message.find(bad.string()) != std::string::npos);
+    std::filesystem::remove(bad);
 }
