@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "bridge/mapping/compile.hpp"
+#include "bridge/mapping/hints.hpp"
 #include "bridge/mapping/merge.hpp"
 
 namespace mapping {
@@ -96,6 +97,8 @@ std::shared_ptr<const Table> compile(const std::string& file, const std::optiona
     std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
         return std::tie(a.pos.file, a.pos.line, a.pos.column) < std::tie(b.pos.file, b.pos.line, b.pos.column);
     });
+    for (auto& d : out)
+        if (d.hint.empty()) d.hint = default_hint(d.message);
     return out.empty() ? table : nullptr;
 }
 

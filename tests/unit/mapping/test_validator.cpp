@@ -64,6 +64,7 @@ TEST_CASE("validator fixtures: every error, at its position") {
             CHECK(d.pos.line == expected[i].line);
             CHECK(d.pos.column == expected[i].column);
             CHECK(d.message.rfind(expected[i].message, 0) == 0);
+            CHECK_MESSAGE(!d.hint.empty(), "no hint for " << d.to_string());  // issue 5: every error has one
         }
     }
     // One fixture per error class at least: syntax, unknown paths, wrong types,
