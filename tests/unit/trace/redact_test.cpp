@@ -69,6 +69,23 @@ fs::path temp_dir(const std::string& tag) {
     return d;
 }
 
+std::unique_ptr<trace::Recorder> open_recorder(const fs::path& dir, std::vector<std::string> known_secrets) {
+    trace::RecorderOptions o;
+    o.dir = dir;
+    o.known_secrets = std::move(known_secrets);
+    auto rec = trace::Recorder::open(o);
+    REQUIRE(rec);
+    return std::move(*rec);
+}
+
+// A session of GW-0001 starting from state_yaml().
+std::unique_ptr<app::SessionRecorder> begin_session(trace::Recorder& rec) {
+    app::SessionStart start;
+    start.gateway_id = "GW-0001";
+    start.state = state_yaml();
+    return rec.begin(start);
+}
+
 }  // namespace
 
 TEST_CASE("secret-looking names") {
@@ -138,18 +155,9 @@ TEST_CASE("the state's secrets are redacted") {
 TEST_CASE("no secret in any written byte of a recorded session") {
     auto dir = temp_dir("redact");
     {
-        trace::RecorderOptions o;
-        o.dir = dir;
-        o.known_secrets = {kAcsPassword, kCmpSecret};
-        auto rec = trace::Recorder::open(o);
-        REQUIRE(rec);
-        (*rec)->set_mapping("GW-0001", "tr098.yaml", "hash");
-        app::SessionStart start;
-        start.gateway_id = "GW-0001";
-        start.acs_url = "http://acs/acs";
-        start.state = state_yaml();
-        start.events = {"1 BOOT"};
-        auto s = (*rec)->begin(start);
+        auto rec = open_recorder(dir, {kAcsPassword, kCmpSecret});
+        rec->set_mapping("GW-0001", "tr098.yaml", "hash");
+        auto s = begin_session(*rec);
 
         // The gateway sends a Wi-Fi key under a field name no rule knows...
         cmp::Request get;
@@ -191,8 +199,8 @@ TEST_CASE("no secret in any written byte of a recorded session") {
                    cmp_message("<cmp:upgradeRgResponse><resultCode>0</resultCode></cmp:upgradeRgResponse>"),
                    std::chrono::milliseconds(1));
         s->on_end(true, "", state_yaml());
-        (*rec)->flush();
-        CHECK((*rec)->written() == 1);
+        rec->flush();
+        CHECK(rec->written() == 1);
     }
     std::string all = read_all(dir);
     REQUIRE_FALSE(all.empty());
@@ -218,24 +226,17 @@ TEST_CASE("no secret in any written byte of a recorded session") {
 TEST_CASE("a trace that would still hold a configured secret is withheld") {
     auto dir = temp_dir("withheld");
     {
-        trace::RecorderOptions o;
-        o.dir = dir;
-        o.known_secrets = {kAcsPassword};
-        auto rec = trace::Recorder::open(o);
-        REQUIRE(rec);
-        app::SessionStart start;
-        start.gateway_id = "GW-0001";
-        start.state = state_yaml();
-        auto s = (*rec)->begin(start);
+        auto rec = open_recorder(dir, {kAcsPassword});
+        auto s = begin_session(*rec);
         http::Request post;
         post.target = "/acs";
         // A transport error text is not a place any rule looks at.
         s->on_acs_exchange(*http::Url::parse("http://acs/acs"), post,
                            core::make_error("net.connect", "cannot reach http://acs/?pw=" + kAcsPassword));
         s->on_end(false, "transport", state_yaml());
-        (*rec)->flush();
-        CHECK((*rec)->written() == 0);
-        CHECK((*rec)->withheld() == 1);
+        rec->flush();
+        CHECK(rec->written() == 0);
+        CHECK(rec->withheld() == 1);
     }
     CHECK(read_all(dir).find(kAcsPassword) == std::string::npos);
     fs::remove_all(dir);
@@ -274,14 +275,8 @@ TEST_CASE("ConnectionRequestPassword values: read, informed and set by the ACS")
     // session and any later message holding it are all clean.
     auto dir = temp_dir("cr-set");
     {
-        trace::RecorderOptions o;
-        o.dir = dir;
-        auto rec = trace::Recorder::open(o);
-        REQUIRE(rec);
-        app::SessionStart start;
-        start.gateway_id = "GW-0001";
-        start.state = state_yaml();
-        auto s = (*rec)->begin(start);
+        auto rec = open_recorder(dir, {});
+        auto s = begin_session(*rec);
         http::Response spv;
         spv.status = 200;
         spv.body = envelope("<cwmp:SetParameterValues><ParameterList>" + pvs(name, kSpvCrPassword) +
@@ -298,8 +293,8 @@ TEST_CASE("ConnectionRequestPassword values: read, informed and set by the ACS")
         std::string after = state_yaml();
         after.replace(after.find(kStateCrPassword), kStateCrPassword.size(), kSpvCrPassword);
         s->on_end(true, "", after);
-        (*rec)->flush();
-        CHECK((*rec)->written() == 1);
+        rec->flush();
+        CHECK(rec->written() == 1);
     }
     std::string all = read_all(dir);
     CHECK(all.find(kSpvCrPassword) == std::string::npos);
