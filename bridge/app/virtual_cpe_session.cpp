@@ -96,6 +96,15 @@ asio::awaitable<bool> VirtualCpe::run_session() {
     for (auto& [path, c] : changed_) in.changed.push_back(c.value);
     in.retry_count = retry_count_;
     in.current_time = core::now_utc();
+    // The CPE's own requests come from the same snapshot as the Inform's
+    // events: a transfer completing while the Inform is built (the strand
+    // runs gateway messages during the CMP calls) waits for the next session,
+    // instead of a TransferComplete without 7 TRANSFER COMPLETE in its Inform.
+    std::vector<cwmp::Body> requests;
+    std::vector<std::string> request_keys;  // method + command key, to find them again afterwards
+    for (auto& tc : cpe::inform_requests(in)) requests.push_back(tc);
+    for (auto& t : in.transfers)
+        if (t.completed) request_keys.push_back(t.method + "\n" + t.result.command_key);
     auto built = co_await run_step(cpe::build_inform(handler, *device_, in));
     if (auto* f = std::get_if<cwmp::Fault>(&built)) {
         core::log::warn(gateway_.id, "no session: cannot build the Inform: " + f->string);
@@ -107,14 +116,6 @@ asio::awaitable<bool> VirtualCpe::run_session() {
     const cwmp::Inform inform = std::get<cwmp::Inform>(std::move(built));
     state_.device_id = inform.device_id;
 
-    // The CPE's own requests: every completed transfer's TransferComplete, in order.
-    std::vector<cwmp::Body> requests;
-    std::vector<std::string> request_keys;  // method + command key, to find them again afterwards
-    for (auto& t : state_.transfers)
-        if (t.completed) {
-            requests.push_back(t.result);
-            request_keys.push_back(t.method + "\n" + t.result.command_key);
-        }
 
     const cpe::LocalContext local = handler.local();
     auto acs_url = http::Url::parse(cpe::effective_acs_url(local, state_));

@@ -49,6 +49,13 @@ std::vector<cwmp::EventStruct> inform_events(const InformInput& in) {
     return events;
 }
 
+std::vector<cwmp::TransferComplete> inform_requests(const InformInput& in) {
+    std::vector<cwmp::TransferComplete> out;
+    for (auto& t : in.transfers)
+        if (t.completed) out.push_back(t.result);
+    return out;
+}
+
 Step<cwmp::Inform> build_inform(RpcHandler& handler, const Device& device, InformInput in) {
     const std::string root = handler.local().root;
     const std::string di = root + "DeviceInfo.";

@@ -31,6 +31,12 @@ std::vector<std::string> forced_inform_names(const std::string& root, const Devi
 // (TR-069 3.7.1.5: repeated in every Inform until it is acknowledged).
 std::vector<cwmp::EventStruct> inform_events(const InformInput& in);
 
+// The CPE's own requests after that Inform: the TransferComplete of each
+// completed transfer in `in`, in order. Taken from the same input as the
+// events, so that a transfer finishing while the Inform is being built is
+// in neither (and goes with the next session), never in just one of them.
+std::vector<cwmp::TransferComplete> inform_requests(const InformInput& in);
+
 // Fault 9002 when the device cannot supply Manufacturer, ManufacturerOUI and
 // SerialNumber (the DeviceId).
 Step<cwmp::Inform> build_inform(RpcHandler& handler, const Device& device, InformInput in);

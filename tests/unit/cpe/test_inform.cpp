@@ -90,6 +90,16 @@ TEST_CASE("Inform carries transfer events until the TransferComplete is acknowle
                                                           {"7 TRANSFER COMPLETE", ""},
                                                           {"M Download", "fw-1"},
                                                           {"M Upload", "up-1"}});
+    // The requests after the Inform are exactly the completed transfers of the same input.
+    auto requests = cpe::inform_requests(in);
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[0].command_key == "fw-1");
+    CHECK(requests[1].command_key == "up-1");
+    // A transfer that completes after the snapshot is in neither.
+    cpe::InformInput none;
+    none.transfers = {running};
+    CHECK(cpe::inform_events(none).empty());
+    CHECK(cpe::inform_requests(none).empty());
 }
 
 TEST_CASE("Inform carries notified values once, fresh forced values win") {
