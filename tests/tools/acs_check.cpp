@@ -125,6 +125,12 @@ StepResult check_step(const AcsStep& step, const cwmp::Envelope& env) {
     return r;
 }
 
+bool has_expected_events(const SessionScript& s, const cwmp::Inform& inform) {
+    return std::all_of(s.expect_events.begin(), s.expect_events.end(), [&](const std::string& code) {
+        return std::any_of(inform.events.begin(), inform.events.end(), [&](auto& e) { return e.event_code == code; });
+    });
+}
+
 std::string check_events(const SessionScript& s, const cwmp::Inform& inform) {
     std::string out;
     auto has = [&](const std::string& code) {
@@ -134,6 +140,27 @@ std::string check_events(const SessionScript& s, const cwmp::Inform& inform) {
         if (!has(e)) out += "missing event " + e + "; ";
     for (auto& e : s.forbid_events)
         if (has(e)) out += "unexpected event " + e + "; ";
+    return out;
+}
+
+std::string check_transfers(const SessionScript& s, const std::vector<cwmp::TransferComplete>& received) {
+    if (!s.expect_transfer_complete) return "";
+    const ExpectTransfer& e = *s.expect_transfer_complete;
+    auto it = std::find_if(received.begin(), received.end(), [&](auto& t) { return t.command_key == e.command_key; });
+    if (it == received.end()) return "no TransferComplete with CommandKey '" + e.command_key + "'";
+    std::string out;
+    if (it->fault.code != e.fault_code)
+        out += "TransferComplete FaultCode " + std::to_string(it->fault.code) + ", expected " +
+               std::to_string(e.fault_code) + "; ";
+    // TR-069 A.3.3.2: FaultString empty exactly when FaultCode is 0.
+    if ((it->fault.code == 0) != it->fault.string.empty()) out += "TransferComplete FaultString does not match FaultCode; ";
+    if (e.times_known) {
+        if (it->start_time == cwmp::kUnknownTime || it->complete_time == cwmp::kUnknownTime)
+            out += "TransferComplete StartTime/CompleteTime unknown; ";
+        // Both are UTC xsd:dateTime; to the second, text order is time order.
+        else if (it->start_time.substr(0, 19) > it->complete_time.substr(0, 19))
+            out += "TransferComplete StartTime " + it->start_time + " after CompleteTime " + it->complete_time + "; ";
+    }
     return out;
 }
 

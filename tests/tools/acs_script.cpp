@@ -96,10 +96,24 @@ core::Result<SessionScript> load_session(const YAML::Node& n, const std::string&
     SessionScript session;
     session.expect_events = strings(n["expect_events"]);
     session.forbid_events = strings(n["forbid_events"]);
+    session.wait_for_events = n["wait_for_events"].as<bool>(false);
+    if (session.wait_for_events && session.expect_events.empty())
+        return core::make_error("script", path + ":" + std::to_string(n.Mark().line + 1) +
+                                              ": wait_for_events needs expect_events");
     for (auto s : n["steps"]) {
         auto step = load_step(s, path);
         if (!step) return step.error();
         session.steps.push_back(std::move(*step));
+    }
+    if (auto tc = n["expect_transfer_complete"]) {
+        if (!tc.IsMap() || !tc["command_key"])
+            return core::make_error("script", path + ":" + std::to_string(tc.Mark().line + 1) +
+                                                  ": expect_transfer_complete needs at least command_key");
+        ExpectTransfer e;
+        e.command_key = tc["command_key"].as<std::string>();
+        e.fault_code = tc["fault_code"].as<std::uint32_t>(0);
+        e.times_known = tc["times_known"].as<bool>(e.fault_code == 0);
+        session.expect_transfer_complete = e;
     }
     if (auto cr = n["connection_request"]) {
         CrAction a;

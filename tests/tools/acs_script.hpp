@@ -19,6 +19,17 @@
 //         password: p
 //         wrong_password_first: true               # expect 401 for a wrong one first
 //         expect_status: 200
+//       wait_for_events: true                      # sessions lacking an expect_events code are
+//                                                  # "interim": no RPCs, not counted by --sessions
+//       expect_transfer_complete:                  # the CPE sends this TransferComplete before its empty POST
+//         command_key: fw-1
+//         fault_code: 0                            # FaultStruct/FaultCode
+//         times_known: true                        # StartTime/CompleteTime real times, start <= complete
+//
+// CPE-originated requests are answered as a real ACS does: TransferComplete,
+// AutonomousTransferComplete, RequestDownload and GetRPCMethods with their
+// responses, anything else (Kicked included: there is no kick URL here) with
+// fault 8000. Each one is listed in the report.
 //
 // Step expectations besides expect_fault/expect_response:
 //   expect_values: {name: value}       GetParameterValuesResponse holds these values
@@ -61,8 +72,18 @@ struct CrAction {
     int expect_status = 200;
 };
 
+struct ExpectTransfer {
+    std::string command_key;
+    std::uint32_t fault_code = 0;
+    bool times_known = true;
+};
+
 struct SessionScript {
     std::vector<std::string> expect_events, forbid_events;
+    std::optional<ExpectTransfer> expect_transfer_complete;
+    // For events whose timing the test does not control (a gateway's upgrade
+    // result): sessions before the one carrying them are interim.
+    bool wait_for_events = false;
     std::vector<AcsStep> steps;
     std::optional<CrAction> connection_request;
 };
@@ -90,4 +111,8 @@ std::string describe_request(const cwmp::Body& b);
 StepResult check_step(const AcsStep& step, const cwmp::Envelope& answer);
 // Problems with an Inform's events against the session's script ("" = fine).
 std::string check_events(const SessionScript& s, const cwmp::Inform& inform);
+// True when the Inform carries every expect_events code of the session.
+bool has_expected_events(const SessionScript& s, const cwmp::Inform& inform);
+// Problems with the TransferCompletes a session received against its script ("" = fine).
+std::string check_transfers(const SessionScript& s, const std::vector<cwmp::TransferComplete>& received);
 void emit_result(YAML::Emitter& out, const StepResult& r);

@@ -17,6 +17,7 @@
 
 #include "bridge/cwmp/codec.hpp"
 #include "bridge/http/auth.hpp"
+#include "bridge/http/auth_params.hpp"
 #include "bridge/net/http_client.hpp"
 #include "bridge/net/http_server.hpp"
 #include "tests/tools/acs_script.hpp"
@@ -31,6 +32,10 @@ struct SessionLog {
     const SessionScript* script = nullptr;
     std::string event_problem;
     std::vector<std::string> cr_results;  // "status N" per Connection Request attempt
+    std::vector<std::string> cpe_requests;  // "TransferComplete -> TransferCompleteResponse", ...
+    std::vector<cwmp::TransferComplete> transfer_completes;
+    bool cpe_done = false;  // the CPE's empty POST ended its requests
+    bool interim = false;   // before the session a wait_for_events entry waits for
     std::size_t step = 0;
     bool awaiting = false;  // a script request is out
     std::vector<StepResult> results;
@@ -41,17 +46,19 @@ struct SessionLog {
 class ScriptedAcs {
 public:
     ScriptedAcs(asio::io_context& ioc, AcsScript script, std::string dump_dir, std::string username,
-                std::string password, bool quiet)
+                std::string password, bool quiet, bool nonce_per_connection)
         : ioc_(ioc),
           script_(std::move(script)),
           dump_dir_(std::move(dump_dir)),
           username_(std::move(username)),
           password_(std::move(password)),
           verifier_(http::DigestVerifierOptions{"scripted-acs", "scripted-acs-nonce-secret", 300, 4096}),
-          quiet_(quiet) {}
+          quiet_(quiet),
+          nonce_per_connection_(nonce_per_connection) {}
 
-    asio::awaitable<http::Response> handle(http::Request req, net::PeerInfo) {
+    asio::awaitable<http::Response> handle(http::Request req, net::PeerInfo peer) {
         if (!username_.empty()) {
+            const std::string connection = peer.address + ":" + std::to_string(peer.port);
             const std::string* authz = req.find("Authorization");
             auto v = authz ? verifier_.verify(*authz, req.method,
                                               [&](std::string_view u) -> std::optional<std::string> {
@@ -60,10 +67,18 @@ public:
                                               },
                                               now())
                            : http::DigestVerifier::Verdict::missing;
+            // Like GenieACS: a nonce is good only on the connection it was issued on.
+            if (v == http::DigestVerifier::Verdict::ok && nonce_per_connection_ &&
+                nonce_connection_[nonce_of(*authz)] != connection) {
+                say(connection, "Digest nonce from another connection refused");
+                v = http::DigestVerifier::Verdict::bad;
+            }
             if (v != http::DigestVerifier::Verdict::ok) {
                 http::Response r;
                 r.status = 401;
-                r.headers.push_back({"WWW-Authenticate", verifier_.challenge(v == http::DigestVerifier::Verdict::stale)});
+                std::string challenge = verifier_.challenge(v == http::DigestVerifier::Verdict::stale);
+                if (nonce_per_connection_) nonce_connection_[nonce_of(challenge)] = connection;
+                r.headers.push_back({"WWW-Authenticate", std::move(challenge)});
                 co_return r;
             }
         }
@@ -72,13 +87,19 @@ public:
 
     bool all_done(std::size_t sessions) const {
         std::size_t n = 0;
-        for (auto& [k, s] : sessions_) n += s.finished;
+        for (auto& [k, s] : sessions_) n += s.finished && !s.interim;
         return n >= sessions;
     }
     bool ok() const { return failures_ == 0; }
     void write_report(const std::string& path) const;
 
 private:
+    static std::string nonce_of(std::string_view header) {
+        auto parsed = http::parse_auth_header(header);
+        if (!parsed || parsed->empty()) return "";
+        const std::string* n = parsed->front().param("nonce");
+        return n ? *n : "";
+    }
     static std::int64_t now() {
         return std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch()).count();
@@ -105,6 +126,7 @@ private:
         return r;
     }
     http::Response next_request(SessionLog& s, const std::string& cookie);
+    http::Response cpe_request(SessionLog& s, const std::string& cookie, const cwmp::Envelope& env);
     asio::awaitable<void> connection_request(std::string cookie, std::string url, CrAction action);
     // One Connection Request: challenge, then Digest with `password`; the final status.
     asio::awaitable<int> try_connection_request(net::HttpClient& client, const http::Url& url,
@@ -117,6 +139,8 @@ private:
     std::string username_, password_;
     http::DigestVerifier verifier_;
     bool quiet_;
+    bool nonce_per_connection_;
+    std::map<std::string, std::string> nonce_connection_;  // nonce -> "address:port" it was issued to
     std::map<std::string, SessionLog> sessions_;
     unsigned dump_counter_ = 0;
     unsigned session_counter_ = 0;
@@ -159,7 +183,20 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
             r.body = "empty POST outside a session\n";
             return r;
         }
-        return next_request(it->second, cookie);
+        SessionLog& s = it->second;
+        if (!s.cpe_done) {
+            s.cpe_done = true;
+            if (s.script) {
+                std::string problem = check_transfers(*s.script, s.transfer_completes);
+                if (!problem.empty()) {
+                    ++failures_;
+                    s.event_problem += problem;
+                    std::cerr << "[acs] " << s.inform.device_id.serial_number << ": session " << s.index + 1 << ": "
+                              << problem << "\n";
+                }
+            }
+        }
+        return next_request(s, cookie);
     }
     auto env = cwmp::decode(req.body);
     if (!env) {
@@ -172,12 +209,17 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
     if (auto* inform = std::get_if<cwmp::Inform>(&env->body)) {
         cookie = std::to_string(++session_counter_);
         std::size_t index = 0;
-        for (auto& [k, other] : sessions_) index += other.inform.device_id.serial_number == inform->device_id.serial_number;
+        for (auto& [k, other] : sessions_)
+            index += other.inform.device_id.serial_number == inform->device_id.serial_number && !other.interim;
         SessionLog& s = sessions_[cookie];
         s.inform = *inform;
         s.version = env->version;
         s.index = index;
         s.script = script_.session(index);
+        if (s.script && s.script->wait_for_events && !has_expected_events(*s.script, *inform)) {
+            s.interim = true;
+            s.script = nullptr;
+        }
         if (s.script) s.event_problem = check_events(*s.script, *inform);
         if (!s.event_problem.empty()) {
             ++failures_;
@@ -203,6 +245,7 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
     const std::string who = s.inform.device_id.serial_number;
     dump(who, cwmp::rpc_name(env->body), req.body);
     if (!s.awaiting) {
+        if (!s.cpe_done) return cpe_request(s, cookie, *env);
         ++failures_;
         std::cerr << "[acs] " << who << ": unexpected " << cwmp::rpc_name(env->body) << "\n";
         http::Response r;
@@ -220,6 +263,40 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
     s.results.push_back(std::move(result));
     ++s.step;
     return next_request(s, cookie);
+}
+
+// A request of the CPE between InformResponse and its empty POST.
+http::Response ScriptedAcs::cpe_request(SessionLog& s, const std::string& cookie, const cwmp::Envelope& env) {
+    const std::string who = s.inform.device_id.serial_number;
+    const std::string name(cwmp::rpc_name(env.body));
+    http::Response r;
+    if (auto* tc = std::get_if<cwmp::TransferComplete>(&env.body)) {
+        s.transfer_completes.push_back(*tc);
+        say(who, "TransferComplete '" + tc->command_key + "' fault " + std::to_string(tc->fault.code) + " [" +
+                     tc->start_time + " .. " + tc->complete_time + "]");
+        r = reply(s, cookie, cwmp::TransferCompleteResponse{}, env.id);
+    } else if (std::holds_alternative<cwmp::GetRPCMethods>(env.body)) {
+        r = reply(s, cookie, cwmp::GetRPCMethodsResponse{{"Inform", "GetRPCMethods", "TransferComplete",
+                                                           "AutonomousTransferComplete", "RequestDownload"}},
+                  env.id);
+    } else if (auto* u = std::get_if<cwmp::UnknownRpc>(&env.body);
+               u && (u->name == "AutonomousTransferComplete" || u->name == "RequestDownload")) {
+        // The codec has no types for these; both responses are empty elements (TR-069 A.3.2.3, A.4.2.1).
+        r.status = 200;
+        r.headers.push_back({"Content-Type", "text/xml; charset=\"utf-8\""});
+        r.headers.push_back({"Set-Cookie", "acs-session=" + cookie + "; Path=/"});
+        r.body = "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:cwmp=\"" +
+                 u->namespace_uri + "\"><soap-env:Header><cwmp:ID soap-env:mustUnderstand=\"1\">" + env.id +
+                 "</cwmp:ID></soap-env:Header><soap-env:Body><cwmp:" + u->name +
+                 "Response/></soap-env:Body></soap-env:Envelope>";
+    } else {
+        // Kicked needs a kick URL this ACS does not have; anything else is unknown.
+        r = reply(s, cookie, cwmp::Fault{8000, "Method not supported", {}}, env.id);
+    }
+    const std::string answer = r.body.find(":Fault>") != std::string::npos ? "Fault 8000" : name + "Response";
+    s.cpe_requests.push_back(name + " -> " + answer);
+    say(who, "CPE request " + name + " -> " + answer);
+    return r;
 }
 
 asio::awaitable<int> ScriptedAcs::try_connection_request(net::HttpClient& client, const http::Url& url,
@@ -279,7 +356,22 @@ void ScriptedAcs::write_report(const std::string& path) const {
         out << YAML::Key << "serial_number" << YAML::Value << s.inform.device_id.serial_number;
         out << YAML::Key << "finished" << YAML::Value << s.finished;
         out << YAML::Key << "index" << YAML::Value << s.index;
+        if (s.interim) out << YAML::Key << "interim" << YAML::Value << true;
         if (!s.event_problem.empty()) out << YAML::Key << "event_problem" << YAML::Value << s.event_problem;
+        if (!s.cpe_requests.empty()) {
+            out << YAML::Key << "cpe_requests" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+            for (auto& c : s.cpe_requests) out << c;
+            out << YAML::EndSeq;
+        }
+        if (!s.transfer_completes.empty()) {
+            out << YAML::Key << "transfer_completes" << YAML::Value << YAML::BeginSeq;
+            for (auto& t : s.transfer_completes)
+                out << YAML::Flow << YAML::BeginMap << YAML::Key << "command_key" << YAML::Value << t.command_key
+                    << YAML::Key << "fault_code" << YAML::Value << t.fault.code << YAML::Key << "fault_string"
+                    << YAML::Value << t.fault.string << YAML::Key << "start_time" << YAML::Value << t.start_time
+                    << YAML::Key << "complete_time" << YAML::Value << t.complete_time << YAML::EndMap;
+            out << YAML::EndSeq;
+        }
         if (!s.cr_results.empty()) {
             out << YAML::Key << "connection_requests" << YAML::Value << YAML::Flow << YAML::BeginSeq;
             for (auto& c : s.cr_results) out << c;
@@ -305,9 +397,10 @@ void ScriptedAcs::write_report(const std::string& path) const {
 int main(int argc, char** argv) {
     CLI::App cli{"scripted-acs: a strict test ACS that plays a YAML script against each CPE"};
     std::string listen = "127.0.0.1:0", port_file, script_path, report, dump_dir, username, password;
+    std::string tls_cert, tls_key, tls_client_ca;
     std::size_t sessions = 1;
     double timeout_s = 60;
-    bool quiet = false;
+    bool quiet = false, nonce_per_connection = false;
     cli.add_option("--listen", listen, "host:port (port 0 = ephemeral)")->capture_default_str();
     cli.add_option("--port-file", port_file, "write the bound port here");
     cli.add_option("--script", script_path, "YAML script of RPCs")->required();
@@ -315,8 +408,13 @@ int main(int argc, char** argv) {
     cli.add_option("--dump-dir", dump_dir, "write every CPE message here");
     cli.add_option("--username", username, "require HTTP Digest authentication");
     cli.add_option("--password", password);
-    cli.add_option("--sessions", sessions, "exit after this many completed sessions")->capture_default_str();
+    cli.add_option("--sessions", sessions, "exit after this many completed sessions (interim ones not counted)")->capture_default_str();
     cli.add_option("--timeout", timeout_s, "give up after this many seconds")->capture_default_str();
+    cli.add_option("--tls-cert", tls_cert, "serve HTTPS with this PEM certificate chain");
+    cli.add_option("--tls-key", tls_key, "... and this PEM key");
+    cli.add_option("--tls-client-ca", tls_client_ca, "require client certificates signed by this CA");
+    cli.add_flag("--nonce-per-connection", nonce_per_connection,
+                 "accept a Digest nonce only on the connection it was issued on (as GenieACS does)");
     cli.add_flag("--quiet", quiet);
     CLI11_PARSE(cli, argc, argv);
 
@@ -327,8 +425,14 @@ int main(int argc, char** argv) {
     }
     if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
     asio::io_context ioc;
-    ScriptedAcs acs(ioc, std::move(*script), dump_dir, username, password, quiet);
-    net::HttpServer server(ioc, net::ServerOptions{},
+    ScriptedAcs acs(ioc, std::move(*script), dump_dir, username, password, quiet, nonce_per_connection);
+    net::ServerOptions server_options;
+    if (!tls_cert.empty()) server_options.tls = net::TlsServerConfig{tls_cert, tls_key, tls_client_ca};
+    else if (!tls_key.empty() || !tls_client_ca.empty()) {
+        std::cerr << "error: --tls-key and --tls-client-ca need --tls-cert\n";
+        return 2;
+    }
+    net::HttpServer server(ioc, server_options,
                            [&](http::Request r, net::PeerInfo p) { return acs.handle(std::move(r), std::move(p)); });
     auto hp = net::split_host_port(listen);
     if (!hp) {
@@ -343,7 +447,9 @@ int main(int argc, char** argv) {
         std::ofstream(port_file + ".tmp") << server.port() << "\n";
         std::filesystem::rename(port_file + ".tmp", port_file);
     }
-    if (!quiet) std::cout << "[acs] listening on " << hp->first << ":" << server.port() << std::endl;
+    if (!quiet)
+        std::cout << "[acs] listening on " << (tls_cert.empty() ? "http://" : "https://") << hp->first << ":"
+                  << server.port() << std::endl;
 
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
     bool timed_out = false;
