@@ -88,6 +88,27 @@ TEST_CASE("no session without authentication") {
     }
 }
 
+TEST_CASE("an expired nonce: 401 with stale=true and no session, then the fresh nonce works") {
+    cpe::ConnectionRequestGate gate(opts(), 6);
+    Acs acs{{}, "cr-user", "cr-pw"};
+    auto req = acs.authorized(gate, target(), "/tok");
+    // Right credentials, but the nonce is past its 300 s lifetime.
+    auto late = gate.decide(req, target(), kNow + 301);
+    CHECK(late.response.status == 401);
+    CHECK_FALSE(late.start_session);
+    REQUIRE(late.response.find("WWW-Authenticate"));
+    CHECK(late.response.find("WWW-Authenticate")->find("stale=true") != std::string::npos);
+    REQUIRE(acs.auth.on_challenge(late.response, {"cr-user", "cr-pw"}));
+    CHECK(acs.auth.stale());
+    http::Request again;
+    again.method = "GET";
+    again.target = "/tok";
+    again.set("Authorization", *acs.auth.authorization("GET", "/tok"));
+    auto ok = gate.decide(again, target(), kNow + 301);
+    CHECK(ok.response.status == 200);
+    CHECK(ok.start_session);
+}
+
 TEST_CASE("credentials changed by the ACS take effect") {
     cpe::ConnectionRequestGate gate(opts(), 6);
     auto t = target();
