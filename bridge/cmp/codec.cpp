@@ -1,5 +1,6 @@
 #include "bridge/cmp/codec.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace cmp {
@@ -202,6 +203,14 @@ std::optional<int> parse_int(std::string_view s) {
     return v;
 }
 
+// A CMP function name: an XML NCName restricted to ASCII, as the catalogue's are.
+bool is_name(std::string_view s) {
+    if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+    for (char c : s)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+    return true;
+}
+
 Response decode_fault(const XMLElement* fault, Header header, std::string_view request_function) {
     Response r;
     r.header = std::move(header);
@@ -216,7 +225,10 @@ Response decode_fault(const XMLElement* fault, Header header, std::string_view r
     if (detail) {
         if (auto c = parse_int(soap::text_of(soap::child(detail, "resultCode")))) r.result_code = *c;
         if (const XMLElement* m = soap::child(detail, "resultMsg")) r.result_msg = text_content(m);
-        if (auto f = trim(soap::text_of(soap::child(detail, "function"))); !f.empty()) r.function = std::string(f);
+        // The detail only names the function when we do not know it; it becomes an element
+        // name when the response is encoded again (traces, reverse mode), so it must be one.
+        if (auto f = trim(soap::text_of(soap::child(detail, "function"))); request_function.empty() && is_name(f))
+            r.function = std::string(f);
     }
     return r;
 }
@@ -234,6 +246,17 @@ std::string encode(const Request& req) {
 }
 
 std::string encode(const Response& resp) {
+    // A gateway's SOAP Fault that named no function decodes to a Response without one;
+    // it has no <functionResponse> form, so it is written back as that Fault.
+    if (resp.function.empty()) {
+        Fault f;
+        f.fault_code = resp.result_code == result_code::peer_fault ? "Server" : "Client";
+        f.fault_string = resp.result_msg;
+        f.result_code = resp.result_code;
+        f.result_msg = resp.result_msg;
+        f.header = resp.header;
+        return encode(f);
+    }
     soap::Writer w;
     begin_envelope(w, resp.header);
     std::string el = qualified(resp.function + std::string(kResponseSuffix));
