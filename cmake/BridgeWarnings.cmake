@@ -4,6 +4,12 @@ target_compile_options(bridge_options INTERFACE -Wall -Wextra -Wno-missing-field
 target_include_directories(bridge_options INTERFACE ${PROJECT_SOURCE_DIR})
 target_compile_definitions(bridge_options INTERFACE
   BRIDGE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+# Long fuzzing (scripts/fuzz.sh, clang only): coverage instrumentation for
+# every library the fuzz targets link; the targets add -fsanitize=fuzzer.
+option(BRIDGE_LIBFUZZER "instrument for libFuzzer and link tests/fuzz targets with it (clang)" OFF)
+if(BRIDGE_LIBFUZZER)
+  target_compile_options(bridge_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 if(BRIDGE_SANITIZE)
   target_compile_options(bridge_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(bridge_options INTERFACE -fsanitize=address,undefined)
