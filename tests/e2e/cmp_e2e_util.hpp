@@ -1,7 +1,7 @@
 #pragma once
 // Helpers of the CMP end-to-end tests: the simulator's control endpoint over
 // a plain socket, waiting for a log line, and a throw-away PKI made with the
-// openssl command line.
+// openssl command line (shared with the unit tests).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/e2e/process.hpp"
+#include "tests/unit/cmp/pki_util.hpp"
 
 namespace e2e {
 
@@ -61,23 +62,8 @@ inline std::size_t count_in(const std::string& text, const std::string& needle) 
     return count;
 }
 
-// A CA and a server certificate for 127.0.0.1 (IP SAN), signed by it:
-// <dir>/<name>-ca.pem, <dir>/<name>-server.pem, <dir>/<name>-server.key.
-inline void make_pki(const std::filesystem::path& dir, const std::string& name) {
-    const std::string d = dir.string() + "/" + name;
-    std::ofstream(d + "-ext.cnf") << "subjectAltName=IP:127.0.0.1\n";
-    const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    std::string out;
-    int rc = run_command("openssl req -x509" + ec + " -keyout " + d + "-ca.key -out " + d +
-                             "-ca.pem -days 2 -subj /CN=" + name + "-test-ca", out);
-    if (rc == 0)
-        rc = run_command("openssl req" + ec + " -keyout " + d + "-server.key -out " + d +
-                             "-server.csr -subj /CN=127.0.0.1", out);
-    if (rc == 0)
-        rc = run_command("openssl x509 -req -in " + d + "-server.csr -CA " + d + "-ca.pem -CAkey " + d +
-                             "-ca.key -CAcreateserial -out " + d + "-server.pem -days 2 -extfile " + d + "-ext.cnf",
-                         out);
-    if (rc != 0) throw std::runtime_error("openssl failed: " + out);
-}
+// A CA, a server certificate for 127.0.0.1 (IP SAN) and a client certificate, signed by it:
+// <dir>/<name>-ca.pem, <dir>/<name>-server.{pem,key}, <dir>/<name>-client.{pem,key}.
+inline void make_pki(const std::filesystem::path& dir, const std::string& name) { pki::make(dir, name); }
 
 }  // namespace e2e

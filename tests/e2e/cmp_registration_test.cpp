@@ -4,7 +4,9 @@
 // with regRg/authRg, which the ACS sees as a 1 BOOT Inform; a gateway that is
 // not in the configuration registers itself with its derived secret, gets a
 // new virtual CPE (0 BOOTSTRAP) and is remembered across a bridge restart; a
-// gateway holding a wrong secret gets nothing.
+// gateway holding a wrong secret gets nothing. Gateway messages reach the
+// ACS: alerts and a joining home device as VALUE CHANGE, an upgrade result as
+// TRANSFER COMPLETE.
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -52,6 +54,42 @@ Acs start_acs(const fs::path& dir, const std::string& tag, const std::string& sc
     return a;
 }
 
+// The simulator with one gateway, GW-0001, holding kSecret and registering with the bridge on cmp_port.
+struct Sim {
+    std::unique_ptr<e2e::Process> process;
+    unsigned short port = 0;
+    e2e::Process* operator->() { return process.get(); }
+    e2e::Process& operator*() { return *process; }
+    std::string control(const std::string& action) const {
+        return e2e::http_request(port, "POST", "/control/GW-0001/" + action, kToken);
+    }
+};
+
+Sim start_sim(const fs::path& dir, unsigned short cmp_port, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file",
+                                  (dir / "sim.port").string(), "--gateways", "1", "--bridge",
+                                  "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp", "--secret", kSecret,
+                                  "--control-token", kToken};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Sim s;
+    s.process = std::make_unique<e2e::Process>(argv, (dir / "sim.log").string());
+    s.port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    return s;
+}
+
+// GW-0001 of start_sim as the configuration's static gateway list.
+std::string configured_gateway(unsigned short sim_port) {
+    return "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" + std::to_string(sim_port) +
+           "/cmp/GW-0001\", secret: " + kSecret + " }\n";
+}
+
+std::unique_ptr<e2e::Process> start_bridge(const fs::path& dir, const std::string& config, const std::string& tag) {
+    std::ofstream(dir / "bridge.yaml") << config;
+    return std::make_unique<e2e::Process>(
+        std::vector<std::string>{bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
+        (dir / ("bridge-" + tag + ".log")).string());
+}
+
 std::vector<YAML::Node> sessions_in_order(const YAML::Node& report) {
     std::vector<YAML::Node> out(report["sessions"].size());
     for (YAML::Node s : report["sessions"]) {
@@ -67,11 +105,7 @@ std::vector<YAML::Node> sessions_in_order(const YAML::Node& report) {
 TEST_CASE("a configured gateway reboots: offline on deregRg, 1 BOOT Inform after it registers again") {
     fs::path dir = e2e::make_temp_dir("cmp-reboot");
     unsigned short cmp_port = e2e::free_port();
-    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
-                      "--gateways", "1", "--bridge", "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp",
-                      "--secret", kSecret, "--control-token", kToken, "--reboot-seconds", "2"},
-                     (dir / "sim.log").string());
-    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    Sim sim = start_sim(dir, cmp_port, {"--reboot-seconds", "2"});
     Acs acs = start_acs(dir, "reboot",
                         "sessions:\n"
                         "  - expect_events: [\"0 BOOTSTRAP\", \"1 BOOT\"]\n"
@@ -84,27 +118,23 @@ TEST_CASE("a configured gateway reboots: offline on deregRg, 1 BOOT Inform after
                         "      - rpc: GetParameterValues\n"
                         "        names: [InternetGatewayDevice.DeviceInfo.UpTime]\n",
                         2);
-    std::ofstream(dir / "bridge.yaml") << config_head(acs.port, cmp_port, dir / "state") << "  keepalive_s: 30\n"
-                                       << "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" << sim_port
-                                       << "/cmp/GW-0001\", secret: " << kSecret << " }\n";
-    e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
-                        (dir / "bridge.log").string());
+    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + "  keepalive_s: 30\n" +
+                                        configured_gateway(sim.port), "reboot");
     CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
-    CHECK(e2e::wait_for_log(bridge, "GW-0001: authenticated", 30s));
-    CHECK(e2e::wait_for_log(sim, "authRg sent, bridge answered resultCode 0", 10s));
+    CHECK(e2e::wait_for_log(*bridge, "GW-0001: authenticated", 30s));
+    CHECK(e2e::wait_for_log(*sim, "authRg sent, bridge answered resultCode 0", 10s));
 
-    std::string answer = e2e::http_request(sim_port, "POST", "/control/GW-0001/reboot", kToken);
-    CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(sim.control("reboot").rfind("HTTP/1.1 200", 0) == 0);
     // The control endpoint wants its token.
-    CHECK(e2e::http_request(sim_port, "POST", "/control/GW-0001/reboot", "wrong").rfind("HTTP/1.1 401", 0) == 0);
+    CHECK(e2e::http_request(sim.port, "POST", "/control/GW-0001/reboot", "wrong").rfind("HTTP/1.1 401", 0) == 0);
 
     int rc = acs.process->wait(60s);
-    bridge.stop();
-    sim.stop();
-    const std::string blog = bridge.log();
+    bridge->stop();
+    sim->stop();
+    const std::string blog = bridge->log();
     INFO("bridge log:\n" << blog);
     INFO("acs log:\n" << acs.process->log());
-    INFO("sim log:\n" << sim.log());
+    INFO("sim log:\n" << sim->log());
     REQUIRE(rc == 0);
     auto sessions = sessions_in_order(YAML::LoadFile(acs.report.string()));
     REQUIRE(sessions.size() == 2);
@@ -119,7 +149,7 @@ TEST_CASE("a configured gateway reboots: offline on deregRg, 1 BOOT Inform after
     CHECK(dereg < back);
     CHECK(e2e::count_in(blog, "GW-0001: authenticated") == 2);
     CHECK(blog.find(kSecret) == std::string::npos);
-    CHECK(sim.log().find(kSecret) == std::string::npos);
+    CHECK(sim->log().find(kSecret) == std::string::npos);
     fs::remove_all(dir);
 }
 
@@ -160,13 +190,11 @@ TEST_CASE("a gateway not in the configuration registers itself: new CPE, 0 BOOTS
 
     {
         Acs acs = start_acs(dir, "first", script_for("\"0 BOOTSTRAP\", \"1 BOOT\"", ""), 1);
-        std::ofstream(dir / "bridge.yaml") << config(acs.port);
-        e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
-                            (dir / "bridge-first.log").string());
+        auto bridge = start_bridge(dir, config(acs.port), "first");
         int rc = acs.process->wait(60s);
-        CHECK(e2e::wait_for_log(bridge, "(rgId 'GW-0050'): HTTP 401, bad_mac", 15s));
-        bridge.stop();
-        const std::string blog = bridge.log();
+        CHECK(e2e::wait_for_log(*bridge, "(rgId 'GW-0050'): HTTP 401, bad_mac", 15s));
+        bridge->stop();
+        const std::string blog = bridge->log();
         INFO("bridge log:\n" << blog);
         INFO("acs log:\n" << acs.process->log());
         INFO("sim log:\n" << sim.log());
@@ -194,15 +222,13 @@ TEST_CASE("a gateway not in the configuration registers itself: new CPE, 0 BOOTS
     {
         // Restart: the remembered gateway is served from the start, as a CPE that booted.
         Acs acs = start_acs(dir, "restart", script_for("\"1 BOOT\"", "\"0 BOOTSTRAP\""), 1);
-        std::ofstream(dir / "bridge.yaml") << config(acs.port);
-        e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
-                            (dir / "bridge-restart.log").string());
+        auto bridge = start_bridge(dir, config(acs.port), "restart");
         int rc = acs.process->wait(60s);
-        bridge.stop();
-        INFO("bridge log:\n" << bridge.log());
+        bridge->stop();
+        INFO("bridge log:\n" << bridge->log());
         INFO("acs log:\n" << acs.process->log());
         REQUIRE(rc == 0);
-        CHECK(bridge.log().find("1 gateways") != std::string::npos);
+        CHECK(bridge->log().find("1 gateways") != std::string::npos);
     }
     const std::string slog = sim.log() + rogue.log();
     CHECK(slog.find(kMaster) == std::string::npos);
@@ -214,11 +240,7 @@ TEST_CASE("a gateway not in the configuration registers itself: new CPE, 0 BOOTS
 TEST_CASE("gateway alerts reach the ACS as VALUE CHANGE of the mapped alarm parameters") {
     fs::path dir = e2e::make_temp_dir("cmp-alert");
     unsigned short cmp_port = e2e::free_port();
-    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
-                      "--gateways", "1", "--bridge", "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp",
-                      "--secret", kSecret, "--control-token", kToken},
-                     (dir / "sim.log").string());
-    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    Sim sim = start_sim(dir, cmp_port);
     const std::string alarms = "InternetGatewayDevice.X_EXAMPLE-COM_Alarms.";
     Acs acs = start_acs(dir, "alert",
                         "sessions:\n"
@@ -230,21 +252,17 @@ TEST_CASE("gateway alerts reach the ACS as VALUE CHANGE of the mapped alarm para
                         "  - expect_events: [\"4 VALUE CHANGE\"]\n"
                         "    forbid_events: [\"1 BOOT\"]\n",
                         2);
-    std::ofstream(dir / "bridge.yaml") << config_head(acs.port, cmp_port, dir / "state")
-                                       << "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" << sim_port
-                                       << "/cmp/GW-0001\", secret: " << kSecret << " }\n";
-    e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
-                        (dir / "bridge.log").string());
+    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + configured_gateway(sim.port), "alert");
     CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
-    CHECK(e2e::wait_for_log(bridge, "GW-0001: authenticated", 30s));
+    CHECK(e2e::wait_for_log(*bridge, "GW-0001: authenticated", 30s));
     // A resource alert first (passive: rides the next Inform), then a security alert (active: Inform now).
-    CHECK(e2e::http_request(sim_port, "POST", "/control/GW-0001/alert?type=cpu", kToken).rfind("HTTP/1.1 200", 0) == 0);
-    CHECK(e2e::wait_for_log(bridge, "resource alert: cpu at 97% (threshold 90%)", 10s));
-    CHECK(e2e::http_request(sim_port, "POST", "/control/GW-0001/alert?type=sec", kToken).rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(sim.control("alert?type=cpu").rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(e2e::wait_for_log(*bridge, "resource alert: cpu at 97% (threshold 90%)", 10s));
+    CHECK(sim.control("alert?type=sec").rfind("HTTP/1.1 200", 0) == 0);
     int rc = acs.process->wait(30s);
-    bridge.stop();
-    sim.stop();
-    const std::string blog = bridge.log();
+    bridge->stop();
+    sim->stop();
+    const std::string blog = bridge->log();
     INFO("bridge log:\n" << blog);
     INFO("acs log:\n" << acs.process->log());
     REQUIRE(rc == 0);
@@ -257,14 +275,46 @@ TEST_CASE("gateway alerts reach the ACS as VALUE CHANGE of the mapped alarm para
     fs::remove_all(dir);
 }
 
+TEST_CASE("a home device joining the gateway reaches the ACS as an active VALUE CHANGE") {
+    fs::path dir = e2e::make_temp_dir("cmp-join");
+    unsigned short cmp_port = e2e::free_port();
+    Sim sim = start_sim(dir, cmp_port);
+    const std::string count = "InternetGatewayDevice.LANDevice.1.Hosts.HostNumberOfEntries";
+    Acs acs = start_acs(dir, "join",
+                        "sessions:\n"
+                        "  - steps:\n"
+                        "      - rpc: GetParameterValues\n"
+                        "        names: [" + count + "]\n"
+                        "      - rpc: SetParameterAttributes\n"
+                        "        parameters:\n"
+                        "          - {name: " + count + ", notification: 2}\n"
+                        "  - expect_events: [\"4 VALUE CHANGE\"]\n"
+                        "    forbid_events: [\"1 BOOT\"]\n",
+                        2);
+    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + configured_gateway(sim.port), "join");
+    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
+    const std::string joined = sim.control("join");
+    CHECK(joined.rfind("HTTP/1.1 200", 0) == 0);
+    int rc = acs.process->wait(30s);
+    bridge->stop();
+    sim->stop();
+    INFO("bridge log:\n" << bridge->log());
+    INFO("acs log:\n" << acs.process->log());
+    INFO("sim log:\n" << sim->log());
+    REQUIRE(rc == 0);
+    CHECK(sim->log().find("notifyHomeDevJoin sent, bridge answered resultCode 0") != std::string::npos);
+    auto sessions = sessions_in_order(YAML::LoadFile(acs.report.string()));
+    REQUIRE(sessions.size() == 2);
+    const unsigned before = sessions[0]["steps"][0]["values"][count].as<unsigned>();
+    // At least our host: the simulated LAN may have had an arrival of its own meanwhile.
+    CHECK(sessions[1]["inform_parameters"][count].as<unsigned>() >= before + 1);
+    fs::remove_all(dir);
+}
+
 TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult closes it with TRANSFER COMPLETE") {
     fs::path dir = e2e::make_temp_dir("cmp-upgrade");
     unsigned short cmp_port = e2e::free_port();
-    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
-                      "--gateways", "1", "--bridge", "http://127.0.0.1:" + std::to_string(cmp_port) + "/cmp",
-                      "--secret", kSecret, "--upgrade-seconds", "2", "--reboot-seconds", "2"},
-                     (dir / "sim.log").string());
-    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    Sim sim = start_sim(dir, cmp_port, {"--upgrade-seconds", "2", "--reboot-seconds", "2"});
     // scripted-acs does not answer a CPE's TransferComplete request (it fails the session with 400), so
     // this test reads the Informs in its log instead of its exit status.
     Acs acs = start_acs(dir, "upgrade",
@@ -276,21 +326,18 @@ TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult cl
                         "        url: http://files.example.net/images/V300R001.bin\n"
                         "        expect_status: 1\n",
                         10);
-    std::ofstream(dir / "bridge.yaml") << config_head(acs.port, cmp_port, dir / "state")
-                                       << "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" << sim_port
-                                       << "/cmp/GW-0001\", secret: " << kSecret << " }\n";
-    e2e::Process bridge({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "bridge.yaml").string(), "--threads", "2"},
-                        (dir / "bridge.log").string());
+    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + configured_gateway(sim.port),
+                               "upgrade");
     CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
-    CHECK(e2e::wait_for_log(sim, "notifyRgUpgradeResult sent, bridge answered resultCode 0", 30s));
+    CHECK(e2e::wait_for_log(*sim, "notifyRgUpgradeResult sent, bridge answered resultCode 0", 30s));
     CHECK(e2e::wait_for_log(*acs.process, "7 TRANSFER COMPLETE", 30s));
     acs.process->stop();
-    bridge.stop();
-    sim.stop();
-    const std::string blog = bridge.log(), alog = acs.process->log();
+    bridge->stop();
+    sim->stop();
+    const std::string blog = bridge->log(), alog = acs.process->log();
     INFO("bridge log:\n" << blog);
     INFO("acs log:\n" << alog);
-    INFO("sim log:\n" << sim.log());
+    INFO("sim log:\n" << sim->log());
     CHECK(blog.find("Download 'e2e-fw' finished with fault code 0") != std::string::npos);
     CHECK(blog.find("firmware upgrade result 0, running V300R001") != std::string::npos);
     auto pos = alog.find("7 TRANSFER COMPLETE");

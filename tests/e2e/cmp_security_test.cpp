@@ -1,6 +1,8 @@
 // End to end over TLS with a CA made at test time (openssl req): the bridge
-// verifies the simulator's certificate when calling gateways (cmp.tls), the
-// simulator verifies the bridge's listener (cmp.listen_tls) when registering,
+// verifies the simulator's certificate when calling gateways (cmp.tls) and
+// presents its client certificate, which the simulator requires; the
+// simulator verifies the bridge's listener (cmp.listen_tls) when registering
+// and presents its own client certificate, which the listener requires;
 // one gateway runs the legacy SEED-128-CBC mode in both directions, and no
 // secret reaches a log. With a CA that did not sign the simulator's
 // certificate, the bridge refuses to talk to the gateways at all.
@@ -26,9 +28,12 @@ void write_config(const fs::path& dir, unsigned short acs_port, unsigned short c
         << "periodic_inform:\n  enable: false\n  interval_s: 86400\n"
         << "defaults:\n  mapping: " << fs::absolute("mappings/tr098.yaml").string() << "\n  secret: " << kSecret << "\n"
         << "cmp:\n  listen: 127.0.0.1:" << cmp_port << "\n  timeout_s: 3\n"
-        << "  tls: { verify: true, ca_file: " << (dir / (ca + "-ca.pem")).string() << " }\n"
+        << "  tls: { verify: true, ca_file: " << (dir / (ca + "-ca.pem")).string()
+        << ", cert_file: " << (dir / "pki-client.pem").string() << ", key_file: " << (dir / "pki-client.key").string()
+        << " }\n"
         << "  listen_tls: { cert_file: " << (dir / "pki-server.pem").string()
-        << ", key_file: " << (dir / "pki-server.key").string() << " }\n"
+        << ", key_file: " << (dir / "pki-server.key").string()
+        << ", client_ca_file: " << (dir / "pki-ca.pem").string() << " }\n"
         << "gateways:\n"
         << "  - { id: GW-0001, url: \"https://127.0.0.1:" << sim_port << "/cmp/GW-0001\" }\n"
         << "  - { id: GW-0002, url: \"https://127.0.0.1:" << sim_port << "/cmp/GW-0002\", legacy_seed: true }\n";
@@ -36,16 +41,18 @@ void write_config(const fs::path& dir, unsigned short acs_port, unsigned short c
 
 }  // namespace
 
-TEST_CASE("TLS both ways with a test CA, legacy SEED for one gateway, secrets never logged") {
+TEST_CASE("TLS both ways with a test CA and a client certificate, legacy SEED for one gateway, secrets never logged") {
     fs::path dir = e2e::make_temp_dir("cmp-tls");
     e2e::make_pki(dir, "pki");
     e2e::make_pki(dir, "other");  // a CA that signed nothing we use
     unsigned short cmp_port = e2e::free_port();
     e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
                       "--gateways", "2", "--secret", kSecret, "--legacy-seed", "GW-0002", "--tls-cert",
-                      (dir / "pki-server.pem").string(), "--tls-key", (dir / "pki-server.key").string(), "--bridge",
+                      (dir / "pki-server.pem").string(), "--tls-key", (dir / "pki-server.key").string(),
+                      "--tls-client-ca", (dir / "pki-ca.pem").string(), "--bridge",
                       "https://127.0.0.1:" + std::to_string(cmp_port) + "/cmp", "--ca-file",
-                      (dir / "pki-ca.pem").string(), "--identities-out", (dir / "identities.yaml").string(),
+                      (dir / "pki-ca.pem").string(), "--client-cert", (dir / "pki-client.pem").string(),
+                      "--client-key", (dir / "pki-client.key").string(), "--identities-out", (dir / "identities.yaml").string(),
                       "--log-level", "debug"},
                      (dir / "sim.log").string());
     auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
