@@ -26,8 +26,11 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
     if (!record_dir.empty()) {
         trace::RecorderOptions ro;
         ro.dir = record_dir;
-        ro.known_secrets = {cfg->acs.password, cfg->default_secret};
+        ro.known_secrets = {cfg->acs.password, cfg->default_secret, cfg->cmp.registration_secret};
         for (auto& g : cfg->gateways) ro.known_secrets.push_back(g.secret);
+        if (!cfg->cmp.secrets_file.empty())
+            for (auto& s : trace::secrets_in_file(cfg->cmp.secrets_file)) ro.known_secrets.push_back(s);
+        ro.registration_secret = cfg->cmp.registration_secret;
         auto r = trace::Recorder::open(std::move(ro));
         if (!r) {
             std::cerr << "error: --record: " << r.error().message << "\n";

@@ -1,7 +1,10 @@
 #include "bridge/trace/recorder.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 
+#include "bridge/cmp/message_auth.hpp"
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
 
@@ -84,6 +87,18 @@ std::string file_stamp(const std::string& utc) {
 
 }  // namespace
 
+std::vector<std::string> secrets_in_file(const std::filesystem::path& file) {
+    std::vector<std::string> out;
+    try {
+        YAML::Node n = YAML::LoadFile(file.string());
+        if (n.IsMap())
+            for (auto it = n.begin(); it != n.end(); ++it)
+                if (it->second.IsScalar()) out.push_back(it->second.as<std::string>());
+    } catch (const YAML::Exception&) {
+    }
+    return out;
+}
+
 core::Result<std::unique_ptr<Recorder>> Recorder::open(RecorderOptions options) {
     std::error_code ec;
     std::filesystem::create_directories(options.dir, ec);
@@ -114,6 +129,8 @@ void Recorder::set_mapping(const std::string& gateway_id, const std::string& nam
 std::unique_ptr<app::SessionRecorder> Recorder::begin(app::SessionStart s) {
     auto redactor = std::make_unique<Redactor>();
     for (auto& k : options_.known_secrets) redactor->add_known_secret(k);
+    if (!options_.registration_secret.empty())
+        redactor->add_known_secret(cmp::derive_gateway_secret(options_.registration_secret, s.gateway_id));
     Trace t;
     t.recorded_at = core::now_utc();
     t.recorded_by = options_.recorded_by;

@@ -29,10 +29,17 @@ struct RecorderOptions {
     std::filesystem::path dir;
     // Secrets the traces must never contain: the ACS password, CMP shared secrets.
     std::vector<std::string> known_secrets;
+    // cmp.registration_secret: each session's gateway secret derived from it
+    // (cmp::derive_gateway_secret) is a known secret of that session too.
+    std::string registration_secret;
     // A session whose recorded bytes exceed this is not written (and says so in the log).
     std::size_t max_trace_bytes = 32 * 1024 * 1024;
     std::string recorded_by = "cmp-cwmp-bridge";
 };
+
+// The values of a cmp.secrets_file (a YAML map rgId -> secret), to add to
+// known_secrets; a file that cannot be read gives none (the bridge says why).
+std::vector<std::string> secrets_in_file(const std::filesystem::path& file);
 
 class Recorder : public app::SessionRecorderFactory {
 public:

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bridge/cmp/message_auth.hpp"
 #include "bridge/http/encoding.hpp"
 #include "bridge/trace/recorder.hpp"
 #include "bridge/trace/redact.hpp"
@@ -329,4 +330,40 @@ TEST_CASE("a known secret is found also when XML escaped it") {
     CHECK(r.contains_known_secret("<x a=\"p&amp;ss&lt;word&quot;1\"/>"));
     CHECK(r.contains_known_secret("p&ss<word\"1"));
     CHECK_FALSE(r.contains_known_secret("p&amp;ss"));
+}
+
+TEST_CASE("secrets of self-registering gateways: the derived one and a secrets file's") {
+    const std::string master = "registration-master-secret-0123456789";
+    const std::string derived = cmp::derive_gateway_secret(master, "GW-0001");
+    auto dir = temp_dir("derived");
+    {
+        trace::RecorderOptions o;
+        o.dir = dir;
+        o.registration_secret = master;
+        auto rec = trace::Recorder::open(o);
+        REQUIRE(rec);
+        auto s = begin_session(**rec);
+        cmp::Request get;
+        get.function = "getRgInfo";
+        // A field no rule knows, holding the gateway's derived secret.
+        s->on_call(get, cmp_message("<cmp:getRgInfo/>"), cmp::Response{},
+                   cmp_message("<cmp:getRgInfoResponse><note>" + derived + "</note></cmp:getRgInfoResponse>"),
+                   std::chrono::milliseconds(1));
+        s->on_end(true, "", state_yaml());
+        (*rec)->flush();
+        CHECK((*rec)->written() == 1);
+    }
+    std::string all = read_all(dir);
+    CHECK(all.find(derived) == std::string::npos);
+    CHECK(all.find("<note>(redacted)</note>") != std::string::npos);
+    fs::remove_all(dir);
+
+    auto file = temp_dir("secrets-file");
+    {
+        std::ofstream out(file);
+        out << "GW-0001: file-secret-one\nGW-0002: \"file-secret-two\"\n";
+    }
+    CHECK(trace::secrets_in_file(file) == std::vector<std::string>{"file-secret-one", "file-secret-two"});
+    fs::remove(file);
+    CHECK(trace::secrets_in_file(file).empty());
 }
