@@ -115,6 +115,17 @@ struct Gw {
     }
 };
 
+// The usual bench: one enrolled gateway, GW-0001, in front of a listener.
+struct OneGateway {
+    FakeHost host;
+    cmp::Listener listener;
+    Gw gw;
+    explicit OneGateway(cmp::ListenerOptions o = {})
+        : listener(host, o), gw{listener, {"GW-0001", "s3cret-one-0123456789"}} {
+        host.add("GW-0001", gw.keys.secret);
+    }
+};
+
 // Redirects stderr (where core::log writes) to a file while alive.
 class StderrCapture {
 public:

@@ -5,11 +5,7 @@
 using namespace lt;
 namespace rc = cmp::result_code;
 
-TEST_CASE("registration, authentication, keep-alive, notification, deregistration") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
-    cmp::Listener listener(host);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+TEST_CASE_FIXTURE(OneGateway, "registration, authentication, keep-alive, notification, deregistration") {
 
     http::Response raw;
     auto r = gw.call(gw.msg("regRg", gw.registration()), &raw);
@@ -53,11 +49,7 @@ TEST_CASE("registration, authentication, keep-alive, notification, deregistratio
     CHECK(gw.keepalive() == rc::unauthorized);
 }
 
-TEST_CASE("nothing but regRg/authRg before authentication; wrong digest closes the session") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
-    cmp::Listener listener(host);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+TEST_CASE_FIXTURE(OneGateway, "nothing but regRg/authRg before authentication; wrong digest closes the session") {
     CHECK(gw.join() == rc::unauthorized);
     CHECK(host.notifications.empty());
     REQUIRE(gw.reg() == rc::success);
@@ -77,11 +69,7 @@ TEST_CASE("nothing but regRg/authRg before authentication; wrong digest closes t
     CHECK(host.registrations.size() == 1);
 }
 
-TEST_CASE("registration refused by the host, and an expired registration") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
-    cmp::Listener listener(host);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+TEST_CASE_FIXTURE(OneGateway, "registration refused by the host, and an expired registration") {
     host.refuse_registration = true;
     REQUIRE(gw.reg() == rc::success);
     CHECK(gw.auth() == rc::unauthorized);
@@ -92,11 +80,7 @@ TEST_CASE("registration refused by the host, and an expired registration") {
     CHECK(gw.auth() == rc::unauthorized);
 }
 
-TEST_CASE("keep-alive timeout: gone; the re-registration that follows is not a reboot") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
-    cmp::Listener listener(host);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+TEST_CASE_FIXTURE(OneGateway, "keep-alive timeout: gone; the re-registration that follows is not a reboot") {
     REQUIRE(gw.reg() == rc::success);
     REQUIRE(gw.auth() == rc::success);
     listener.expire(gw.now + 900);  // exactly three intervals: still fine
@@ -116,11 +100,7 @@ TEST_CASE("keep-alive timeout: gone; the re-registration that follows is not a r
     CHECK(host.registrations[2].rebooted);
 }
 
-TEST_CASE("a bridge that lost the session (restart): keep-alive refused, no BOOT on re-registration") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
-    cmp::Listener listener(host);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+TEST_CASE_FIXTURE(OneGateway, "a bridge that lost the session (restart): keep-alive refused, no BOOT on re-registration") {
     gw.session = "s-from-the-previous-bridge";
     CHECK(gw.keepalive() == rc::unauthorized);
     REQUIRE(gw.reg() == rc::success);
@@ -129,11 +109,7 @@ TEST_CASE("a bridge that lost the session (restart): keep-alive refused, no BOOT
     CHECK_FALSE(host.registrations[0].rebooted);
 }
 
-TEST_CASE("validation: resultCode 2 and 3, SOAPAction mismatch and malformed XML as SOAP Faults") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
-    cmp::Listener listener(host);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+TEST_CASE_FIXTURE(OneGateway, "validation: resultCode 2 and 3, SOAPAction mismatch and malformed XML as SOAP Faults") {
 
     cmp::Record missing = gw.registration();
     missing.erase("serialNumber");
@@ -175,11 +151,7 @@ TEST_CASE("validation: resultCode 2 and 3, SOAPAction mismatch and malformed XML
     CHECK(host.registrations.empty());
 }
 
-TEST_CASE("HTTP-level refusals: method and Content-Type") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
-    cmp::Listener listener(host);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+TEST_CASE_FIXTURE(OneGateway, "HTTP-level refusals: method and Content-Type") {
     auto out = cmp::make_http_request(gw.msg("regRg", gw.registration()), kPath, gw.keys, gw.now);
     REQUIRE(out);
     http::Request get = out->http;
@@ -231,13 +203,11 @@ TEST_CASE("laboratory mode: unsigned messages accepted when auth is off, answers
 }
 
 TEST_CASE("size and depth limits: a signed message beyond them is a SOAP Fault, never reaches the host") {
-    FakeHost host;
-    host.add("GW-0001", "s3cret-one-0123456789");
     cmp::ListenerOptions o;
     o.limits.max_bytes = 4096;
     o.limits.max_depth = 16;
-    cmp::Listener listener(host, o);
-    Gw gw{listener, {"GW-0001", "s3cret-one-0123456789"}};
+    OneGateway t(o);
+    auto& [host, listener, gw] = t;
     auto out = cmp::make_http_request(gw.msg("regRg", gw.registration()), kPath, gw.keys, gw.now);
     REQUIRE(out);
     const std::string good = out->http.body;
