@@ -100,43 +100,62 @@ std::vector<YAML::Node> sessions_in_order(const YAML::Node& report) {
     return out;
 }
 
+// One configured gateway (start_sim), the bridge serving it and a scripted ACS playing `script`.
+struct Rig {
+    fs::path dir;
+    unsigned short cmp_port = e2e::free_port();
+    Sim sim;
+    Acs acs;
+    std::unique_ptr<e2e::Process> bridge;
+
+    Rig(const std::string& tag, const std::string& script, int sessions, const std::vector<std::string>& sim_extra = {},
+        const std::string& cmp_extra = {})
+        : dir(e2e::make_temp_dir("cmp-" + tag)) {
+        sim = start_sim(dir, cmp_port, sim_extra);
+        acs = start_acs(dir, tag, script, sessions);
+        bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + cmp_extra + configured_gateway(sim.port),
+                              tag);
+    }
+    // Waits for the ACS to end (its exit status, -1 on timeout), then stops the bridge and the simulator.
+    int finish(std::chrono::seconds limit) {
+        int rc = acs.process->wait(limit);
+        bridge->stop();
+        sim->stop();
+        return rc;
+    }
+    std::vector<YAML::Node> sessions() const { return sessions_in_order(YAML::LoadFile(acs.report.string())); }
+};
+
 }  // namespace
 
 TEST_CASE("a configured gateway reboots: offline on deregRg, 1 BOOT Inform after it registers again") {
-    fs::path dir = e2e::make_temp_dir("cmp-reboot");
-    unsigned short cmp_port = e2e::free_port();
-    Sim sim = start_sim(dir, cmp_port, {"--reboot-seconds", "2"});
-    Acs acs = start_acs(dir, "reboot",
-                        "sessions:\n"
-                        "  - expect_events: [\"0 BOOTSTRAP\", \"1 BOOT\"]\n"
-                        "    steps:\n"
-                        "      - rpc: GetParameterValues\n"
-                        "        names: [InternetGatewayDevice.DeviceInfo.UpTime]\n"
-                        "  - expect_events: [\"1 BOOT\"]\n"
-                        "    forbid_events: [\"0 BOOTSTRAP\"]\n"
-                        "    steps:\n"
-                        "      - rpc: GetParameterValues\n"
-                        "        names: [InternetGatewayDevice.DeviceInfo.UpTime]\n",
-                        2);
-    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + "  keepalive_s: 30\n" +
-                                        configured_gateway(sim.port), "reboot");
-    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
-    CHECK(e2e::wait_for_log(*bridge, "GW-0001: authenticated", 30s));
-    CHECK(e2e::wait_for_log(*sim, "authRg sent, bridge answered resultCode 0", 10s));
+    Rig rig("reboot",
+            "sessions:\n"
+            "  - expect_events: [\"0 BOOTSTRAP\", \"1 BOOT\"]\n"
+            "    steps:\n"
+            "      - rpc: GetParameterValues\n"
+            "        names: [InternetGatewayDevice.DeviceInfo.UpTime]\n"
+            "  - expect_events: [\"1 BOOT\"]\n"
+            "    forbid_events: [\"0 BOOTSTRAP\"]\n"
+            "    steps:\n"
+            "      - rpc: GetParameterValues\n"
+            "        names: [InternetGatewayDevice.DeviceInfo.UpTime]\n",
+            2, {"--reboot-seconds", "2"}, "  keepalive_s: 30\n");
+    CHECK(e2e::wait_for_log(*rig.acs.process, "session complete", 30s));
+    CHECK(e2e::wait_for_log(*rig.bridge, "GW-0001: authenticated", 30s));
+    CHECK(e2e::wait_for_log(*rig.sim, "authRg sent, bridge answered resultCode 0", 10s));
 
-    CHECK(sim.control("reboot").rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(rig.sim.control("reboot").rfind("HTTP/1.1 200", 0) == 0);
     // The control endpoint wants its token.
-    CHECK(e2e::http_request(sim.port, "POST", "/control/GW-0001/reboot", "wrong").rfind("HTTP/1.1 401", 0) == 0);
+    CHECK(e2e::http_request(rig.sim.port, "POST", "/control/GW-0001/reboot", "wrong").rfind("HTTP/1.1 401", 0) == 0);
 
-    int rc = acs.process->wait(60s);
-    bridge->stop();
-    sim->stop();
-    const std::string blog = bridge->log();
+    int rc = rig.finish(60s);
+    const std::string blog = rig.bridge->log();
     INFO("bridge log:\n" << blog);
-    INFO("acs log:\n" << acs.process->log());
-    INFO("sim log:\n" << sim->log());
+    INFO("acs log:\n" << rig.acs.process->log());
+    INFO("sim log:\n" << rig.sim->log());
     REQUIRE(rc == 0);
-    auto sessions = sessions_in_order(YAML::LoadFile(acs.report.string()));
+    auto sessions = rig.sessions();
     REQUIRE(sessions.size() == 2);
     // The second session is the rebooted gateway: its uptime started again.
     CHECK(sessions[1]["steps"][0]["values"]["InternetGatewayDevice.DeviceInfo.UpTime"].as<unsigned>() < 60);
@@ -149,8 +168,8 @@ TEST_CASE("a configured gateway reboots: offline on deregRg, 1 BOOT Inform after
     CHECK(dereg < back);
     CHECK(e2e::count_in(blog, "GW-0001: authenticated") == 2);
     CHECK(blog.find(kSecret) == std::string::npos);
-    CHECK(sim->log().find(kSecret) == std::string::npos);
-    fs::remove_all(dir);
+    CHECK(rig.sim->log().find(kSecret) == std::string::npos);
+    fs::remove_all(rig.dir);
 }
 
 TEST_CASE("a gateway not in the configuration registers itself: new CPE, 0 BOOTSTRAP, remembered") {
@@ -238,106 +257,87 @@ TEST_CASE("a gateway not in the configuration registers itself: new CPE, 0 BOOTS
 }
 
 TEST_CASE("gateway alerts reach the ACS as VALUE CHANGE of the mapped alarm parameters") {
-    fs::path dir = e2e::make_temp_dir("cmp-alert");
-    unsigned short cmp_port = e2e::free_port();
-    Sim sim = start_sim(dir, cmp_port);
     const std::string alarms = "InternetGatewayDevice.X_EXAMPLE-COM_Alarms.";
-    Acs acs = start_acs(dir, "alert",
-                        "sessions:\n"
-                        "  - steps:\n"
-                        "      - rpc: SetParameterAttributes\n"
-                        "        parameters:\n"
-                        "          - {name: " + alarms + "SecurityAlertType, notification: 2}\n"
-                        "          - {name: " + alarms + "ResourceAlertType, notification: 1}\n"
-                        "  - expect_events: [\"4 VALUE CHANGE\"]\n"
-                        "    forbid_events: [\"1 BOOT\"]\n",
-                        2);
-    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + configured_gateway(sim.port), "alert");
-    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
-    CHECK(e2e::wait_for_log(*bridge, "GW-0001: authenticated", 30s));
+    Rig rig("alert",
+            "sessions:\n"
+            "  - steps:\n"
+            "      - rpc: SetParameterAttributes\n"
+            "        parameters:\n"
+            "          - {name: " + alarms + "SecurityAlertType, notification: 2}\n"
+            "          - {name: " + alarms + "ResourceAlertType, notification: 1}\n"
+            "  - expect_events: [\"4 VALUE CHANGE\"]\n"
+            "    forbid_events: [\"1 BOOT\"]\n",
+            2);
+    CHECK(e2e::wait_for_log(*rig.acs.process, "session complete", 30s));
+    CHECK(e2e::wait_for_log(*rig.bridge, "GW-0001: authenticated", 30s));
     // A resource alert first (passive: rides the next Inform), then a security alert (active: Inform now).
-    CHECK(sim.control("alert?type=cpu").rfind("HTTP/1.1 200", 0) == 0);
-    CHECK(e2e::wait_for_log(*bridge, "resource alert: cpu at 97% (threshold 90%)", 10s));
-    CHECK(sim.control("alert?type=sec").rfind("HTTP/1.1 200", 0) == 0);
-    int rc = acs.process->wait(30s);
-    bridge->stop();
-    sim->stop();
-    const std::string blog = bridge->log();
+    CHECK(rig.sim.control("alert?type=cpu").rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(e2e::wait_for_log(*rig.bridge, "resource alert: cpu at 97% (threshold 90%)", 10s));
+    CHECK(rig.sim.control("alert?type=sec").rfind("HTTP/1.1 200", 0) == 0);
+    int rc = rig.finish(30s);
+    const std::string blog = rig.bridge->log();
     INFO("bridge log:\n" << blog);
-    INFO("acs log:\n" << acs.process->log());
+    INFO("acs log:\n" << rig.acs.process->log());
     REQUIRE(rc == 0);
     CHECK(blog.find("WARN GW-0001: security alert loginFailure (minor) from 198.51.100.23") != std::string::npos);
-    auto sessions = sessions_in_order(YAML::LoadFile(acs.report.string()));
+    auto sessions = rig.sessions();
     REQUIRE(sessions.size() == 2);
     auto params = sessions[1]["inform_parameters"];
     CHECK(params[alarms + "SecurityAlertType"].as<std::string>() == "loginFailure");
     CHECK(params[alarms + "ResourceAlertType"].as<std::string>() == "cpu");
-    fs::remove_all(dir);
+    fs::remove_all(rig.dir);
 }
 
 TEST_CASE("a home device joining the gateway reaches the ACS as an active VALUE CHANGE") {
-    fs::path dir = e2e::make_temp_dir("cmp-join");
-    unsigned short cmp_port = e2e::free_port();
-    Sim sim = start_sim(dir, cmp_port);
     const std::string count = "InternetGatewayDevice.LANDevice.1.Hosts.HostNumberOfEntries";
-    Acs acs = start_acs(dir, "join",
-                        "sessions:\n"
-                        "  - steps:\n"
-                        "      - rpc: GetParameterValues\n"
-                        "        names: [" + count + "]\n"
-                        "      - rpc: SetParameterAttributes\n"
-                        "        parameters:\n"
-                        "          - {name: " + count + ", notification: 2}\n"
-                        "  - expect_events: [\"4 VALUE CHANGE\"]\n"
-                        "    forbid_events: [\"1 BOOT\"]\n",
-                        2);
-    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + configured_gateway(sim.port), "join");
-    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
-    const std::string joined = sim.control("join");
-    CHECK(joined.rfind("HTTP/1.1 200", 0) == 0);
-    int rc = acs.process->wait(30s);
-    bridge->stop();
-    sim->stop();
-    INFO("bridge log:\n" << bridge->log());
-    INFO("acs log:\n" << acs.process->log());
-    INFO("sim log:\n" << sim->log());
+    Rig rig("join",
+            "sessions:\n"
+            "  - steps:\n"
+            "      - rpc: GetParameterValues\n"
+            "        names: [" + count + "]\n"
+            "      - rpc: SetParameterAttributes\n"
+            "        parameters:\n"
+            "          - {name: " + count + ", notification: 2}\n"
+            "  - expect_events: [\"4 VALUE CHANGE\"]\n"
+            "    forbid_events: [\"1 BOOT\"]\n",
+            2);
+    CHECK(e2e::wait_for_log(*rig.acs.process, "session complete", 30s));
+    CHECK(rig.sim.control("join").rfind("HTTP/1.1 200", 0) == 0);
+    int rc = rig.finish(30s);
+    INFO("bridge log:\n" << rig.bridge->log());
+    INFO("acs log:\n" << rig.acs.process->log());
+    INFO("sim log:\n" << rig.sim->log());
     REQUIRE(rc == 0);
-    CHECK(sim->log().find("notifyHomeDevJoin sent, bridge answered resultCode 0") != std::string::npos);
-    auto sessions = sessions_in_order(YAML::LoadFile(acs.report.string()));
+    CHECK(rig.sim->log().find("notifyHomeDevJoin sent, bridge answered resultCode 0") != std::string::npos);
+    auto sessions = rig.sessions();
     REQUIRE(sessions.size() == 2);
     const unsigned before = sessions[0]["steps"][0]["values"][count].as<unsigned>();
     // At least our host: the simulated LAN may have had an arrival of its own meanwhile.
     CHECK(sessions[1]["inform_parameters"][count].as<unsigned>() >= before + 1);
-    fs::remove_all(dir);
+    fs::remove_all(rig.dir);
 }
 
 TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult closes it with TRANSFER COMPLETE") {
-    fs::path dir = e2e::make_temp_dir("cmp-upgrade");
-    unsigned short cmp_port = e2e::free_port();
-    Sim sim = start_sim(dir, cmp_port, {"--upgrade-seconds", "2", "--reboot-seconds", "2"});
     // scripted-acs does not answer a CPE's TransferComplete request (it fails the session with 400), so
     // this test reads the Informs in its log instead of its exit status.
-    Acs acs = start_acs(dir, "upgrade",
-                        "sessions:\n"
-                        "  - steps:\n"
-                        "      - rpc: Download\n"
-                        "        command_key: e2e-fw\n"
-                        "        file_type: 1 Firmware Upgrade Image\n"
-                        "        url: http://files.example.net/images/V300R001.bin\n"
-                        "        expect_status: 1\n",
-                        10);
-    auto bridge = start_bridge(dir, config_head(acs.port, cmp_port, dir / "state") + configured_gateway(sim.port),
-                               "upgrade");
-    CHECK(e2e::wait_for_log(*acs.process, "session complete", 30s));
-    CHECK(e2e::wait_for_log(*sim, "notifyRgUpgradeResult sent, bridge answered resultCode 0", 30s));
-    CHECK(e2e::wait_for_log(*acs.process, "7 TRANSFER COMPLETE", 30s));
-    acs.process->stop();
-    bridge->stop();
-    sim->stop();
-    const std::string blog = bridge->log(), alog = acs.process->log();
+    Rig rig("upgrade",
+            "sessions:\n"
+            "  - steps:\n"
+            "      - rpc: Download\n"
+            "        command_key: e2e-fw\n"
+            "        file_type: 1 Firmware Upgrade Image\n"
+            "        url: http://files.example.net/images/V300R001.bin\n"
+            "        expect_status: 1\n",
+            10, {"--upgrade-seconds", "2", "--reboot-seconds", "2"});
+    CHECK(e2e::wait_for_log(*rig.acs.process, "session complete", 30s));
+    CHECK(e2e::wait_for_log(*rig.sim, "notifyRgUpgradeResult sent, bridge answered resultCode 0", 30s));
+    CHECK(e2e::wait_for_log(*rig.acs.process, "7 TRANSFER COMPLETE", 30s));
+    rig.acs.process->stop();
+    rig.finish(0s);
+    const std::string blog = rig.bridge->log(), alog = rig.acs.process->log();
     INFO("bridge log:\n" << blog);
     INFO("acs log:\n" << alog);
-    INFO("sim log:\n" << sim->log());
+    INFO("sim log:\n" << rig.sim->log());
     CHECK(blog.find("Download 'e2e-fw' finished with fault code 0") != std::string::npos);
     CHECK(blog.find("firmware upgrade result 0, running V300R001") != std::string::npos);
     auto pos = alog.find("7 TRANSFER COMPLETE");
@@ -346,5 +346,5 @@ TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult cl
     std::string line = alog.substr(start == std::string::npos ? 0 : start + 1,
                                    alog.find('\n', pos) - (start == std::string::npos ? 0 : start + 1));
     CHECK(line.find("M Download") != std::string::npos);
-    fs::remove_all(dir);
+    fs::remove_all(rig.dir);
 }
