@@ -164,6 +164,23 @@ std::string check_transfers(const SessionScript& s, const std::vector<cwmp::Tran
     return out;
 }
 
+std::string check_transfer_consistency(const cwmp::Inform& inform, const std::vector<cwmp::TransferComplete>& received) {
+    std::string out;
+    auto has = [&](std::string_view code, const std::string* key) {
+        return std::any_of(inform.events.begin(), inform.events.end(),
+                           [&](auto& e) { return e.event_code == code && (!key || e.command_key == *key); });
+    };
+    if (has("7 TRANSFER COMPLETE", nullptr) && received.empty())
+        out += "Inform has 7 TRANSFER COMPLETE but no TransferComplete followed; ";
+    for (auto& t : received) {
+        if (!has("7 TRANSFER COMPLETE", nullptr))
+            out += "TransferComplete '" + t.command_key + "' in a session without 7 TRANSFER COMPLETE; ";
+        if (!has("M Download", &t.command_key) && !has("M Upload", &t.command_key))
+            out += "TransferComplete '" + t.command_key + "' without M Download/M Upload with its CommandKey; ";
+    }
+    return out;
+}
+
 void emit_result(YAML::Emitter& out, const StepResult& r) {
     out << YAML::BeginMap;
     out << YAML::Key << "request" << YAML::Value << r.request;

@@ -115,4 +115,8 @@ std::string check_events(const SessionScript& s, const cwmp::Inform& inform);
 bool has_expected_events(const SessionScript& s, const cwmp::Inform& inform);
 // Problems with the TransferCompletes a session received against its script ("" = fine).
 std::string check_transfers(const SessionScript& s, const std::vector<cwmp::TransferComplete>& received);
+// TR-069 3.7.1.5 consistency of a session, whatever the script: an Inform with
+// 7 TRANSFER COMPLETE is followed by a TransferComplete, and each
+// TransferComplete has its M Download/M Upload (same CommandKey) in the Inform.
+std::string check_transfer_consistency(const cwmp::Inform& inform, const std::vector<cwmp::TransferComplete>& received);
 void emit_result(YAML::Emitter& out, const StepResult& r);

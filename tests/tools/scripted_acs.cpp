@@ -185,15 +185,15 @@ http::Response ScriptedAcs::on_message(const http::Request& req) {
         }
         SessionLog& s = it->second;
         if (!s.cpe_done) {
+            // The CPE's requests are over: judge them.
             s.cpe_done = true;
-            if (s.script) {
-                std::string problem = check_transfers(*s.script, s.transfer_completes);
-                if (!problem.empty()) {
-                    ++failures_;
-                    s.event_problem += problem;
-                    std::cerr << "[acs] " << s.inform.device_id.serial_number << ": session " << s.index + 1 << ": "
-                              << problem << "\n";
-                }
+            std::string problem = check_transfer_consistency(s.inform, s.transfer_completes);
+            if (s.script) problem += check_transfers(*s.script, s.transfer_completes);
+            if (!problem.empty()) {
+                ++failures_;
+                s.event_problem += problem;
+                std::cerr << "[acs] " << s.inform.device_id.serial_number << ": session " << s.index + 1 << ": "
+                          << problem << "\n";
             }
         }
         return next_request(s, cookie);
