@@ -7,6 +7,7 @@
 #include "bridge/cmp/message_auth.hpp"
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/cwmp/codec.hpp"
 
 namespace trace {
 namespace {
@@ -34,6 +35,7 @@ public:
     void on_acs_exchange(const http::Url& url, const http::Request& req,
                          const core::Result<http::Response>& res) override {
         if (!account(req.body.size() + (res ? res->body.size() : 0))) return;
+        if (!inform_seen_) take_events(req.body);
         AcsExchange x;
         x.method = req.method;
         x.target = req.target.empty() ? url.target : req.target;
@@ -71,7 +73,20 @@ private:
 
     Recorder& owner_;
     Trace trace_;
+    // The header's events are those of the Inform as sent: the CPE adds some
+    // (7 TRANSFER COMPLETE for a finished transfer) that no pending list holds.
+    void take_events(const std::string& body) {
+        if (body.find("Inform") == std::string::npos) return;
+        auto env = cwmp::decode(body);
+        auto* inform = env ? std::get_if<cwmp::Inform>(&env->body) : nullptr;
+        if (!inform) return;
+        inform_seen_ = true;
+        trace_.events.clear();
+        for (auto& e : inform->events) trace_.events.push_back(e.event_code);
+    }
+
     std::unique_ptr<Redactor> redactor_;
+    bool inform_seen_ = false;
     std::size_t max_bytes_;
     std::size_t bytes_ = 0;
     bool overflow_ = false;

@@ -64,13 +64,14 @@ wait_file() {  # FILE SECONDS
     return 1
 }
 
-# The n-th trace (in recording order) whose events include $2 ("" = any) and,
-# with $4 set, whose session ended normally.
+# The n-th trace (in recording order) whose Inform carries event $2 ("" = any)
+# and, with $4 set, whose session ended normally. The Inform, not the header:
+# it is what the ACS saw.
 find_trace() {  # DIR EVENT N [OK]
     local f n=0
     for f in $(ls "$1"/*.yaml 2>/dev/null | sort); do
         [[ -n ${4:-} ]] && ! grep -q "^  ok: true" "$f" && continue
-        if [[ -z $2 ]] || grep -q "^events: \[.*$2" "$f"; then
+        if [[ -z $2 ]] || grep -q "<EventCode>$2</EventCode>" "$f"; then
             n=$((n + 1))
             [[ $n -ge $3 ]] && { echo "$f"; return 0; }
         fi
@@ -225,10 +226,7 @@ scenario cwmp-1-2                deviceinfo        version=cwmp-1-2
 scenario reboot-request          reboot            register=1
 scenario reboot                  reboot            register=1 event="M Reboot" ok=1 timeout=90
 scenario value-change-host-join  notify-hosts      register=1 after=join event="4 VALUE CHANGE"
-# Needs a Download with TargetFileName (the mapping's fwVersion), which scripted-acs cannot send yet,
-# and an ACS that answers TransferComplete. Until then transfer-complete.yaml is not recorded here but
-# made from boot-empty.yaml and kept current with `replay --update` (its notes say how):
-# scenario transfer-complete     download          register=1 event="7 TRANSFER COMPLETE" timeout=40
+scenario transfer-complete       download          register=1 event="7 TRANSFER COMPLETE" timeout=60
 # ---- RPCs ------------------------------------------------------------------------------------
 scenario get-rpc-methods         get-rpc-methods
 scenario gpv-single              gpv-single

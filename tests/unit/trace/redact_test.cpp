@@ -367,3 +367,31 @@ TEST_CASE("secrets of self-registering gateways: the derived one and a secrets f
     fs::remove(file);
     CHECK(trace::secrets_in_file(file).empty());
 }
+
+TEST_CASE("the trace's events are the Inform's, including those no pending list holds") {
+    auto dir = temp_dir("events");
+    {
+        auto rec = open_recorder(dir, {});
+        auto s = begin_session(*rec);  // no pending events: the transfer's come from the state
+        http::Request inform;
+        inform.target = "/acs";
+        inform.body = envelope(
+            "<cwmp:Inform><DeviceId><Manufacturer>M</Manufacturer><OUI>001122</OUI><ProductClass>P</ProductClass>"
+            "<SerialNumber>SN1</SerialNumber></DeviceId><Event><EventStruct><EventCode>7 TRANSFER COMPLETE</EventCode><CommandKey/></EventStruct>"
+            "<EventStruct><EventCode>M Download</EventCode><CommandKey>fw-1</CommandKey></EventStruct></Event>"
+            "<MaxEnvelopes>1</MaxEnvelopes><CurrentTime>2024-01-01T00:00:00Z</CurrentTime><RetryCount>0</RetryCount>"
+            "</cwmp:Inform>");
+        http::Response ok;
+        ok.status = 200;
+        s->on_acs_exchange(*http::Url::parse("http://acs/acs"), inform, ok);
+        s->on_end(true, "", state_yaml());
+        rec->flush();
+        REQUIRE(rec->written() == 1);
+    }
+    for (auto& f : fs::directory_iterator(dir)) {
+        auto t = trace::load_file(f.path());
+        REQUIRE(t);
+        CHECK(t->events == std::vector<std::string>{"7 TRANSFER COMPLETE", "M Download"});
+    }
+    fs::remove_all(dir);
+}
