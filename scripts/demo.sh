@@ -9,7 +9,7 @@ WORK=$(mktemp -d /tmp/cmp-cwmp-bridge-demo.XXXXXX)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -26,7 +26,7 @@ while [ ! -s "$WORK/acs.port" ]; do sleep 0.05; done
 
 echo "== cmp-gateway-sim: $GATEWAYS gateways"
 $BIN/cmp-gateway-sim --listen 127.0.0.1:0 --port-file "$WORK/sim.port" --gateways $GATEWAYS \
-  --bridge "http://127.0.0.1:$CMP_PORT/cmp" --secret "$SECRET" --log-level warn 2>&1 | sed -u 's/^/[sim] /' &
+  --bridge "http://127.0.0.1:$CMP_PORT/cmp" --secret "$SECRET" --log-level warn > >(sed -u 's/^/[sim] /') 2>&1 &
 PIDS+=($!)
 while [ ! -s "$WORK/sim.port" ]; do sleep 0.05; done
 SIM_PORT=$(cat "$WORK/sim.port")
@@ -51,15 +51,22 @@ for i in $(seq 1 $GATEWAYS); do
 done
 
 echo "== cmp-cwmp-bridge"
-$BIN/cmp-cwmp-bridge run -c "$WORK/bridge.yaml" --threads 2 2>&1 | sed -u 's/^/[bridge] /' &
-PIDS+=($!)
+$BIN/cmp-cwmp-bridge run -c "$WORK/bridge.yaml" --threads 2 > >(sed -u 's/^/[bridge] /') 2>&1 &
+BRIDGE_PID=$!
+PIDS+=($BRIDGE_PID)
 
+# The scripted ACS exits once every CPE's session is done; a bridge that
+# stops first (a bad configuration) ends the demo at once.
 status=0
-wait $ACS_PID || status=$?
+while kill -0 $ACS_PID 2>/dev/null; do
+  if ! kill -0 $BRIDGE_PID 2>/dev/null; then status=1; break; fi
+  sleep 0.1
+done
+[ $status -ne 0 ] || wait $ACS_PID || status=$?
 echo
 if [ $status -eq 0 ]; then
   echo "== demo finished: every scripted RPC answered as expected for $GATEWAYS gateways"
 else
-  echo "== demo FAILED (scripted ACS exit status $status)"
+  echo "== demo FAILED (status $status; the lines above say why)"
 fi
 exit $status
