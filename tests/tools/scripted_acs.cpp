@@ -270,6 +270,7 @@ http::Response ScriptedAcs::cpe_request(SessionLog& s, const std::string& cookie
     const std::string who = s.inform.device_id.serial_number;
     const std::string name(cwmp::rpc_name(env.body));
     http::Response r;
+    bool refused = false;
     if (auto* tc = std::get_if<cwmp::TransferComplete>(&env.body)) {
         s.transfer_completes.push_back(*tc);
         say(who, "TransferComplete '" + tc->command_key + "' fault " + std::to_string(tc->fault.code) + " [" +
@@ -285,15 +286,19 @@ http::Response ScriptedAcs::cpe_request(SessionLog& s, const std::string& cookie
         r.status = 200;
         r.headers.push_back({"Content-Type", "text/xml; charset=\"utf-8\""});
         r.headers.push_back({"Set-Cookie", "acs-session=" + cookie + "; Path=/"});
+        std::string id;
+        for (char c : env.id) id += c == '<' ? "&lt;" : c == '&' ? "&amp;" : std::string(1, c);
+        const std::string ns = u->namespace_uri.empty() ? std::string(cwmp::namespace_uri(s.version)) : u->namespace_uri;
         r.body = "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:cwmp=\"" +
-                 u->namespace_uri + "\"><soap-env:Header><cwmp:ID soap-env:mustUnderstand=\"1\">" + env.id +
+                 ns + "\"><soap-env:Header><cwmp:ID soap-env:mustUnderstand=\"1\">" + id +
                  "</cwmp:ID></soap-env:Header><soap-env:Body><cwmp:" + u->name +
                  "Response/></soap-env:Body></soap-env:Envelope>";
     } else {
         // Kicked needs a kick URL this ACS does not have; anything else is unknown.
         r = reply(s, cookie, cwmp::Fault{8000, "Method not supported", {}}, env.id);
+        refused = true;
     }
-    const std::string answer = r.body.find(":Fault>") != std::string::npos ? "Fault 8000" : name + "Response";
+    const std::string answer = refused ? "Fault 8000" : name + "Response";
     s.cpe_requests.push_back(name + " -> " + answer);
     say(who, "CPE request " + name + " -> " + answer);
     return r;
