@@ -1,6 +1,8 @@
 #!/bin/sh
 # Rewrites datamodels/*.dm from the Broadband Forum XML in ../shared/bbf.
 # Usage: datamodels/regenerate.sh [path/to/dmgen]   (default build/bin/dmgen)
+# BBF_EXTRA_DIR: a folder with the sources ../shared/bbf lacks (a checkout of
+# github.com/BroadbandForum/cwmp-data-models, for tr-098-1-2-0-full.xml).
 # Run from anywhere; paths are taken relative to the project root.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,4 +16,5 @@ if [ ! -d "$bbf" ]; then
   echo "regenerate.sh: BBF XML folder $bbf not found (set BBF_DIR)" >&2
   exit 2
 fi
-exec "$dmgen" all --manifest "$root/datamodels/models.list" --bbf "$bbf" --out-dir "$root/datamodels"
+exec "$dmgen" all --manifest "$root/datamodels/models.list" --bbf "$bbf" ${BBF_EXTRA_DIR:+--bbf "$BBF_EXTRA_DIR"} \
+  --out-dir "$root/datamodels"

@@ -1,5 +1,5 @@
 // dmgen: Broadband Forum data model XML -> the compact form under datamodels/.
-//   dmgen all --manifest datamodels/models.list --bbf ../shared/bbf --out-dir datamodels [--check]
+//   dmgen all --manifest datamodels/models.list --bbf ../shared/bbf [--bbf DIR...] --out-dir datamodels [--check]
 //   dmgen one --model InternetGatewayDevice:1.14 --out x.dm ../shared/bbf/tr-098-1-8-0-full.xml
 //   dmgen models ../shared/bbf/tr-157-1-0-0-full.xml
 #include <CLI/CLI.hpp>
@@ -37,7 +37,17 @@ bool write_if_changed(const fs::path& p, const std::string& text) {
     return true;
 }
 
-int run_all(const std::string& manifest, const std::string& bbf, const std::string& out_dir, bool check) {
+// The first folder that holds the entry's source: ../shared/bbf first, then
+// folders of further BBF releases (IGD:1.4 comes from the BBF's published
+// tr-098-1-2-0-full.xml, which ../shared/bbf lacks; docs/datamodels.md).
+std::string folder_for(const ManifestEntry& e, const std::vector<std::string>& bbf) {
+    for (const auto& dir : bbf)
+        if (fs::exists(fs::path(dir) / e.source)) return dir;
+    return {};
+}
+
+int run_all(const std::string& manifest, const std::vector<std::string>& bbf, const std::string& out_dir,
+            bool check) {
     auto entries = datamodel::bbf::read_manifest(manifest);
     if (!entries) {
         std::cerr << "dmgen: " << entries.error().message << "\n";
@@ -45,7 +55,14 @@ int run_all(const std::string& manifest, const std::string& bbf, const std::stri
     }
     int stale = 0;
     for (const ManifestEntry& e : *entries) {
-        auto text = datamodel::bbf::generate(e, bbf);
+        std::string dir = folder_for(e, bbf);
+        if (dir.empty()) {
+            std::cerr << "dmgen: " << e.output << ": " << e.source << " is in none of the --bbf folders";
+            for (const auto& d : bbf) std::cerr << " " << d;
+            std::cerr << " (docs/datamodels.md says where each source comes from)\n";
+            return 2;
+        }
+        auto text = datamodel::bbf::generate(e, dir);
         if (!text) {
             std::cerr << "dmgen: " << e.output << ": " << text.error().message << "\n";
             return 2;
@@ -69,11 +86,12 @@ int main(int argc, char** argv) {
     CLI::App app{"dmgen: derive the compact data models of datamodels/ from Broadband Forum XML"};
     app.require_subcommand(1);
 
-    std::string manifest = "datamodels/models.list", bbf = "../shared/bbf", out_dir = "datamodels";
+    std::string manifest = "datamodels/models.list", out_dir = "datamodels";
+    std::vector<std::string> bbf{"../shared/bbf"};
     bool check = false;
     auto* all = app.add_subcommand("all", "generate every model listed in the manifest");
     all->add_option("--manifest", manifest, "list of models to generate")->capture_default_str();
-    all->add_option("--bbf", bbf, "folder of the BBF XML files")->capture_default_str();
+    all->add_option("--bbf", bbf, "folders of BBF XML files, searched in order (repeatable)")->capture_default_str();
     all->add_option("--out-dir", out_dir, "where the .dm files go")->capture_default_str();
     all->add_flag("--check", check, "write nothing; exit 1 when a file differs from what would be generated");
 

@@ -29,7 +29,7 @@ const Model& shipped(const std::string& file) {
 TEST_CASE("every model in the manifest loads with the counts its header promises") {
     auto entries = bbf::read_manifest("datamodels/models.list");
     REQUIRE(entries.ok());
-    CHECK(entries->size() == 7);
+    CHECK(entries->size() == 8);
     for (const auto& e : *entries) {
         CAPTURE(e.output);
         const Model& m = shipped(e.output);
@@ -39,13 +39,16 @@ TEST_CASE("every model in the manifest loads with the counts its header promises
         CHECK(m.parameter_count() > 90);
     }
     CHECK(shipped("InternetGatewayDevice-1.1.dm").parameter_count() == 660);
+    CHECK(shipped("InternetGatewayDevice-1.4.dm").object_count() == 94);
+    CHECK(shipped("InternetGatewayDevice-1.4.dm").parameter_count() == 1081);
     CHECK(shipped("InternetGatewayDevice-1.14.dm").object_count() == 192);
     CHECK(shipped("InternetGatewayDevice-1.14.dm").parameter_count() == 1800);
     CHECK(shipped("StorageService-1.0.dm").parameter_count() == 100);
 }
 
 TEST_CASE("IGD DeviceInfo and ManagementServer facts hold in every IGD version") {
-    for (auto file : {"InternetGatewayDevice-1.1.dm", "InternetGatewayDevice-1.5.dm", "InternetGatewayDevice-1.14.dm"}) {
+    for (auto file : {"InternetGatewayDevice-1.1.dm", "InternetGatewayDevice-1.4.dm", "InternetGatewayDevice-1.5.dm",
+                      "InternetGatewayDevice-1.14.dm"}) {
         CAPTURE(file);
         const Model& m = shipped(file);
         const Node* man = m.find("InternetGatewayDevice.DeviceInfo.Manufacturer");

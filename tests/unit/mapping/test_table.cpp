@@ -34,7 +34,7 @@ TEST_CASE("the presented tree: ancestors, tables, fixed instances, NumberOfEntri
     auto t = *mapping::Table::load_file("mappings/tr098.yaml");
     CHECK(t->model() == "InternetGatewayDevice:1.4");
     CHECK(t->root() == "InternetGatewayDevice.");
-    CHECK(t->model_files() == std::vector<std::string>{"InternetGatewayDevice-1.1.dm", "StorageService-1.0.dm"});
+    CHECK(t->model_files() == std::vector<std::string>{"InternetGatewayDevice-1.4.dm", "StorageService-1.0.dm"});
     CHECK(t->hash().size() == 64);
     // Compatibility with the first version's lookups (Inform parameters).
     REQUIRE(t->find("InternetGatewayDevice.DeviceInfo.UpTime"));

@@ -77,7 +77,7 @@ TEST_CASE("validate CLI: ok lines, file:line:col errors with hints, exit status"
     std::ostringstream out, err;
     CHECK(mapping::run_validate({"mappings/tr098.yaml", "mappings/tr106.yaml"}, out, err) == 0);
     CHECK(out.str().find("mappings/tr098.yaml: ok (InternetGatewayDevice:1.4 checked against "
-                         "InternetGatewayDevice-1.1.dm + StorageService-1.0.dm;") == 0);
+                         "InternetGatewayDevice-1.4.dm + StorageService-1.0.dm;") == 0);
     CHECK(err.str().empty());
 
     std::ostringstream out2, err2;
