@@ -24,10 +24,19 @@ endfunction()
 
 # bridge_add_test(name SOURCES ... DEPS ...): a doctest executable registered with ctest.
 # Tests run from the project root so that ../shared resolves as in the docs.
+# doctest's main is compiled once for every test program (it is a heavy TU).
+function(bridge_doctest_main)
+  if(NOT TARGET bridge_doctest_main)
+    add_library(bridge_doctest_main STATIC ${PROJECT_SOURCE_DIR}/tests/unit/doctest_main.cpp)
+    target_link_libraries(bridge_doctest_main PUBLIC bridge_options doctest::doctest)
+  endif()
+endfunction()
+
 function(bridge_add_test name)
   cmake_parse_arguments(A "" "" "SOURCES;DEPS;LABELS" ${ARGN})
-  add_executable(${name} ${A_SOURCES} ${PROJECT_SOURCE_DIR}/tests/unit/doctest_main.cpp)
-  target_link_libraries(${name} PRIVATE bridge_options doctest::doctest ${A_DEPS})
+  bridge_doctest_main()
+  add_executable(${name} ${A_SOURCES})
+  target_link_libraries(${name} PRIVATE bridge_options bridge_doctest_main ${A_DEPS})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   if(A_LABELS)
