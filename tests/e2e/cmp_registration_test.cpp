@@ -332,6 +332,9 @@ TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult cl
     CHECK(e2e::wait_for_log(*rig.acs.process, "session complete", 30s));
     CHECK(e2e::wait_for_log(*rig.sim, "notifyRgUpgradeResult sent, bridge answered resultCode 0", 30s));
     CHECK(e2e::wait_for_log(*rig.acs.process, "7 TRANSFER COMPLETE", 30s));
+    // The Inform is logged before the TransferComplete that follows it: stopping the ACS at the
+    // Inform raced with that request (seen in CI).
+    CHECK(e2e::wait_for_log(*rig.acs.process, "TransferComplete 'e2e-fw'", 30s));
     rig.acs.process->stop();
     rig.finish(0s);
     const std::string blog = rig.bridge->log(), alog = rig.acs.process->log();
