@@ -97,47 +97,45 @@ Step<cwmp::Body> RpcHandler::factory_reset() {
     });
 }
 
+// The checks Download and Upload share: a fault, or nothing when the request may go on.
+static std::optional<cwmp::Fault> check_transfer(const std::string& command_key, const std::string& url) {
+    if (command_key.size() > kMaxKey) return make_fault(9003, "Invalid arguments: CommandKey longer than 32 characters");
+    if (auto code = check_transfer_url(url))
+        return make_fault(code, code == 9013 ? "Unsupported protocol for file transfer: " + url
+                                             : "Invalid arguments: URL is not a URL");
+    return std::nullopt;
+}
+
+void RpcHandler::accept_transfer(std::string method, std::string file_type, std::string command_key) {
+    Transfer t;
+    t.method = std::move(method);
+    t.file_type = std::move(file_type);
+    t.accepted_unix = now_();
+    t.result.command_key = std::move(command_key);
+    state_.transfers.push_back(std::move(t));
+    effects_.transfers_changed = true;
+    changed_ = true;
+}
+
 Step<cwmp::Body> RpcHandler::download(const cwmp::Download& req) {
-    if (req.command_key.size() > kMaxKey)
-        return B::ready(make_fault(9003, "Invalid arguments: CommandKey longer than 32 characters"));
-    if (auto code = check_transfer_url(req.url))
-        return B::ready(make_fault(code, code == 9013 ? "Unsupported protocol for file transfer: " + req.url
-                                                      : "Invalid arguments: URL is not a URL"));
+    if (auto fault = check_transfer(req.command_key, req.url)) return B::ready(std::move(*fault));
     // The gateway can take a firmware image or a configuration file; other
     // types (web content, tones, ringers, vendor types) cannot be transferred.
     if (req.file_type != "1 Firmware Upgrade Image" && req.file_type != "3 Vendor Configuration File")
         return B::ready(make_fault(9010, "File transfer failure: unsupported FileType '" + req.file_type + "'"));
     return then<cwmp::Body>(device_.download(req), [this, req](Unit) {
-        Transfer t;
-        t.method = "Download";
-        t.file_type = req.file_type;
-        t.accepted_unix = now_();
-        t.result.command_key = req.command_key;
-        state_.transfers.push_back(std::move(t));
-        effects_.transfers_changed = true;
-        changed_ = true;
+        accept_transfer("Download", req.file_type, req.command_key);
         // Status 1: not finished yet; a TransferComplete follows in a later session.
         return B::ready(cwmp::Body(cwmp::DownloadResponse{1}));
     });
 }
 
 Step<cwmp::Body> RpcHandler::upload(const cwmp::Upload& req) {
-    if (req.command_key.size() > kMaxKey)
-        return B::ready(make_fault(9003, "Invalid arguments: CommandKey longer than 32 characters"));
-    if (auto code = check_transfer_url(req.url))
-        return B::ready(make_fault(code, code == 9013 ? "Unsupported protocol for file transfer: " + req.url
-                                                      : "Invalid arguments: URL is not a URL"));
+    if (auto fault = check_transfer(req.command_key, req.url)) return B::ready(std::move(*fault));
     if (req.file_type != "1 Vendor Configuration File" && req.file_type != "2 Vendor Log File")
         return B::ready(make_fault(9011, "Upload failure: unsupported FileType '" + req.file_type + "'"));
     return then<cwmp::Body>(device_.upload(req), [this, req](Unit) {
-        Transfer t;
-        t.method = "Upload";
-        t.file_type = req.file_type;
-        t.accepted_unix = now_();
-        t.result.command_key = req.command_key;
-        state_.transfers.push_back(std::move(t));
-        effects_.transfers_changed = true;
-        changed_ = true;
+        accept_transfer("Upload", req.file_type, req.command_key);
         return B::ready(cwmp::Body(cwmp::UploadResponse{1}));
     });
 }

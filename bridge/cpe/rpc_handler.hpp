@@ -68,6 +68,8 @@ private:
     Step<cwmp::Body> factory_reset();
     Step<cwmp::Body> download(const cwmp::Download& req);
     Step<cwmp::Body> upload(const cwmp::Upload& req);
+    // Records an accepted Download/Upload until its TransferComplete is acknowledged.
+    void accept_transfer(std::string method, std::string file_type, std::string command_key);
     Step<cwmp::Body> schedule_inform(const cwmp::ScheduleInform& req);
 
     // The parameters (not objects) at or below each name, local and device,
