@@ -9,6 +9,7 @@
 
 #include "tests/e2e/cmp_e2e_util.hpp"
 #include "tests/e2e/process.hpp"
+#include "tests/e2e/schema.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -78,18 +79,6 @@ std::vector<YAML::Node> sessions_in_order(const YAML::Node& report) {
     return out;
 }
 
-int validate_dumps(const fs::path& dumps) {
-    int files = 0;
-    for (auto& f : fs::directory_iterator(dumps)) {
-        std::string out;
-        int rc = e2e::run_command("XML_CATALOG_FILES=../shared/bbf/soap-catalog-strict.xml xmllint --nonet --noout "
-                                  "--schema ../shared/bbf/cwmp-any-version.xsd " + f.path().string(), out);
-        INFO(f.path().filename().string() << ": " << out);
-        CHECK(rc == 0);
-        ++files;
-    }
-    return files;
-}
 
 }  // namespace
 
@@ -143,7 +132,7 @@ TEST_CASE("every supported RPC end to end, a Connection Request, ScheduleInform,
     }
     CHECK(answers == 22 + 2 + 1);  // every scripted RPC was answered
     CHECK(transfer_completes == 1);
-    int files = validate_dumps(first.dumps);
+    int files = e2e::validate_cwmp_dumps(first.dumps);
     CHECK(files == static_cast<int>(informs + answers + transfer_completes));
 
     Run second = run(dir, "restart", "tests/e2e/scripts/rpcs-restart.yaml", 2, sim_port, cmp_port);
@@ -159,7 +148,7 @@ TEST_CASE("every supported RPC end to end, a Connection Request, ScheduleInform,
         for (auto e : r[0]["events"]) value_change |= e.as<std::string>() == "4 VALUE CHANGE";
         CHECK(value_change);
     }
-    validate_dumps(second.dumps);
+    e2e::validate_cwmp_dumps(second.dumps);
 
     INFO("simulator log:\n" << sim.log());
     sim.stop();
