@@ -85,5 +85,7 @@ private:
 std::string xsd_of(const datamodel::ParamType& t);
 bool is_number_segment(std::string_view s);
 std::vector<std::string> split_path(std::string_view path);  // "A.B.{i}." -> A, B, {i}
+// Levenshtein distance, for "did you mean" hints on misspelt names.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 
 }  // namespace mapping

@@ -16,18 +16,6 @@ bool valid_segment(std::string_view s) {
     return true;
 }
 
-std::size_t distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 bool numeric(datamodel::ParamType::Base b) {
     using B = datamodel::ParamType;
     return b == B::Int || b == B::UnsignedInt || b == B::Long || b == B::UnsignedLong;
@@ -72,7 +60,7 @@ bool Compiler::check_vendor_path(const std::string& path, const SourcePos& pos, 
         std::size_t best = 3;
         for (const datamodel::Node* c : t_->facts_->children(datamodel::normalise_path(prefix))) {
             auto cs = split_path(std::string_view(c->path).substr(0, c->path.size() - (c->is_object ? 1 : 0)));
-            std::size_t dd = distance(cs.back(), segs[i]);
+            std::size_t dd = edit_distance(cs.back(), segs[i]);
             if (dd < best) {
                 best = dd;
                 suggestion = cs.back();

@@ -14,18 +14,6 @@ std::string known_names(const std::vector<cmp::FieldSpec>& specs) {
     return s.empty() ? "none" : s;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 bool positive_int(const YNode& n, std::int64_t& out, std::int64_t max) {
     if (!n.is_scalar() || n.text.empty() || n.text.size() > 12 || n.text.find_first_not_of("0123456789") != std::string::npos)
         return false;

@@ -82,6 +82,18 @@ std::shared_ptr<const datamodel::Model> cached_combination(
 
 std::string xsd_of(const datamodel::ParamType& t) { return t.xsd_type(); }
 
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
 bool is_number_segment(std::string_view s) {
     if (s.empty() || s.size() > 9) return false;
     for (char c : s)
