@@ -1,5 +1,7 @@
 #include "bridge/cmp/message.hpp"
 
+#include "bridge/core/clock.hpp"
+
 #include <array>
 #include <cstdio>
 
@@ -101,17 +103,6 @@ bool is_valid_name(std::string_view name) {
 
 namespace {
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm);
-// timegm is not portable and mktime depends on the process time zone.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
     if (pos + n > s.size()) return false;
     out = 0;
@@ -188,7 +179,7 @@ std::optional<std::int64_t> parse_date_time(std::string_view s) {
         }
     }
     if (pos != s.size()) return std::nullopt;
-    std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    std::int64_t days = core::days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
     return days * 86400 + h * 3600 + mi * 60 + se - offset;
 }
 

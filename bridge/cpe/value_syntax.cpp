@@ -1,5 +1,7 @@
 #include "bridge/cpe/value_syntax.hpp"
 
+#include "bridge/core/clock.hpp"
+
 #include <charconv>
 #include <limits>
 
@@ -52,16 +54,6 @@ bool two_digits(std::string_view s, std::size_t at, int& out) {
     if (at + 2 > s.size() || !digits(s.substr(at, 2))) return false;
     out = (s[at] - '0') * 10 + (s[at + 1] - '0');
     return true;
-}
-
-// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -127,7 +119,7 @@ std::optional<std::int64_t> parse_date_time(std::string_view s) {
         }
     }
     if (i != s.size()) return std::nullopt;
-    return days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 + h * 3600 + mi * 60 +
+    return core::days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 + h * 3600 + mi * 60 +
            sec - offset;
 }
 
