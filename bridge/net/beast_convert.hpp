@@ -11,7 +11,9 @@ namespace net {
 
 namespace bhttp = boost::beast::http;
 
-inline bhttp::request<bhttp::string_body> to_beast(http::Request& req, const http::Url& url,
+// Copies: the caller may need the request again (a resend after a stale
+// keep-alive connection must carry the same body and signature).
+inline bhttp::request<bhttp::string_body> to_beast(const http::Request& req, const http::Url& url,
                                                    std::string_view user_agent) {
     bhttp::request<bhttp::string_body> out;
     out.method_string(req.method);
@@ -24,7 +26,7 @@ inline bhttp::request<bhttp::string_body> to_beast(http::Request& req, const htt
     out.set(bhttp::field::user_agent, user_agent);
     for (auto& h : req.headers) out.insert(h.name, h.value);
     out.keep_alive(true);
-    out.body() = std::move(req.body);
+    out.body() = req.body;
     out.prepare_payload();
     return out;
 }

@@ -17,9 +17,17 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
+// Errors of an exchange on an open connection: the peer is there but slow
+// (net.timeout) or went away mid-exchange (net.io).
 core::Error net_error(std::string_view what, const boost::system::error_code& ec) {
     std::string code = ec == beast::error::timeout ? "net.timeout" : "net.io";
     return core::make_error(code, std::string(what) + ": " + ec.message());
+}
+
+// Errors before any byte was exchanged (resolve, connect, TLS handshake):
+// the peer cannot be reached at all. Callers treat only these as "offline".
+core::Error connect_error(std::string_view what, const boost::system::error_code& ec) {
+    return core::make_error("net.connect", std::string(what) + ": " + ec.message());
 }
 }  // namespace
 
@@ -56,7 +64,7 @@ asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
 
     tcp::resolver resolver(ex_);
     auto [rec, results] = co_await resolver.async_resolve(url.host, url.port, use_nothrow);
-    if (rec) co_return net_error("resolve " + url.host, rec);
+    if (rec) co_return connect_error("resolve " + url.host, rec);
 
     if (url.scheme == "https") {
         // A fresh context per connection: certificates may have been rotated on disk.
@@ -74,11 +82,11 @@ asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
     auto& low = conn->lowest();
     low.expires_after(options_.connect_timeout);
     auto [cec, ep] = co_await low.async_connect(results, use_nothrow);
-    if (cec) co_return net_error("connect " + url.host + ":" + url.port, cec);
+    if (cec) co_return connect_error("connect " + url.host + ":" + url.port, cec);
     if (conn->tls) {
         low.expires_after(options_.connect_timeout);
         auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, use_nothrow);
-        if (hec) co_return net_error("TLS handshake with " + url.host, hec);
+        if (hec) co_return connect_error("TLS handshake with " + url.host, hec);
     }
     conn->alive = true;
     conn_ = std::move(conn);
@@ -88,6 +96,9 @@ asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
 asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& url, http::Request req,
                                                                 bool resend_on_stale) {
     const std::string origin = url.scheme + "://" + url.host + ":" + url.port;
+    // Built once: Beast's writer leaves the message intact, so a resend on a
+    // fresh connection sends exactly the same bytes (body included).
+    const bhttp::request<bhttp::string_body> breq = to_beast(req, url, options_.user_agent);
     // A reused keep-alive connection may have been closed by the peer while
     // idle; that shows up as an error on the first write/read, and the
     // request is then retried once on a fresh connection.
@@ -97,7 +108,6 @@ asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& 
             auto st = co_await connect(url);
             if (!st) co_return st.error();
         }
-        bhttp::request<bhttp::string_body> breq = to_beast(req, url, options_.user_agent);
         auto& conn = *conn_;
         conn.lowest().expires_after(options_.io_timeout);
         boost::system::error_code wec;
