@@ -1,174 +1,335 @@
 #include "bridge/app/config.hpp"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <boost/asio/ip/address.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
+
+#include "bridge/http/url.hpp"
+#include "bridge/net/http_server.hpp"
+#include "bridge/state/store.hpp"
 
 namespace app {
 namespace {
 
+namespace fs = std::filesystem;
+
+// The first refusal, thrown by Reader and turned into a Result by
+// load_config: every check reads as one line instead of an if-return.
+struct Refused {
+    core::Error error;
+};
+
+// Values are quoted back so the operator sees what was read; long ones cut.
+std::string shown(const std::string& s) { return "'" + (s.size() > 60 ? s.substr(0, 60) + "..." : s) + "'"; }
+
+std::string number_text(double v) {
+    std::ostringstream o;
+    o << v;
+    return o.str();
+}
+
+enum class Want { file, directory };
+
+// Typed reads of one node each. A refusal names file:line:col of the
+// offending node, the key (`name`, dotted from the top) and what was expected.
 struct Reader {
     std::string file;
 
-    core::Error error(const YAML::Node& n, const std::string& what) const {
+    std::string where(const YAML::Node& n) const {
         auto m = n.Mark();
-        return core::make_error("config.invalid", file + ":" + std::to_string(m.line + 1) + ":" +
-                                                      std::to_string(m.column + 1) + ": " + what);
+        // An empty document has no position: point at its start.
+        return file + ":" + std::to_string(std::max(m.line, 0) + 1) + ":" + std::to_string(std::max(m.column, 0) + 1);
     }
+    [[noreturn]] void fail(const YAML::Node& n, const std::string& what) const {
+        throw Refused{core::make_error("config.invalid", where(n) + ": " + what)};
+    }
+
     // Unknown keys are errors: a typo must not silently fall back to a default.
-    std::optional<core::Error> only_keys(const YAML::Node& n, std::initializer_list<std::string_view> keys) const {
-        if (!n.IsMap()) return error(n, "expected a map");
+    // Repeated keys too: yaml-cpp would silently use one of the values.
+    void only_keys(const YAML::Node& n, const std::string& name, std::initializer_list<std::string_view> keys) const {
+        std::string list;
+        for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+        if (!n.IsMap()) fail(n, name + ": expected a mapping (keys: " + list + ")");
+        std::set<std::string> seen;
         for (auto it = n.begin(); it != n.end(); ++it) {
-            auto k = it->first.as<std::string>();
+            if (!it->first.IsScalar()) fail(it->first, name + ": expected a key name (a string)");
+            const std::string& k = it->first.Scalar();
             bool known = false;
             for (auto kk : keys) known = known || kk == k;
-            if (!known) {
-                std::string list;
-                for (auto kk : keys) list += (list.empty() ? "" : ", ") + std::string(kk);
-                return error(it->first, "unknown key '" + k + "' (known: " + list + ")");
-            }
+            if (!known) fail(it->first, "unknown key '" + k + "' in " + name + " (known: " + list + ")");
+            if (!seen.insert(k).second) fail(it->first, "duplicate key '" + k + "' in " + name);
         }
-        return std::nullopt;
     }
+    // The sub-mapping `key` of `parent`, checked for its keys; undefined when absent.
+    YAML::Node section(const YAML::Node& parent, const char* key, const std::string& name,
+                       std::initializer_list<std::string_view> keys) const {
+        YAML::Node n = parent[key];
+        if (n) only_keys(n, name, keys);
+        return n;
+    }
+
+    std::string string(const YAML::Node& n, const std::string& name) const {
+        if (!n.IsScalar()) fail(n, name + ": expected a string");
+        return n.Scalar();
+    }
+    bool boolean(const YAML::Node& n, const std::string& name) const {
+        bool b = false;
+        if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b))
+            fail(n, name + ": expected true/false" + (n.IsScalar() ? ", got " + shown(n.Scalar()) : ""));
+        return b;
+    }
+    long long integer(const YAML::Node& n, const std::string& name, long long lo, long long hi,
+                      const std::string& unit) const {
+        const std::string range = "allowed: " + std::to_string(lo) + " to " + std::to_string(hi) + unit;
+        if (!n.IsScalar()) fail(n, name + ": expected an integer (" + range + ")");
+        const std::string& s = n.Scalar();
+        long long v = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec == std::errc::result_out_of_range) fail(n, name + ": " + shown(s) + " is out of range (" + range + ")");
+        if (ec != std::errc{} || end != s.data() + s.size())
+            fail(n, name + ": expected an integer, got " + shown(s) + " (" + range + ")");
+        if (v < lo || v > hi) fail(n, name + ": " + s + " is out of range (" + range + ")");
+        return v;
+    }
+    std::chrono::milliseconds seconds(const YAML::Node& n, const std::string& name, double lo, double hi) const {
+        const std::string range = "allowed: " + number_text(lo) + " to " + number_text(hi) + " seconds";
+        if (!n.IsScalar()) fail(n, name + ": expected a number of seconds (" + range + ")");
+        const std::string& s = n.Scalar();
+        double v = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(v))
+            fail(n, name + ": expected a number of seconds, got " + shown(s) + " (" + range + ")");
+        if (v < lo || v > hi) fail(n, name + ": " + s + " is out of range (" + range + ")");
+        return std::chrono::milliseconds(static_cast<long long>(std::llround(v * 1000)));
+    }
+
+    // An absolute http/https URL with a host, as http::Url reads it for every request.
+    std::string url(const YAML::Node& n, const std::string& name) const {
+        std::string s = string(n, name);
+        auto u = http::Url::parse(s);
+        if (!u) fail(n, name + ": expected an http:// or https:// URL with a host (" + u.error().message + ")");
+        return s;
+    }
+    // "IP:port" as the listeners bind it: they do not resolve names; port 0 = any free port.
+    std::string listen(const YAML::Node& n, const std::string& name) const {
+        std::string s = string(n, name);
+        const std::string want = "expected IP:port, e.g. 0.0.0.0:7548 or [::]:7548, got " + shown(s);
+        auto hp = net::split_host_port(s);
+        if (!hp) fail(n, name + ": " + want);
+        boost::system::error_code ec;
+        boost::asio::ip::make_address(hp->first, ec);
+        if (ec) fail(n, name + ": " + want + " (the host must be an IP address)");
+        unsigned port = 0;
+        auto [end, pec] = std::from_chars(hp->second.data(), hp->second.data() + hp->second.size(), port);
+        if (pec != std::errc{} || end != hp->second.data() + hp->second.size() || port > 65535)
+            fail(n, name + ": port " + shown(hp->second) + " is out of range (allowed: 0 to 65535, 0 = any free port)");
+        return s;
+    }
+    // Relative paths are relative to the configuration file.
     std::string resolve(const std::string& p) const {
-        if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-        return (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+        if (p.empty() || fs::path(p).is_absolute()) return p;
+        return (fs::path(file).parent_path() / p).lexically_normal().string();
+    }
+    // A file (or folder) that must exist now: better refused at start than at the first use.
+    std::string existing(const YAML::Node& n, const std::string& name, Want want) const {
+        std::string p = resolve(string(n, name));
+        if (p.empty()) fail(n, name + ": expected a path, got an empty string");
+        std::error_code ec;
+        auto st = fs::status(p, ec);
+        if (!fs::exists(st)) fail(n, name + ": " + p + " does not exist");
+        if (want == Want::file && fs::is_directory(st)) fail(n, name + ": " + p + " is a directory, expected a file");
+        if (want == Want::directory && !fs::is_directory(st)) fail(n, name + ": " + p + " is not a directory");
+        if (::access(p.c_str(), R_OK) != 0) fail(n, name + ": " + p + " is not readable");
+        return p;
     }
 };
 
-std::optional<core::Error> read_tls(const Reader& r, const YAML::Node& n, net::TlsClientConfig& tls) {
-    if (!n) return std::nullopt;
-    if (auto e = r.only_keys(n, {"verify", "ca_file", "ca_path", "cert_file", "key_file"})) return e;
-    if (n["verify"]) tls.verify = n["verify"].as<bool>();
-    if (n["ca_file"]) tls.ca_file = r.resolve(n["ca_file"].as<std::string>());
-    if (n["ca_path"]) tls.ca_path = r.resolve(n["ca_path"].as<std::string>());
-    if (n["cert_file"]) tls.cert_file = r.resolve(n["cert_file"].as<std::string>());
-    if (n["key_file"]) tls.key_file = r.resolve(n["key_file"].as<std::string>());
-    return std::nullopt;
+void read_tls(const Reader& r, const YAML::Node& parent, const std::string& name, net::TlsClientConfig& tls) {
+    auto n = r.section(parent, "tls", name, {"verify", "ca_file", "ca_path", "cert_file", "key_file"});
+    if (!n) return;
+    if (n["verify"]) tls.verify = r.boolean(n["verify"], name + ".verify");
+    if (n["ca_file"]) tls.ca_file = r.existing(n["ca_file"], name + ".ca_file", Want::file);
+    if (n["ca_path"]) tls.ca_path = r.existing(n["ca_path"], name + ".ca_path", Want::directory);
+    if (n["cert_file"]) tls.cert_file = r.existing(n["cert_file"], name + ".cert_file", Want::file);
+    if (n["key_file"]) tls.key_file = r.existing(n["key_file"], name + ".key_file", Want::file);
+    if (tls.cert_file.empty() != tls.key_file.empty())
+        r.fail(n, name + ": cert_file and key_file go together (a client certificate needs its key)");
+}
+
+void read_acs(const Reader& r, const YAML::Node& doc, AcsConfig& a) {
+    auto acs = r.section(doc, "acs", "acs", {"url", "username", "password", "cwmp_version", "tls", "timeout_s"});
+    if (!acs) r.fail(doc, "missing 'acs' section (url, username, password)");
+    if (!acs["url"]) r.fail(acs, "missing acs.url");
+    a.url = r.url(acs["url"], "acs.url");
+    if (acs["username"]) a.username = r.string(acs["username"], "acs.username");
+    if (acs["password"]) a.password = r.string(acs["password"], "acs.password");
+    if (auto v = acs["cwmp_version"]) {
+        // Only the versions the codec writes: cwmp::version_from_string would read 1-3 and 1-4 as 1-2.
+        std::string s = r.string(v, "acs.cwmp_version"), allowed;
+        bool found = false;
+        for (auto ver : {cwmp::Version::v1_0, cwmp::Version::v1_1, cwmp::Version::v1_2}) {
+            allowed += (allowed.empty() ? "" : ", ") + std::string(cwmp::to_string(ver));
+            if (s != cwmp::to_string(ver)) continue;
+            a.cwmp_version = ver;
+            found = true;
+        }
+        if (!found) r.fail(v, "acs.cwmp_version: " + shown(s) + " is not supported (allowed: " + allowed + ")");
+    }
+    read_tls(r, acs, "acs.tls", a.tls);
+    if (acs["timeout_s"]) a.timeout = r.seconds(acs["timeout_s"], "acs.timeout_s", 0.5, 600);
+}
+
+void read_connection_request(const Reader& r, const YAML::Node& doc, ConnectionRequestConfig& c) {
+    auto cr = r.section(doc, "connection_request", "connection_request", {"listen", "url_base", "max_per_minute"});
+    if (!cr) return;
+    if (cr["listen"]) c.listen = r.listen(cr["listen"], "connection_request.listen");
+    if (auto b = cr["url_base"]) {
+        c.url_base = r.url(b, "connection_request.url_base");
+        // Each CPE's path is appended to it: a query would end up in the middle.
+        if (c.url_base.find('?') != std::string::npos)
+            r.fail(b, "connection_request.url_base: expected a URL without a query (each CPE's path is appended)");
+    }
+    if (cr["max_per_minute"])
+        c.max_per_minute = static_cast<unsigned>(
+            r.integer(cr["max_per_minute"], "connection_request.max_per_minute", 1, 6000, " per minute"));
 }
 
 // The listener half of the cmp section: HTTPS, keep-alives, self-registration.
-std::optional<core::Error> read_cmp_listener(const Reader& r, const YAML::Node& cmp, CmpConfig& c) {
-    if (auto t = cmp["listen_tls"]) {
-        if (auto e = r.only_keys(t, {"cert_file", "key_file", "client_ca_file"})) return e;
-        if (!t["cert_file"] || !t["key_file"]) return r.error(t, "cmp.listen_tls needs cert_file and key_file");
+void read_cmp_listener(const Reader& r, const YAML::Node& cmp, CmpConfig& c) {
+    if (auto t = r.section(cmp, "listen_tls", "cmp.listen_tls", {"cert_file", "key_file", "client_ca_file"})) {
+        if (!t["cert_file"] || !t["key_file"]) r.fail(t, "cmp.listen_tls needs cert_file and key_file");
         net::TlsServerConfig tls;
-        tls.cert_file = r.resolve(t["cert_file"].as<std::string>());
-        tls.key_file = r.resolve(t["key_file"].as<std::string>());
-        if (t["client_ca_file"]) tls.client_ca_file = r.resolve(t["client_ca_file"].as<std::string>());
+        tls.cert_file = r.existing(t["cert_file"], "cmp.listen_tls.cert_file", Want::file);
+        tls.key_file = r.existing(t["key_file"], "cmp.listen_tls.key_file", Want::file);
+        if (t["client_ca_file"])
+            tls.client_ca_file = r.existing(t["client_ca_file"], "cmp.listen_tls.client_ca_file", Want::file);
         c.listen_tls = tls;
     }
-    if (cmp["keepalive_s"]) c.keepalive_s = std::max<std::uint32_t>(10, cmp["keepalive_s"].as<std::uint32_t>());
-    if (cmp["accept_registrations"]) c.accept_registrations = cmp["accept_registrations"].as<bool>();
-    if (cmp["registration_secret"]) c.registration_secret = cmp["registration_secret"].as<std::string>();
-    if (cmp["secrets_file"]) c.secrets_file = r.resolve(cmp["secrets_file"].as<std::string>());
-    if (cmp["max_registered"]) c.max_registered = cmp["max_registered"].as<unsigned>();
+    // Below 10 s a gateway would spend its life sending keep-alives.
+    if (cmp["keepalive_s"])
+        c.keepalive_s = static_cast<std::uint32_t>(r.integer(cmp["keepalive_s"], "cmp.keepalive_s", 10, 86400, " seconds"));
+    if (cmp["accept_registrations"]) c.accept_registrations = r.boolean(cmp["accept_registrations"], "cmp.accept_registrations");
+    if (cmp["registration_secret"]) c.registration_secret = r.string(cmp["registration_secret"], "cmp.registration_secret");
+    if (cmp["secrets_file"]) c.secrets_file = r.existing(cmp["secrets_file"], "cmp.secrets_file", Want::file);
+    if (cmp["max_registered"])
+        c.max_registered = static_cast<unsigned>(r.integer(cmp["max_registered"], "cmp.max_registered", 1, 1'000'000, ""));
     // A short master makes every derived gateway secret guessable.
-    if (!c.registration_secret.empty() && c.registration_secret.size() < 16)
-        return r.error(cmp["registration_secret"], "cmp.registration_secret must be at least 16 bytes (32 recommended)");
+    if (cmp["registration_secret"] && c.registration_secret.size() < 16)
+        r.fail(cmp["registration_secret"], "cmp.registration_secret must be at least 16 bytes (32 recommended)");
     if (c.accept_registrations && c.registration_secret.empty() && c.secrets_file.empty())
-        return r.error(cmp["accept_registrations"],
-                       "cmp.accept_registrations needs cmp.registration_secret or cmp.secrets_file: "
-                       "a gateway that registers itself must still prove a secret");
-    return std::nullopt;
+        r.fail(cmp["accept_registrations"],
+               "cmp.accept_registrations needs cmp.registration_secret or cmp.secrets_file: "
+               "a gateway that registers itself must still prove a secret");
 }
 
-std::chrono::milliseconds seconds_of(const YAML::Node& n) {
-    return std::chrono::milliseconds(static_cast<long long>(n.as<double>() * 1000));
+void read_cmp(const Reader& r, const YAML::Node& doc, CmpConfig& c) {
+    auto cmp = r.section(doc, "cmp", "cmp",
+                         {"listen", "require_auth", "timeout_s", "concurrency", "tls", "listen_tls", "keepalive_s",
+                          "accept_registrations", "registration_secret", "secrets_file", "max_registered"});
+    if (!cmp) return;
+    if (cmp["listen"]) c.listen = r.listen(cmp["listen"], "cmp.listen");
+    if (cmp["require_auth"]) c.require_auth = r.boolean(cmp["require_auth"], "cmp.require_auth");
+    if (cmp["timeout_s"]) c.timeout = r.seconds(cmp["timeout_s"], "cmp.timeout_s", 0.5, 600);
+    if (cmp["concurrency"]) c.concurrency = static_cast<unsigned>(r.integer(cmp["concurrency"], "cmp.concurrency", 1, 64, ""));
+    read_tls(r, cmp, "cmp.tls", c.tls);
+    read_cmp_listener(r, cmp, c);
+}
+
+void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
+    auto gws = doc["gateways"];
+    if (!gws || gws.IsNull()) return;
+    if (!gws.IsSequence()) r.fail(gws, "gateways: expected a list of gateways");
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < gws.size(); ++i) {
+        const YAML::Node g = gws[i];
+        const std::string name = "gateways[" + std::to_string(i) + "]";
+        r.only_keys(g, name, {"id", "url", "mapping", "secret", "legacy_seed"});
+        if (!g["id"] || !g["url"]) r.fail(g, name + ": a gateway needs 'id' and 'url'");
+        GatewayConfig gc;
+        gc.id = r.string(g["id"], name + ".id");
+        // The id names the gateway's state file: the state store's rule, checked before anything is written.
+        if (auto st = state::validate_key(gc.id); !st)
+            r.fail(g["id"], name + ".id: " + shown(gc.id) + " is not a valid gateway id (expected 1-128 of A-Z a-z 0-9 . _ -, "
+                                                       "not '.' or '..')");
+        if (!ids.insert(gc.id).second) r.fail(g["id"], "duplicate gateway id '" + gc.id + "'");
+        gc.url = r.url(g["url"], name + ".url");
+        gc.mapping = g["mapping"] ? r.existing(g["mapping"], name + ".mapping", Want::file) : c.default_mapping;
+        gc.secret = g["secret"] ? r.string(g["secret"], name + ".secret") : c.default_secret;
+        if (gc.mapping.empty()) r.fail(g, "gateway '" + gc.id + "' has no mapping (and no defaults.mapping)");
+        if (c.cmp.require_auth && gc.secret.empty())
+            r.fail(g, "gateway '" + gc.id + "' has no CMP secret while cmp.require_auth is on");
+        if (g["legacy_seed"]) gc.legacy_seed = r.boolean(g["legacy_seed"], name + ".legacy_seed");
+        if (gc.legacy_seed && gc.secret.empty())
+            r.fail(g["legacy_seed"], "gateway '" + gc.id + "': legacy_seed needs a CMP secret");
+        c.gateways.push_back(std::move(gc));
+    }
+}
+
+void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
+    if (doc.IsNull()) r.fail(doc, "the configuration file is empty (see docs/configuration.md)");
+    r.only_keys(doc, "the configuration", {"acs", "connection_request", "cmp", "state_dir", "periodic_inform",
+                                           "defaults", "gateways"});
+    read_acs(r, doc, c.acs);
+    read_connection_request(r, doc, c.connection_request);
+    read_cmp(r, doc, c.cmp);
+    if (!doc["state_dir"]) r.fail(doc, "missing 'state_dir' (where virtual CPE state is persisted)");
+    c.state_dir = r.resolve(r.string(doc["state_dir"], "state_dir"));
+    if (c.state_dir.empty()) r.fail(doc["state_dir"], "state_dir: expected a path, got an empty string");
+    // Created at start when absent; a file of that name can never become the folder.
+    std::error_code ec;
+    if (fs::exists(c.state_dir, ec) && !fs::is_directory(c.state_dir, ec))
+        r.fail(doc["state_dir"], "state_dir: " + c.state_dir + " exists and is not a directory");
+    if (auto pi = r.section(doc, "periodic_inform", "periodic_inform", {"enable", "interval_s"})) {
+        if (pi["enable"]) c.periodic_inform.enable = r.boolean(pi["enable"], "periodic_inform.enable");
+        if (pi["interval_s"])
+            c.periodic_inform.interval_s = static_cast<std::uint32_t>(
+                r.integer(pi["interval_s"], "periodic_inform.interval_s", 1, 31'536'000, " seconds"));
+    }
+    if (auto d = r.section(doc, "defaults", "defaults", {"mapping", "secret"})) {
+        if (d["mapping"]) c.default_mapping = r.existing(d["mapping"], "defaults.mapping", Want::file);
+        if (d["secret"]) c.default_secret = r.string(d["secret"], "defaults.secret");
+    }
+    read_gateways(r, doc, c);
+    if (c.cmp.accept_registrations && c.default_mapping.empty())
+        r.fail(doc["cmp"]["accept_registrations"],
+               "cmp.accept_registrations needs defaults.mapping (self-registered gateways use it)");
 }
 
 }  // namespace
 
 core::Result<Config> load_config(const std::string& path) {
+    // A folder or an unreadable file must be an error message, not an exception out of the stream.
+    std::error_code ec;
+    auto st = fs::status(path, ec);
+    if (!fs::exists(st)) return core::make_error("config.io", path + ": no such configuration file");
+    if (fs::is_directory(st))
+        return core::make_error("config.io", path + ": is a directory; -c names the configuration file (bridge.yaml)");
+    if (::access(path.c_str(), R_OK) != 0)
+        return core::make_error("config.io", path + ": cannot read configuration file: " + std::strerror(errno));
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    if (!in || in.bad()) return core::make_error("config.io", path + ": cannot read configuration file");
+
     Reader r{path};
-    YAML::Node doc;
-    try {
-        doc = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        return core::make_error("config.io", path + ": cannot read configuration file");
-    } catch (const YAML::Exception& e) {
-        return core::make_error("config.invalid", path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                      std::to_string(e.mark.column + 1) + ": " + e.msg);
-    }
     Config c;
     c.file = path;
     try {
-        if (auto e = r.only_keys(doc, {"acs", "connection_request", "cmp", "state_dir", "periodic_inform", "defaults",
-                                       "gateways"}))
-            return *e;
-        auto acs = doc["acs"];
-        if (!acs) return r.error(doc, "missing 'acs' section (url, username, password)");
-        if (auto e = r.only_keys(acs, {"url", "username", "password", "cwmp_version", "tls", "timeout_s"})) return *e;
-        if (!acs["url"]) return r.error(acs, "missing acs.url");
-        c.acs.url = acs["url"].as<std::string>();
-        if (acs["username"]) c.acs.username = acs["username"].as<std::string>();
-        if (acs["password"]) c.acs.password = acs["password"].as<std::string>();
-        if (auto v = acs["cwmp_version"]) {
-            auto ver = cwmp::version_from_string(v.as<std::string>());
-            if (!ver) return r.error(v, "cwmp_version must be cwmp-1-0, cwmp-1-1 or cwmp-1-2");
-            c.acs.cwmp_version = *ver;
-        }
-        if (auto e = read_tls(r, acs["tls"], c.acs.tls)) return *e;
-        if (acs["timeout_s"]) c.acs.timeout = seconds_of(acs["timeout_s"]);
-
-        if (auto cr = doc["connection_request"]) {
-            if (auto e = r.only_keys(cr, {"listen", "url_base", "max_per_minute"})) return *e;
-            if (cr["listen"]) c.connection_request.listen = cr["listen"].as<std::string>();
-            if (cr["url_base"]) c.connection_request.url_base = cr["url_base"].as<std::string>();
-            if (cr["max_per_minute"]) c.connection_request.max_per_minute = cr["max_per_minute"].as<unsigned>();
-        }
-        if (auto cmp = doc["cmp"]) {
-            if (auto e = r.only_keys(cmp, {"listen", "require_auth", "timeout_s", "concurrency", "tls", "listen_tls",
-                                           "keepalive_s", "accept_registrations", "registration_secret",
-                                           "secrets_file", "max_registered"}))
-                return *e;
-            if (cmp["listen"]) c.cmp.listen = cmp["listen"].as<std::string>();
-            if (cmp["require_auth"]) c.cmp.require_auth = cmp["require_auth"].as<bool>();
-            if (cmp["timeout_s"]) c.cmp.timeout = seconds_of(cmp["timeout_s"]);
-            if (cmp["concurrency"]) c.cmp.concurrency = std::max(1u, cmp["concurrency"].as<unsigned>());
-            if (auto e = read_tls(r, cmp["tls"], c.cmp.tls)) return *e;
-            if (auto e = read_cmp_listener(r, cmp, c.cmp)) return *e;
-        }
-        if (!doc["state_dir"]) return r.error(doc, "missing 'state_dir' (where virtual CPE state is persisted)");
-        c.state_dir = r.resolve(doc["state_dir"].as<std::string>());
-        if (auto pi = doc["periodic_inform"]) {
-            if (auto e = r.only_keys(pi, {"enable", "interval_s"})) return *e;
-            if (pi["enable"]) c.periodic_inform.enable = pi["enable"].as<bool>();
-            if (pi["interval_s"]) c.periodic_inform.interval_s = std::max(1u, pi["interval_s"].as<std::uint32_t>());
-        }
-        if (auto d = doc["defaults"]) {
-            if (auto e = r.only_keys(d, {"mapping", "secret"})) return *e;
-            if (d["mapping"]) c.default_mapping = r.resolve(d["mapping"].as<std::string>());
-            if (d["secret"]) c.default_secret = d["secret"].as<std::string>();
-        }
-        std::set<std::string> ids;
-        if (auto gws = doc["gateways"]) {
-            if (!gws.IsSequence()) return r.error(gws, "'gateways' must be a list");
-            for (auto g : gws) {
-                if (auto e = r.only_keys(g, {"id", "url", "mapping", "secret", "legacy_seed"})) return *e;
-                GatewayConfig gc;
-                if (!g["id"] || !g["url"]) return r.error(g, "a gateway needs 'id' and 'url'");
-                gc.id = g["id"].as<std::string>();
-                gc.url = g["url"].as<std::string>();
-                gc.mapping = g["mapping"] ? r.resolve(g["mapping"].as<std::string>()) : c.default_mapping;
-                gc.secret = g["secret"] ? g["secret"].as<std::string>() : c.default_secret;
-                if (gc.mapping.empty()) return r.error(g, "gateway '" + gc.id + "' has no mapping (and no defaults.mapping)");
-                if (!ids.insert(gc.id).second) return r.error(g["id"], "duplicate gateway id '" + gc.id + "'");
-                if (c.cmp.require_auth && gc.secret.empty())
-                    return r.error(g, "gateway '" + gc.id + "' has no CMP secret while cmp.require_auth is on");
-                if (g["legacy_seed"]) gc.legacy_seed = g["legacy_seed"].as<bool>();
-                if (gc.legacy_seed && gc.secret.empty())
-                    return r.error(g["legacy_seed"], "gateway '" + gc.id + "': legacy_seed needs a CMP secret");
-                c.gateways.push_back(std::move(gc));
-            }
-        }
-        if (c.cmp.accept_registrations && c.default_mapping.empty())
-            return r.error(doc["cmp"]["accept_registrations"],
-                           "cmp.accept_registrations needs defaults.mapping (self-registered gateways use it)");
+        read_document(r, YAML::Load(text.str()), c);
+    } catch (const Refused& e) {
+        return e.error;
     } catch (const YAML::Exception& e) {
-        return core::make_error("config.invalid", path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+        return core::make_error("config.invalid", path + ":" + std::to_string(std::max(e.mark.line, 0) + 1) + ":" +
+                                                      std::to_string(std::max(e.mark.column, 0) + 1) + ": " + e.msg);
     }
     return c;
 }

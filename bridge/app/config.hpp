@@ -72,6 +72,8 @@ struct Config {
     std::vector<GatewayConfig> gateways;
 };
 
+// Never throws: a folder, an unreadable file, broken YAML and every refused
+// value come back as an error naming file:line:col (docs/configuration.md).
 core::Result<Config> load_config(const std::string& path);
 
 }  // namespace app

@@ -1,0 +1,204 @@
+// The daemon's configuration (docs/configuration.md): every value that would
+// leave the bridge half-working is refused at start, naming file:line:col,
+// the key, and what was expected (type, range or allowed values). Each case
+// also loads an accepted variant, so a check that refuses everything fails.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "bridge/app/config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A folder per test process holding bridge.yaml and the files it names.
+struct ConfigDir {
+    fs::path dir = fs::temp_directory_path() / ("bridge-config-test-" + std::to_string(::getpid()));
+    ConfigDir() {
+        fs::create_directories(dir);
+        std::ofstream(dir / "map.yaml") << "model: InternetGatewayDevice:1.4\n";
+        std::ofstream(dir / "secrets.yaml") << "GW-0042: a-provisioned-secret\n";
+        std::ofstream(dir / "ca.pem") << "not parsed at load time\n";
+    }
+    ~ConfigDir() { fs::remove_all(dir); }
+    std::string file() const { return (dir / "bridge.yaml").string(); }
+    core::Result<app::Config> load(const std::string& text) const {
+        std::ofstream(file(), std::ios::trunc) << text;
+        return app::load_config(file());
+    }
+};
+
+const ConfigDir& tmp() {
+    static ConfigDir d;
+    return d;
+}
+
+// The lines every case shares; a case appends sections or replaces one.
+const std::string kAcs = "acs:\n  url: http://127.0.0.1:7547/acs\n  username: bridge\n  password: pw\n";  // lines 1-4
+const std::string kRest = "state_dir: state\n"                                                           // line 5
+                          "defaults:\n  mapping: map.yaml\n  secret: s3cret\n"                           // lines 6-8
+                          "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:7700/cmp/GW-0001\" }\n";  // lines 9-10
+
+app::Config accepted(const std::string& text) {
+    auto c = tmp().load(text);
+    REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
+    return *c;
+}
+
+// Refused with the message at `pos` ("line:col") containing every word of `expect`.
+void refused(const std::string& text, const std::string& pos, std::initializer_list<std::string> expect) {
+    auto c = tmp().load(text);
+    CAPTURE(text);
+    REQUIRE_FALSE(c.ok());
+    const std::string& m = c.error().message;
+    CAPTURE(m);
+    CHECK(c.error().code == "config.invalid");
+    CHECK(m.starts_with(tmp().file() + ":" + pos + ": "));
+    for (const auto& e : expect) CHECK_MESSAGE(m.find(e) != std::string::npos, "missing: " << e);
+}
+
+}  // namespace
+
+TEST_CASE("acs.url must be an http/https URL with a host") {
+    auto acs = [](const std::string& url) { return "acs:\n  url: " + url + "\n" + kRest; };
+    refused(acs("\"not a url\""), "2:8", {"acs.url", "expected an http:// or https:// URL with a host"});
+    refused(acs("ftp://127.0.0.1/acs"), "2:8", {"acs.url", "expected an http:// or https:// URL"});
+    refused(acs("\"http:///acs\""), "2:8", {"acs.url", "with a host"});
+    CHECK(accepted(acs("https://acs.example.net:7547/")).acs.url == "https://acs.example.net:7547/");
+}
+
+TEST_CASE("gateway urls and connection_request.url_base must be URLs too") {
+    refused(kAcs + "state_dir: s\ndefaults: { mapping: map.yaml, secret: s }\ngateways:\n  - id: GW-1\n    url: gw-1\n",
+            "9:10", {"gateways[0].url", "expected an http:// or https:// URL"});
+    refused(kAcs + "connection_request:\n  url_base: bridge.example.net:7548\n" + kRest, "6:13",
+            {"connection_request.url_base", "expected an http:// or https:// URL"});
+    refused(kAcs + "connection_request:\n  url_base: http://bridge.example.net/?x=1\n" + kRest, "6:13",
+            {"connection_request.url_base", "without a query"});
+    auto c = accepted(kAcs + "connection_request:\n  url_base: http://bridge.example.net:7548\n" + kRest);
+    CHECK(c.connection_request.url_base == "http://bridge.example.net:7548");
+    CHECK(c.gateways.at(0).url == "http://127.0.0.1:7700/cmp/GW-0001");
+}
+
+TEST_CASE("timeouts must be positive numbers of seconds within their range") {
+    auto acs = [](const std::string& v) { return kAcs + "  timeout_s: " + v + "\n" + kRest; };
+    for (const char* bad : {"-5", "0", "601", "1e9"})
+        refused(acs(bad), "5:14", {"acs.timeout_s", "out of range", "allowed: 0.5 to 600 seconds"});
+    refused(acs("soon"), "5:14", {"acs.timeout_s", "expected a number of seconds", "'soon'"});
+    CHECK(accepted(acs("2.5")).acs.timeout == std::chrono::milliseconds(2500));
+
+    auto cmp = [](const std::string& v) { return kAcs + "cmp:\n  timeout_s: " + v + "\n" + kRest; };
+    refused(cmp("-1"), "6:14", {"cmp.timeout_s", "allowed: 0.5 to 600 seconds"});
+    CHECK(accepted(cmp("3")).cmp.timeout == std::chrono::seconds(3));
+}
+
+TEST_CASE("counts and intervals: zero, negative and absurd values are refused with the allowed range") {
+    struct Case {
+        std::string section, key, bad, range;
+    };
+    for (const Case& k : {Case{"cmp", "concurrency", "0", "allowed: 1 to 64"},
+                          Case{"cmp", "concurrency", "-2", "allowed: 1 to 64"},
+                          Case{"cmp", "keepalive_s", "5", "allowed: 10 to 86400 seconds"},
+                          Case{"cmp", "max_registered", "0", "allowed: 1 to 1000000"},
+                          Case{"connection_request", "max_per_minute", "0", "allowed: 1 to 6000 per minute"},
+                          Case{"periodic_inform", "interval_s", "0", "allowed: 1 to 31536000 seconds"},
+                          Case{"periodic_inform", "interval_s", "99999999999999999999", "allowed: 1 to 31536000"}}) {
+        const std::string at = "  " + k.key + ": ";
+        refused(kAcs + k.section + ":\n" + at + k.bad + "\n" + kRest, "6:" + std::to_string(at.size() + 1),
+                {k.section + "." + k.key, "out of range", k.range});
+    }
+    auto c = accepted(kAcs + "cmp:\n  concurrency: 4\n  keepalive_s: 60\nperiodic_inform:\n  interval_s: 600\n" + kRest);
+    CHECK(c.cmp.concurrency == 4);
+    CHECK(c.cmp.keepalive_s == 60);
+    CHECK(c.periodic_inform.interval_s == 600);
+}
+
+TEST_CASE("cwmp_version: only the versions the codec writes, listed in the error") {
+    auto acs = [](const std::string& v) { return kAcs + "  cwmp_version: " + v + "\n" + kRest; };
+    for (const char* bad : {"cwmp-1-4", "cwmp-1-3", "1.2", "cwmp-2-0"})
+        refused(acs(bad), "5:17",
+                {"acs.cwmp_version", "'" + std::string(bad) + "' is not supported",
+                 "allowed: cwmp-1-0, cwmp-1-1, cwmp-1-2"});
+    CHECK(accepted(acs("cwmp-1-1")).acs.cwmp_version == cwmp::Version::v1_1);
+    CHECK(accepted(acs("cwmp-1-2")).acs.cwmp_version == cwmp::Version::v1_2);
+}
+
+TEST_CASE("a wrong type names the key and the expected type") {
+    refused(kAcs + "cmp:\n  concurrency: two\n" + kRest, "6:16", {"cmp.concurrency", "expected an integer", "'two'"});
+    refused(kAcs + "cmp:\n  concurrency: 2.5\n" + kRest, "6:16", {"cmp.concurrency", "expected an integer"});
+    refused(kAcs + "cmp:\n  require_auth: maybe\n" + kRest, "6:17", {"cmp.require_auth", "expected true/false"});
+    refused("acs:\n  url: http://127.0.0.1/\n  username: [a, b]\n" + kRest, "3:13", {"acs.username", "expected a string"});
+    refused("acs: http://127.0.0.1/\n" + kRest, "1:6", {"acs", "expected a mapping"});
+    refused(kAcs + "periodic_inform: yes\n" + kRest, "5:18", {"periodic_inform", "expected a mapping"});
+    refused(kAcs + "state_dir: s\ngateways: { id: GW-1 }\n", "6:11", {"gateways", "expected a list"});
+    refused(kAcs + "state_dir: s\ndefaults: { mapping: map.yaml, secret: ~ }\n", "6:40", {"defaults.secret", "expected a string"});
+    CHECK_FALSE(accepted(kAcs + "cmp:\n  require_auth: false\n" + kRest).cmp.require_auth);
+}
+
+TEST_CASE("listen addresses must be IP:port with a port in range") {
+    auto cr = [](const std::string& v) { return kAcs + "connection_request:\n  listen: \"" + v + "\"\n" + kRest; };
+    refused(cr("127.0.0.1"), "6:11", {"connection_request.listen", "expected IP:port"});
+    refused(cr("localhost:7548"), "6:11", {"connection_request.listen", "expected IP:port", "must be an IP address"});
+    refused(cr("127.0.0.1:70000"), "6:11", {"connection_request.listen", "allowed: 0 to 65535"});
+    refused(kAcs + "cmp:\n  listen: \":7600\"\n" + kRest, "6:11", {"cmp.listen", "expected IP:port"});
+    CHECK(accepted(cr("[::1]:0")).connection_request.listen == "[::1]:0");
+}
+
+TEST_CASE("gateway ids: not empty, usable as a state file name, never twice") {
+    auto gw = [](const std::string& id) {
+        return kAcs + "state_dir: s\ndefaults: { mapping: map.yaml, secret: s }\ngateways:\n  - id: " + id +
+               "\n    url: http://127.0.0.1:7700/\n";
+    };
+    refused(gw("\"\""), "8:9", {"gateways[0].id", "is not a valid gateway id"});
+    refused(gw("../../etc/x"), "8:9", {"gateways[0].id", "is not a valid gateway id"});
+    refused(gw("GW-1\n    url: http://127.0.0.1:7700/\n  - id: GW-1"), "10:9", {"duplicate gateway id 'GW-1'"});
+    CHECK(accepted(gw("GW_0001.a")).gateways.at(0).id == "GW_0001.a");
+}
+
+TEST_CASE("files the bridge will need must exist: mappings, secrets file, TLS files") {
+    refused(kAcs + "state_dir: s\ndefaults:\n  mapping: nowhere.yaml\n  secret: s\n", "7:12",
+            {"defaults.mapping", "nowhere.yaml does not exist"});
+    refused(kAcs + "state_dir: s\ndefaults: { secret: s }\ngateways:\n  - { id: GW-1, url: \"http://h/\", mapping: . }\n",
+            "8:44", {"gateways[0].mapping", "is a directory, expected a file"});
+    refused(kAcs + "cmp:\n  accept_registrations: true\n  secrets_file: gone.yaml\n" + kRest, "7:17",
+            {"cmp.secrets_file", "does not exist"});
+    refused(kAcs + "  tls: { ca_file: missing-ca.pem }\n" + kRest, "5:19", {"acs.tls.ca_file", "does not exist"});
+    refused(kAcs + "  tls: { cert_file: ca.pem }\n" + kRest, "5:8", {"acs.tls", "cert_file and key_file go together"});
+    std::ofstream(tmp().dir / "a-file") << "x";
+    refused(kAcs + "state_dir: a-file\n", "5:12", {"state_dir", "is not a directory"});
+    auto c = accepted(kAcs + "  tls: { ca_file: ca.pem }\ncmp:\n  accept_registrations: true\n  secrets_file: secrets.yaml\n" + kRest);
+    CHECK(c.acs.tls.ca_file == (tmp().dir / "ca.pem").string());
+    CHECK(c.cmp.secrets_file == (tmp().dir / "secrets.yaml").string());
+}
+
+TEST_CASE("secrets: a short registration master and a missing CMP secret are refused") {
+    refused(kAcs + "cmp:\n  registration_secret: short\n" + kRest, "6:24", {"cmp.registration_secret", "at least 16 bytes"});
+    refused(kAcs + "state_dir: s\ndefaults: { mapping: map.yaml }\ngateways:\n  - { id: GW-1, url: \"http://h/\", secret: \"\" }\n",
+            "8:5", {"gateway 'GW-1' has no CMP secret", "cmp.require_auth"});
+    // A secret that YAML reads as a mapping is not a secret.
+    refused(kAcs + "state_dir: s\ndefaults: { mapping: map.yaml }\ngateways:\n  - { id: GW-1, url: \"http://h/\", secret: {a: b} }\n",
+            "8:43", {"gateways[0].secret", "expected a string"});
+    CHECK(accepted(kAcs + "cmp:\n  registration_secret: 0123456789abcdef\n" + kRest).cmp.registration_secret.size() == 16);
+}
+
+TEST_CASE("unknown and repeated keys are refused") {
+    refused(kAcs + "  timeout: 5\n" + kRest, "5:3", {"unknown key 'timeout' in acs", "timeout_s"});
+    refused(kAcs + "  url: http://127.0.0.1:1/\n" + kRest, "5:3", {"duplicate key 'url' in acs"});
+    refused(kAcs + kRest + "state_dir: other\n", "11:1", {"duplicate key 'state_dir'"});
+}
+
+TEST_CASE("a folder, a missing file or an empty file is an error, never an exception") {
+    auto dir = app::load_config(tmp().dir.string());
+    REQUIRE_FALSE(dir.ok());
+    CHECK(dir.error().code == "config.io");
+    CHECK(dir.error().message.find("is a directory") != std::string::npos);
+    auto missing = app::load_config((tmp().dir / "absent.yaml").string());
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message.find("no such configuration file") != std::string::npos);
+    refused("", "1:1", {"the configuration file is empty"});
+    refused("acs: [\n", "2:1", {"end of sequence"});
+}
