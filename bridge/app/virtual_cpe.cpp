@@ -88,6 +88,15 @@ void VirtualCpe::wake() { wake_.cancel(); }
 
 void VirtualCpe::request_session(std::string code, std::string key) {
     asio::post(strand_, [self = shared_from_this(), code = std::move(code), key = std::move(key)]() mutable {
+        if (code == "1 BOOT") {
+            // The gateway rebooted. A Reboot deferred during its upgrade is done now.
+            if (self->state_.deferred_reboot) {
+                self->events_.add("M Reboot", *self->state_.deferred_reboot);
+                self->state_.deferred_reboot.reset();
+            }
+            if (cpe::firmware_upgrade_in_progress(self->state_))
+                self->boot_hold_until_ = system_clock::now() + kUpgradeResultWait;
+        }
         self->events_.add(std::move(code), std::move(key));
         self->session_wanted_ = true;
         // Whoever asks (a registering gateway, an authenticated Connection
@@ -275,8 +284,14 @@ asio::awaitable<void> VirtualCpe::run() {
         auto now = system_clock::now();
         fire_timers(now);
         bool due = session_wanted_ || (retry_at_ && now >= *retry_at_);
-        // After a Reboot the BOOT session waits for the gateway to be back.
-        bool held = !online_ && now < reboot_wait_until_;
+        if (state_.deferred_reboot && !cpe::firmware_upgrade_in_progress(state_) && now >= deferred_reboot_at_) {
+            co_await carry_out_deferred_reboot();
+            continue;
+        }
+        // After a Reboot the BOOT session waits for the gateway to be back;
+        // after an upgrade's reboot, for the upgrade's result.
+        const bool upgrade_hold = now < boot_hold_until_ && cpe::firmware_upgrade_in_progress(state_);
+        bool held = (!online_ && now < reboot_wait_until_) || upgrade_hold;
         if (due && !held) {
             session_wanted_ = false;
             retry_at_.reset();
@@ -300,7 +315,10 @@ asio::awaitable<void> VirtualCpe::run() {
         auto until = now + hours(1);
         if (state_.periodic_enable) until = std::min(until, next_periodic_);
         if (retry_at_) until = std::min(until, *retry_at_);
-        if (held) until = std::min(until, reboot_wait_until_);
+        if (!online_ && now < reboot_wait_until_) until = std::min(until, reboot_wait_until_);
+        if (upgrade_hold) until = std::min(until, boot_hold_until_);
+        if (state_.deferred_reboot && !cpe::firmware_upgrade_in_progress(state_))
+            until = std::min(until, deferred_reboot_at_);
         for (auto& s : state_.scheduled_informs) until = std::min(until, from_unix(s.due_unix));
         for (auto& t : state_.transfers)
             if (!t.completed) until = std::min(until, from_unix(t.accepted_unix) + kTransferTimeout);

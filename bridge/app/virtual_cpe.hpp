@@ -46,6 +46,11 @@ public:
     // A transfer the gateway never reports on is closed with a failure
     // TransferComplete after this long, so the ACS is not left waiting forever.
     static constexpr std::chrono::hours kTransferTimeout{2};
+    // A gateway back from the reboot that ends a firmware upgrade reports the
+    // upgrade's result right after registering (docs/cmp-protocol.md): its
+    // BOOT Inform waits this long for it, so that 1 BOOT, 7 TRANSFER COMPLETE
+    // and M Download arrive in one Inform, as from a real CPE.
+    static constexpr std::chrono::seconds kUpgradeResultWait{60};
 
     // `transports` replace the CPE's own HTTP and CMP clients (trace replay);
     // null members mean production.
@@ -118,6 +123,8 @@ private:
     cpe::LocalContext local_context() const;
     void note_change(const std::string& path, const std::string& value);
     void finish_transfer(cpe::Transfer& t, cwmp::FaultStruct fault, std::string start, std::string complete);
+    // A Reboot deferred during a firmware upgrade that ended without a reboot.
+    boost::asio::awaitable<void> carry_out_deferred_reboot();
 
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     CpeEnvironment& env_;
@@ -142,6 +149,8 @@ private:
     std::optional<std::chrono::system_clock::time_point> retry_at_;
     std::chrono::system_clock::time_point next_periodic_{};
     std::chrono::system_clock::time_point reboot_wait_until_{};
+    std::chrono::system_clock::time_point boot_hold_until_{};  // BOOT waiting for an upgrade result
+    std::chrono::system_clock::time_point deferred_reboot_at_{};  // next try of a deferred reboot
     std::uint32_t retry_count_ = 0;
     bool session_wanted_ = false;
     bool stopped_ = false;

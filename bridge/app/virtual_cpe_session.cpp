@@ -39,10 +39,12 @@ std::string describe(const cwmp::Body& b) {
     return name;
 }
 
-// Errors of the transport below CMP (connect, TLS, timeouts), as opposed to
-// a gateway that answered something unusable.
-bool is_transport_error(const core::Error& e) {
-    return e.code.rfind("net.", 0) == 0 || e.code.rfind("tls.", 0) == 0;
+// The gateway cannot be reached at all (no connection, no TLS session), as
+// opposed to a slow answer or one that was cut short: only this makes the
+// CPE offline (Connection Requests answered 503). A gateway that is merely
+// slow to answer one function is still there, and the next call tells.
+bool is_unreachable(const core::Error& e) {
+    return e.code == "net.connect" || e.code.rfind("tls.", 0) == 0;
 }
 
 }  // namespace
@@ -55,12 +57,31 @@ asio::awaitable<cpe::Outcome<T>> VirtualCpe::run_step(cpe::Step<T> step) {
         for (auto& call : step.calls) {
             auto r = co_await gateway_transport_->call(std::move(call));
             if (r) set_online(true);
-            else if (is_transport_error(r.error())) set_online(false);
+            else if (is_unreachable(r.error())) set_online(false);
             results.push_back(std::move(r));
         }
         step = step.resume(std::move(results));
     }
     co_return std::move(*step.done);
+}
+
+asio::awaitable<void> VirtualCpe::carry_out_deferred_reboot() {
+    const std::string key = *state_.deferred_reboot;
+    auto outcome = co_await run_step(device_->reboot(key));
+    if (auto* f = std::get_if<cwmp::Fault>(&outcome)) {
+        // The ACS was told the reboot would happen: keep trying, not too often.
+        core::log::warn(gateway_.id, "deferred reboot refused by the gateway (" + f->string + "); trying again in 60 s");
+        deferred_reboot_at_ = system_clock::now() + seconds(60);
+        co_return;
+    }
+    core::log::info(gateway_.id, "deferred reboot carried out after the firmware upgrade ended without one");
+    state_.deferred_reboot.reset();
+    events_.add("1 BOOT");
+    events_.add("M Reboot", key);
+    online_ = false;
+    reboot_wait_until_ = system_clock::now() + kRebootWait;
+    session_wanted_ = true;
+    persist();
 }
 
 asio::awaitable<bool> VirtualCpe::run_session() {
@@ -107,9 +128,11 @@ asio::awaitable<bool> VirtualCpe::run_session() {
         if (t.completed) request_keys.push_back(t.method + "\n" + t.result.command_key);
     auto built = co_await run_step(cpe::build_inform(handler, *device_, in));
     if (auto* f = std::get_if<cwmp::Fault>(&built)) {
+        // No session was attempted: every event is kept, 6 CONNECTION REQUEST
+        // included, and the retry schedule (TR-069 3.2.1.1) tries again; the
+        // ACS's Connection Request is not answered 200 and then forgotten.
         core::log::warn(gateway_.id, "no session: cannot build the Inform: " + f->string);
         scope.error = "no Inform: " + f->string;
-        events_.session_failed();
         persist();
         co_return false;
     }
@@ -131,6 +154,30 @@ asio::awaitable<bool> VirtualCpe::run_session() {
     sc.password = cpe::effective_acs_password(local, state_);
     sc.version = env_.config.acs.cwmp_version;
     cwmp::CpeSession session(sc, inform, requests);
+    // What the ACS acknowledged is on disk before the session goes on: a
+    // crash later in the session must not repeat 0 BOOTSTRAP, the delivered
+    // events or an acknowledged TransferComplete.
+    bool inform_done = false;
+    std::size_t requests_done = 0;
+    auto take_acknowledgements = [&] {
+        bool dirty = false;
+        if (!inform_done && session.inform_acknowledged()) {
+            inform_done = dirty = true;
+            for (auto& e : inform.events)
+                if (e.event_code == "0 BOOTSTRAP") state_.bootstrapped = true;
+            events_.delivered(inform.events, event_mark);
+            std::erase_if(changed_, [&](const auto& kv) { return kv.second.stamp <= change_mark; });
+            state_.last_cr_url = cr_url();
+        }
+        for (; requests_done < session.requests_acknowledged() && requests_done < request_keys.size(); ++requests_done) {
+            const std::string& key = request_keys[requests_done];
+            std::erase_if(state_.transfers, [&](const cpe::Transfer& t) {
+                return t.completed && t.method + "\n" + t.result.command_key == key;
+            });
+            dirty = true;
+        }
+        if (dirty) persist();
+    };
     cwmp::Action action = session.start();
     while (action.kind == cwmp::Action::Kind::send || action.kind == cwmp::Action::Kind::call_device) {
         if (action.kind == cwmp::Action::Kind::send) {
@@ -140,17 +187,43 @@ asio::awaitable<bool> VirtualCpe::run_session() {
             auto res = co_await acs_->send(url, std::move(action.request));
             if (recorder) recorder->on_acs_exchange(url, *copy, res);
             action = res ? session.on_response(*res) : session.on_transport_error(res.error().message);
+            take_acknowledgements();
             continue;
         }
         const cwmp::Body& req = action.acs_request.body;
         core::log::info(gateway_.id, "ACS -> " + describe(req));
+        // A fault must mean nothing changed (TR-069 A.3.2.1). So an RPC that
+        // changes the gateway runs only once the store has shown it can
+        // write, and if storing the outcome still fails the CPE's own state
+        // goes back to what it was before the RPC.
+        const bool changes_gateway = cpe::RpcHandler::may_change_device(req);
+        if (changes_gateway && !persist()) {
+            cwmp::Body refused = cpe::make_fault(9002, "Internal error: the CPE state cannot be stored");
+            core::log::info(gateway_.id, "ACS <- " + describe(refused));
+            action = session.on_device_answer(std::move(refused));
+            continue;
+        }
+        const cpe::CpeState state_before = state_;
+        const cwmp::EventQueue events_before = events_;
+        const cpe::DeviceState device_before = device_->persistent_state();
+        const cpe::Effects effects_before = handler.effects();
         auto outcome = co_await run_step(handler.handle(req));
         cwmp::Body answer = std::holds_alternative<cwmp::Fault>(outcome)
                                 ? cwmp::Body(std::get<cwmp::Fault>(std::move(outcome)))
                                 : std::get<cwmp::Body>(std::move(outcome));
         // The answer acknowledges what changed: it must be on disk first.
         if (handler.take_changed()) {
-            if (!persist()) answer = cpe::make_fault(9002, "Internal error: the CPE state could not be stored");
+            if (!persist()) {
+                state_ = state_before;
+                events_ = events_before;
+                device_->restore_state(device_before);
+                handler.restore_effects(effects_before);
+                if (changes_gateway)
+                    core::log::error(gateway_.id, std::string(cwmp::rpc_name(req)) +
+                                                      " reached the gateway but its outcome could not be stored; "
+                                                      "the gateway may hold the new values");
+                answer = cpe::make_fault(9002, "Internal error: the CPE state could not be stored");
+            }
             if (handler.effects().cr_credentials_changed) publish_credentials();
         }
         core::log::info(gateway_.id, "ACS <- " + describe(answer));
@@ -161,21 +234,8 @@ asio::awaitable<bool> VirtualCpe::run_session() {
     acs_->close();
     const bool ok = action.kind == cwmp::Action::Kind::done;
     const cpe::Effects& fx = handler.effects();
-    if (session.inform_acknowledged()) {
-        // A FactoryReset in this session makes the CPE new again, whatever this Inform carried.
-        for (auto& e : inform.events)
-            if (e.event_code == "0 BOOTSTRAP" && !fx.factory_reset) state_.bootstrapped = true;
-        events_.delivered(inform.events, event_mark);
-        std::erase_if(changed_, [&](const auto& kv) { return kv.second.stamp <= change_mark; });
-        state_.last_cr_url = cr_url();
-    } else {
-        events_.session_failed();
-    }
-    // Acknowledged TransferCompletes are done with; the rest are sent again next time.
-    for (std::size_t i = 0; i < session.requests_acknowledged() && i < request_keys.size(); ++i)
-        std::erase_if(state_.transfers, [&](const cpe::Transfer& t) {
-            return t.completed && t.method + "\n" + t.result.command_key == request_keys[i];
-        });
+    // Acknowledgements were taken as they came; unacknowledged TransferCompletes are sent again next time.
+    if (!session.inform_acknowledged()) events_.session_failed();
 
     if (fx.factory_reset) changed_.clear();
     if (fx.acs_url_changed) {

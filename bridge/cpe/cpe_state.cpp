@@ -52,6 +52,7 @@ std::string serialize(const CpeState& s) {
     out << YAML::Key << "time" << YAML::Value << s.periodic_time;
     out << YAML::EndMap;
     out << YAML::Key << "upgrades_managed" << YAML::Value << s.upgrades_managed;
+    if (s.deferred_reboot) out << YAML::Key << "deferred_reboot" << YAML::Value << *s.deferred_reboot;
     out << YAML::Key << "attributes" << YAML::Value << YAML::BeginMap;
     for (auto& [path, a] : s.attributes) {
         out << YAML::Key << path << YAML::Value << YAML::Flow << YAML::BeginMap;
@@ -128,6 +129,7 @@ core::Result<CpeState> parse_state(std::string_view text) {
             s.periodic_time = p["time"].as<std::string>(std::string(cwmp::kUnknownTime));
         }
         s.upgrades_managed = n["upgrades_managed"].as<bool>(false);
+        if (n["deferred_reboot"]) s.deferred_reboot = n["deferred_reboot"].as<std::string>();
         for (auto a : n["attributes"]) {
             AttributeRule rule;
             if (a.second["notification"]) rule.notification = a.second["notification"].as<int>();
@@ -156,6 +158,12 @@ core::Result<CpeState> parse_state(std::string_view text) {
         return core::make_error("state.invalid", "CPE state: " + e.msg);
     }
     return s;
+}
+
+bool firmware_upgrade_in_progress(const CpeState& s) {
+    for (const auto& t : s.transfers)
+        if (!t.completed && t.method == "Download" && t.file_type == "1 Firmware Upgrade Image") return true;
+    return false;
 }
 
 CpeState factory_state(const CpeState& s, bool periodic_enable, std::uint32_t periodic_interval) {

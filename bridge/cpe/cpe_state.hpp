@@ -62,6 +62,10 @@ struct CpeState {
     std::uint32_t periodic_interval = 3600;
     std::string periodic_time = std::string(cwmp::kUnknownTime);
     bool upgrades_managed = false;
+    // A Reboot the ACS asked for while a firmware Download was in progress:
+    // its CommandKey, until the upgrade's own reboot (or, if the upgrade fails
+    // without one, a reboot the bridge asks for) carries it out.
+    std::optional<std::string> deferred_reboot;
     std::map<std::string, AttributeRule> attributes;
     std::vector<ScheduledInform> scheduled_informs;
     std::vector<Transfer> transfers;
@@ -69,6 +73,9 @@ struct CpeState {
 
     bool operator==(const CpeState&) const = default;
 };
+
+// A firmware Download accepted and not finished yet.
+bool firmware_upgrade_in_progress(const CpeState& s);
 
 std::string serialize(const CpeState& s);
 core::Result<CpeState> parse_state(std::string_view yaml);

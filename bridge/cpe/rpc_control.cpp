@@ -68,6 +68,16 @@ Step<cwmp::Body> RpcHandler::delete_object(const cwmp::DeleteObject& req) {
 Step<cwmp::Body> RpcHandler::reboot(const cwmp::Reboot& req) {
     if (req.command_key.size() > kMaxKey)
         return B::ready(make_fault(9003, "Invalid arguments: CommandKey longer than 32 characters"));
+    // A gateway upgrading its firmware refuses to reboot (busy), and its
+    // upgrade ends with a reboot anyway: the Reboot is accepted and carried
+    // out then (the driver adds M Reboot to that BOOT, or asks the gateway to
+    // reboot if the upgrade fails without one). Real ACSes send Reboot right
+    // after a Download; a 9002 there would fail their whole task.
+    if (firmware_upgrade_in_progress(state_)) {
+        state_.deferred_reboot = req.command_key;
+        changed_ = true;
+        return B::ready(cwmp::Body(cwmp::RebootResponse{}));
+    }
     return then<cwmp::Body>(device_.reboot(req.command_key), [this, key = req.command_key](Unit) {
         // The next session reports the reboot (TR-069 A.3.2.6): BOOT and the method with its CommandKey.
         events_.add("1 BOOT");

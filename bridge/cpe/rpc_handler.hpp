@@ -52,6 +52,12 @@ public:
     bool changed() const { return changed_; }
     bool take_changed() { return std::exchange(changed_, false); }
     const Effects& effects() const { return effects_; }
+    // The driver could not store an RPC's outcome and put the state back:
+    // the effects go back to what they were before that RPC.
+    void restore_effects(const Effects& before) { effects_ = before; }
+    // RPCs that may change the gateway (as opposed to reads and the CPE's
+    // own bookkeeping): the driver checks it can store their outcome first.
+    static bool may_change_device(const cwmp::Body& request);
     const LocalContext& local() const { return local_; }
 
     // Exactly the RPCs handle() implements (GetRPCMethodsResponse).

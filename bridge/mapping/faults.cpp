@@ -79,11 +79,23 @@ cwmp::Fault make_fault(std::uint32_t code, std::string text) {
     return f;
 }
 
+std::string describe_call_error(const core::Error& e) {
+    // The ACS sees only the kind of failure: the error's message names the
+    // gateway's internal address, which is the operator's business (it is
+    // in the bridge's log), not the ACS's.
+    const std::string& c = e.code;
+    if (c == "net.timeout") return "the gateway did not answer in time";
+    if (c == "net.connect" || c.rfind("tls.", 0) == 0) return "the gateway cannot be reached";
+    if (c.rfind("net.", 0) == 0) return "the connection to the gateway was lost";
+    if (c == "cmp.unauthorized" || c == "cmp.bad_signature") return "the gateway's authentication failed";
+    return "the gateway's answer could not be used";
+}
+
 bool call_ok(const core::Result<cmp::Response>& result) { return result && result->ok(); }
 
 cwmp::Fault call_fault(const FaultMap& map, FaultContext context, const core::Result<cmp::Response>& result,
                        const std::string& what) {
-    if (!result) return make_fault(9002, "Internal error: " + what + ": " + result.error().message);
+    if (!result) return make_fault(9002, "Internal error: " + what + ": " + describe_call_error(result.error()));
     const cmp::Response& r = *result;
     std::uint32_t code = map.code(context, r.result_code);
     std::string text = std::string(cwmp::default_fault_string(code)) + ": " + what + ": gateway resultCode " +

@@ -41,6 +41,8 @@ cwmp::Fault call_fault(const FaultMap& map, FaultContext context, const core::Re
                        const std::string& what);
 cwmp::Fault make_fault(std::uint32_t code, std::string text = {});
 // True when result holds a response with resultCode 0.
+// What a failed call (no usable answer) was, in words fit for the ACS.
+std::string describe_call_error(const core::Error& e);
 bool call_ok(const core::Result<cmp::Response>& result);
 
 }  // namespace mapping
