@@ -1,6 +1,7 @@
 #include "bridge/app/connection_request_server.hpp"
 
 #include "bridge/core/log.hpp"
+#include "bridge/core/log_limiter.hpp"
 #include "bridge/http/encoding.hpp"
 
 namespace app {
@@ -10,6 +11,31 @@ namespace {
 
 std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A Connection Request is a bodiless GET (TR-069 3.2.2) decided on its
+// headers alone (Digest): the listener buffers nothing beyond a header, and
+// a request announcing a body is refused before any of it is read.
+net::ServerOptions cr_server_options() {
+    net::ServerOptions so;
+    so.body_limit = 0;
+    so.log_name = "cr";
+    so.pre_body = [](const http::Request& head, const net::PeerInfo& peer) {
+        net::PreBodyDecision d;
+        const std::string* length = head.find("Content-Length");
+        const bool body = head.find("Transfer-Encoding") || (length && length->find_first_not_of("0 \t") != std::string::npos);
+        if (body) {
+            core::log::warn_from("cr", peer.address, "body",
+                                 "connection request from " + peer.address + " refused: it has a body");
+            http::Response r;
+            r.status = 413;
+            r.headers.push_back({"Content-Type", "text/plain"});
+            r.body = "a Connection Request has no body\n";
+            d.refuse = std::move(r);
+        }
+        return d;
+    };
+    return so;
 }
 
 }  // namespace
@@ -28,7 +54,7 @@ core::Status ConnectionRequestServer::start() {
     auto addr = net::split_host_port(config_.listen);
     if (!addr) return core::make_error("config.invalid", "connection_request.listen: " + addr.error().message);
     server_ = std::make_unique<net::HttpServer>(
-        ioc_, net::ServerOptions{}, [this](http::Request r, net::PeerInfo p) { return handle(std::move(r), std::move(p)); });
+        ioc_, cr_server_options(), [this](http::Request r, net::PeerInfo p) { return handle(std::move(r), std::move(p)); });
     if (auto st = server_->listen(addr->first, addr->second); !st) return st;
     url_base_ = config_.url_base;
     if (url_base_.empty()) {
@@ -56,7 +82,9 @@ asio::awaitable<http::Response> ConnectionRequestServer::handle(http::Request re
         // Answer first (the ACS waits only briefly); the session follows on the CPE's strand.
         cpe->request_session("6 CONNECTION REQUEST");
     } else if (d.response.status != 401 || req.find("Authorization")) {
-        core::log::warn(who, "connection request from " + peer.address + " refused: " + d.log);
+        // Rate-limited per source and answer: wrong digests cost an attacker nothing, they must not cost the log.
+        core::log::warn_from(who, peer.address, std::to_string(d.response.status),
+                             "connection request from " + peer.address + " refused: " + d.log);
     }
     co_return d.response;
 }

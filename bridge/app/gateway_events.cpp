@@ -85,6 +85,11 @@ core::Status GatewayEvents::listen() {
     net::ServerOptions so;
     so.body_limit = 512 * 1024;  // the profile's message bound; larger bodies get 413
     so.tls = config_.cmp.listen_tls;
+    so.log_name = "cmp";
+    // No body is read for a peer that cannot name a gateway of ours (issue 10); the MAC is checked after it.
+    so.pre_body = [this](const http::Request& head, const net::PeerInfo& peer) {
+        return net::PreBodyDecision{listener_.precheck(head, peer.address, cmp::unix_now()), std::nullopt};
+    };
     server_ = std::make_unique<net::HttpServer>(
         ioc_, so, [this](http::Request r, net::PeerInfo p) { return serve(std::move(r), std::move(p)); });
     if (auto st = server_->listen(addr->first, addr->second); !st) return st;

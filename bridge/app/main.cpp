@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <sys/resource.h>
 
 #include <iostream>
 #include <thread>
@@ -15,7 +16,19 @@
 
 namespace {
 
+// Every connection is a descriptor, and the listeners' connection limits
+// (1024 per listener by default) assume the process may hold that many
+// besides its gateways and ACS connections: the soft limit (often 1024)
+// is raised to the hard one, as far as the administrator allows.
+void raise_open_files_limit() {
+    rlimit r{};
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+    r.rlim_cur = r.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &r) != 0) core::log::warn("bridge", "cannot raise the open files limit");
+}
+
 int cmd_run(const std::string& config_path, unsigned threads, const std::string& record_dir) {
+    raise_open_files_limit();
     auto cfg = app::load_config(config_path);
     if (!cfg) {
         std::cerr << "error: " << cfg.error().message << "\n";

@@ -2,9 +2,24 @@
 
 #include "bridge/cmp/catalogue.hpp"
 #include "bridge/cmp/codec.hpp"
+#include "bridge/cmp/seed_cipher.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/core/log_limiter.hpp"
 
 namespace cmp {
+namespace {
+
+// Refusals are rate-limited per peer and status: a flood of forged messages
+// must not become a flood of log lines. The verdict and the claimed id only:
+// never the header, the body or a secret.
+void warn_refused(const std::string& from, std::string_view rg_id, int status, std::string_view reason) {
+    // The kind: the status, and for 401 the verdict (a fixed word; other reasons quote the peer's text).
+    core::log::warn_from("cmp", from, "HTTP " + std::to_string(status) + (status == 401 ? " " + std::string(reason) : ""),
+                         "refused message from " + from + (rg_id.empty() ? "" : " (rgId '" + std::string(rg_id) + "')") +
+                             ": HTTP " + std::to_string(status) + ", " + std::string(reason));
+}
+
+}  // namespace
 
 Listener::Listener(ListenerHost& host, ListenerOptions options)
     : host_(host),
@@ -28,6 +43,34 @@ http::Response Listener::respond(const Incoming& in, const Response& res, std::i
     return make_http_response(200, encode(out), in, now);
 }
 
+std::optional<http::Response> Listener::precheck(const http::Request& req, std::string_view peer, std::int64_t now) {
+    // open_request's order, for the checks that need no body: the same refusals, before the body is read.
+    const std::string from(peer);
+    auto refuse = [&](int status, std::string_view reason, std::string_view rg_id) {
+        warn_refused(from, rg_id, status, reason);
+        return std::optional<http::Response>(make_refusal(status));
+    };
+    if (req.method != "POST") return refuse(405, "method " + req.method, {});
+    const std::string* auth = req.find(kAuthHeader);
+    const bool legacy = req.find(kEncHeader) != nullptr;  // legacy gateways always sign
+    if (!auth && !options_.require_auth && !legacy) return std::nullopt;
+    const std::string_view value = auth ? std::string_view(*auth) : std::string_view{};
+    if (value.find_first_not_of(" \t") == std::string_view::npos) return refuse(401, to_string(Verdict::missing), {});
+    auto params = parse_auth_header(value);
+    if (!params) return refuse(401, to_string(Verdict::malformed), {});
+    bool known = false;
+    {
+        std::lock_guard lock(mutex_);  // the host is called under the listener's lock, as in handle()
+        auto access = host_.access(params->rg_id);
+        known = access && !access->keys.secret.empty();
+    }
+    if (!known) return refuse(401, to_string(Verdict::unknown_gateway), params->rg_id);
+    const std::int64_t window = options_.auth_window.count();
+    if (params->ts < now - window || params->ts > now + window)
+        return refuse(401, to_string(Verdict::stale), params->rg_id);
+    return std::nullopt;
+}
+
 http::Response Listener::handle(const http::Request& req, std::string_view peer, std::int64_t now) {
     std::lock_guard lock(mutex_);
     const std::string from(peer);
@@ -38,22 +81,21 @@ http::Response Listener::handle(const http::Request& req, std::string_view peer,
     };
     Incoming in = open_request(req, verifier_, options_.require_auth, now, lookup);
     if (!in.ok()) {
-        // The verdict and the claimed id only: never the header, the body or a secret.
-        core::log::warn("cmp", "refused message from " + from + (in.rg_id.empty() ? "" : " (rgId '" + in.rg_id + "')") +
-                                   ": HTTP " + std::to_string(in.refuse_status) + ", " + in.reason);
+        warn_refused(from, in.rg_id, in.refuse_status, in.reason);
         return make_refusal(in.refuse_status);
     }
 
     auto decoded = decode_request(in.xml, options_.limits, &Catalogue::builtin());
     if (!decoded) {
-        core::log::warn("cmp", "malformed message from " + from + ": " + decoded.error().message);
+        core::log::warn_from("cmp", from, "malformed", "malformed message from " + from + ": " + decoded.error().message);
         return make_http_response(500, encode(fault_for(decoded.error())), in, now);
     }
     Request& msg = *decoded;
     const std::string& rg = msg.header.rg_id;
     if (!in.rg_id.empty() && rg != in.rg_id) {
-        core::log::warn("cmp", "refused message from " + from + ": X-CMP-Auth rgId '" + in.rg_id +
-                                   "' but header rgId '" + rg + "'");
+        core::log::warn_from("cmp", from, "rgId mismatch",
+                             "refused message from " + from + ": X-CMP-Auth rgId '" + in.rg_id + "' but header rgId '" +
+                                 rg + "'");
         return make_refusal(401, msg.function);
     }
     if (const std::string* action = req.find("SOAPAction")) {
@@ -73,7 +115,8 @@ http::Response Listener::handle(const http::Request& req, std::string_view peer,
     const Catalogue& cat = Catalogue::builtin();
     const FunctionSpec* spec = cat.find(msg.function);
     if (!spec || spec->direction != Direction::from_gateway) {
-        core::log::warn("cmp", "function " + msg.function + " from " + from + " is not a gateway -> HOMS function");
+        core::log::warn_from("cmp", from, "function",
+                             "function " + msg.function + " from " + from + " is not a gateway -> HOMS function");
         return respond(in, make_response(msg, result_code::unknown_function,
                                          "unknown gateway -> HOMS function " + msg.function),
                        now);
@@ -86,7 +129,7 @@ http::Response Listener::handle(const http::Request& req, std::string_view peer,
     // Signed requests: rg is the authenticated id. Unsigned (laboratory): the header's word.
     std::optional<GatewayAccess> access = host_.access(rg);
     if (!access) {
-        core::log::warn("cmp", "message from " + from + " for unknown gateway '" + rg + "' refused");
+        core::log::warn_from("cmp", from, "unknown gateway", "message from " + from + " for unknown gateway '" + rg + "' refused");
         return respond(in, make_response(msg, result_code::unauthorized, "unknown gateway"), now);
     }
     return respond(in, sessions_.dispatch(msg, *access, now), now);

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 #include "bridge/cmp/gateway_sessions.hpp"
@@ -39,6 +40,14 @@ public:
 
     // peer: the remote address, for logs.
     http::Response handle(const http::Request& req, std::string_view peer, std::int64_t now);
+    // The checks of handle() that need no body, for net::HttpServer's
+    // pre-body hook (issue 10: nothing is buffered for a peer that cannot
+    // even name a gateway): the method, then, when X-CMP-Auth is required or
+    // present, a well-formed header naming a gateway the host knows, with a
+    // timestamp inside the window. A refusal is the one handle() would give,
+    // logged the same way; nullopt: read the body, then handle() verifies the MAC.
+    std::optional<http::Response> precheck(const http::Request& headers_only, std::string_view peer,
+                                           std::int64_t now);
     // Call periodically (every few seconds): gateways whose keep-alives stopped are gone.
     void expire(std::int64_t now);
 
