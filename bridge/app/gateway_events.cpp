@@ -1,6 +1,7 @@
 #include "bridge/app/gateway_events.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <yaml-cpp/yaml.h>
 
@@ -59,6 +60,7 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
         if (!std::filesystem::exists(config_.cmp.secrets_file, ec))
             return core::make_error("config.secrets_file", "cmp.secrets_file " + config_.cmp.secrets_file + " is missing");
     }
+    if (auto st = open_replay_window(); !st) return st.error();
     auto store = state::FileStore::open(std::filesystem::path(config_.state_dir) / "registry");
     if (!store) return store.error();
     registry_ = std::make_unique<GatewayRegistry>(std::move(*store));
@@ -98,8 +100,70 @@ core::Status GatewayEvents::listen() {
     return core::Ok{};
 }
 
+core::Status GatewayEvents::open_replay_window() {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.state_dir, ec);
+    if (ec) return core::make_error("state.io", "cannot create state_dir " + config_.state_dir + ": " + ec.message());
+    auto log = state::AppendLog::open(std::filesystem::path(config_.state_dir) / "cmp-replay.log", [] { return cmp::unix_now(); });
+    if (!log) return log.error();
+    nonces_ = std::move(*log);
+    // Record: "<ts> <nonce> <rgId>" (the rgId may hold spaces, so it comes last).
+    std::size_t restored = 0;
+    for (const auto& r : nonces_->loaded()) {
+        std::string_view t = r.text;
+        auto a = t.find(' ');
+        auto b = a == std::string_view::npos ? a : t.find(' ', a + 1);
+        if (b == std::string_view::npos) continue;
+        std::int64_t ts = 0;
+        try {
+            ts = std::stoll(std::string(t.substr(0, a)));
+        } catch (...) {
+            continue;
+        }
+        listener_.restore_nonce(t.substr(b + 1), t.substr(a + 1, b - a - 1), ts);
+        ++restored;
+    }
+    if (restored) core::log::info("cmp", "replay window restored: " + std::to_string(restored) + " recent nonces");
+    const std::int64_t window = duration_cast<seconds>(listener_options(config_).auth_window).count();
+    listener_.on_accepted_nonce([log = nonces_.get(), window](std::string_view rg, std::string_view nonce, std::int64_t ts) {
+        // A nonce matters until its timestamp leaves the window on either side.
+        log->append({ts + window, std::to_string(ts) + " " + std::string(nonce) + " " + std::string(rg)});
+    });
+    return core::Ok{};
+}
+
+namespace {
+
+// Waits (without blocking the event loop) until the log's writer thread has
+// made every record up to `seq` durable.
+template <class Token>
+auto async_durable(state::AppendLog& log, std::uint64_t seq, Token&& token) {
+    return asio::async_initiate<Token, void(bool)>(
+        [&log, seq](auto handler) {
+            auto ex = asio::get_associated_executor(handler);
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            log.when_durable(seq, [h, ex](bool ok) { asio::post(ex, [h, ok]() mutable { (*h)(ok); }); });
+        },
+        token);
+}
+
+}  // namespace
+
 asio::awaitable<http::Response> GatewayEvents::serve(http::Request req, net::PeerInfo peer) {
-    co_return listener_.handle(req, peer.address, cmp::unix_now());
+    const std::uint64_t before = nonces_ ? nonces_->last_appended() : 0;
+    http::Response res = listener_.handle(req, peer.address, cmp::unix_now());
+    if (nonces_ && nonces_->last_appended() != before) {
+        // The answer acknowledges the message: its nonce must be on disk first.
+        bool ok = co_await async_durable(*nonces_, nonces_->last_appended(), asio::use_awaitable);
+        if (!ok) {
+            core::log::error("cmp", "the replay window could not be stored: answering 503");
+            http::Response busy;
+            busy.status = 503;
+            busy.headers.push_back({"Retry-After", "10"});
+            co_return busy;
+        }
+    }
+    co_return res;
 }
 
 void GatewayEvents::schedule_expiry() {

@@ -28,6 +28,7 @@
 
 #include "bridge/app/config.hpp"
 #include "bridge/app/gateway_registry.hpp"
+#include "bridge/state/append_log.hpp"
 #include "bridge/app/virtual_cpe.hpp"
 #include "bridge/cmp/listener.hpp"
 #include "bridge/net/http_server.hpp"
@@ -64,6 +65,7 @@ public:
     cmp::Listener& listener() { return listener_; }
 
 private:
+    core::Status open_replay_window();
     boost::asio::awaitable<http::Response> serve(http::Request req, net::PeerInfo peer);
     std::optional<std::string> secret_for(const std::string& rg_id, bool may_reload);
     void reload_secrets(bool force);
@@ -81,6 +83,9 @@ private:
 
     std::map<std::string, const GatewayConfig*, std::less<>> configured_;
     std::unique_ptr<GatewayRegistry> registry_;
+    // The nonces the listener accepted within its window, durable before
+    // the gateway gets an answer: a restart must not reopen the window.
+    std::unique_ptr<state::AppendLog> nonces_;
     std::map<std::string, RegisteredGateway, std::less<>> registered_;  // self-registered
     std::map<std::string, std::string, std::less<>> secrets_;           // from cmp.secrets_file
     std::filesystem::file_time_type secrets_mtime_{};

@@ -32,6 +32,16 @@ bool Listener::authenticated(std::string_view rg_id) const {
     return sessions_.authenticated(rg_id);
 }
 
+void Listener::on_accepted_nonce(Verifier::AcceptObserver observer) {
+    std::lock_guard lock(mutex_);
+    verifier_.set_observer(std::move(observer));
+}
+
+void Listener::restore_nonce(std::string_view rg_id, std::string_view nonce, std::int64_t ts) {
+    std::lock_guard lock(mutex_);
+    verifier_.restore(rg_id, nonce, ts);
+}
+
 void Listener::expire(std::int64_t now) {
     std::lock_guard lock(mutex_);
     sessions_.expire(now);

@@ -53,6 +53,11 @@ public:
 
     bool authenticated(std::string_view rg_id) const;
 
+    // The replay window across restarts (Verifier::set_observer/restore):
+    // the observer runs under the listener's lock, so it must not block.
+    void on_accepted_nonce(Verifier::AcceptObserver observer);
+    void restore_nonce(std::string_view rg_id, std::string_view nonce, std::int64_t ts);
+
 private:
     http::Response respond(const Incoming& in, const Response& res, std::int64_t now);
 

@@ -219,7 +219,14 @@ Verdict Verifier::verify(std::string_view header, std::string_view method, std::
     std::string key = p->rg_id + "\n" + p->nonce;
     if (seen_.count(key)) return Verdict::replay;
     remember(std::move(key), p->ts);
+    if (observer_) observer_(p->rg_id, p->nonce, p->ts);
     return Verdict::ok;
+}
+
+void Verifier::restore(std::string_view rg_id, std::string_view nonce, std::int64_t ts) {
+    std::string key = std::string(rg_id) + "\n" + std::string(nonce);
+    if (seen_.count(key)) return;
+    remember(std::move(key), ts);
 }
 
 Verdict verify_response(std::string_view header, int status, std::string_view path, std::string_view body,

@@ -75,6 +75,14 @@ public:
                    std::int64_t now, const SecretLookup& secret_lookup, std::string* rg_id_out = nullptr);
 
     std::size_t cached() const { return seen_.size(); }
+    std::int64_t window_seconds() const { return window_; }
+
+    // Replay protection across restarts: every accepted nonce is reported to
+    // the observer (which makes it durable), and a restarted listener
+    // restores what was recorded before it answers anything.
+    using AcceptObserver = std::function<void(std::string_view rg_id, std::string_view nonce, std::int64_t ts)>;
+    void set_observer(AcceptObserver observer) { observer_ = std::move(observer); }
+    void restore(std::string_view rg_id, std::string_view nonce, std::int64_t ts);
 
 private:
     void prune(std::int64_t now);
@@ -85,6 +93,7 @@ private:
     std::unordered_set<std::string> seen_;           // rgId '\n' nonce
     std::multimap<std::int64_t, std::string> order_;  // ts -> key, oldest first
     std::int64_t floor_ = std::numeric_limits<std::int64_t>::min();  // refuse ts <= floor_
+    AcceptObserver observer_;
 };
 
 // Verifies a signed response: same secret, the request's nonce echoed, ts in window.

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <vector>
 
 #include "bridge/cmp/message_auth.hpp"
 
@@ -86,6 +87,38 @@ TEST_CASE("replayed nonce is refused, per gateway") {
     CHECK(v.verify(h2, "POST", "/cmp", kBody, kNow, secrets()) == Verdict::ok);
     // Once the timestamp left the window, the message is stale rather than a replay.
     CHECK(v.verify(h, "POST", "/cmp", kBody, kNow + 301, secrets()) == Verdict::stale);
+}
+
+TEST_CASE("a restarted verifier that restores what the observer recorded refuses the replay") {
+    struct Seen {
+        std::string rg, nonce;
+        std::int64_t ts;
+    };
+    std::vector<Seen> recorded;
+    Verifier before;
+    before.set_observer([&](std::string_view rg, std::string_view n, std::int64_t ts) {
+        recorded.push_back({std::string(rg), std::string(n), ts});
+    });
+    std::string h = sign("s3cret-one", "GW-0001", "POST", "/cmp", kBody, kNow, nonce(7));
+    CHECK(before.verify(h, "POST", "/cmp", kBody, kNow, secrets()) == Verdict::ok);
+    // Refused and forged messages are not recorded.
+    CHECK(before.verify(h, "POST", "/cmp", kBody, kNow, secrets()) == Verdict::replay);
+    CHECK(before.verify(sign("wrong", "GW-0001", "POST", "/cmp", kBody, kNow, nonce(8)), "POST", "/cmp", kBody, kNow,
+                        secrets()) == Verdict::bad_mac);
+    REQUIRE(recorded.size() == 1);
+    CHECK(recorded[0].rg == "GW-0001");
+    CHECK(recorded[0].nonce == nonce(7));
+    CHECK(recorded[0].ts == kNow);
+
+    // A new process: without the record the capture would pass, with it it is a replay.
+    Verifier fresh;
+    CHECK(fresh.verify(h, "POST", "/cmp", kBody, kNow + 34, secrets()) == Verdict::ok);
+    Verifier restarted;
+    for (auto& r : recorded) restarted.restore(r.rg, r.nonce, r.ts);
+    CHECK(restarted.verify(h, "POST", "/cmp", kBody, kNow + 34, secrets()) == Verdict::replay);
+    // Other messages of the gateway still pass.
+    std::string other = sign("s3cret-one", "GW-0001", "POST", "/cmp", kBody, kNow + 34, nonce(9));
+    CHECK(restarted.verify(other, "POST", "/cmp", kBody, kNow + 34, secrets()) == Verdict::ok);
 }
 
 TEST_CASE("stale timestamps, both directions, window edges") {
