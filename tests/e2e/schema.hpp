@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/e2e/process.hpp"
+#include "tests/shared_paths.hpp"
 
 namespace e2e {
 
@@ -15,8 +16,10 @@ inline int validate_cwmp_dumps(const std::filesystem::path& dumps) {
     int files = 0;
     for (auto& f : std::filesystem::directory_iterator(dumps)) {
         std::string out;
-        int rc = run_command("XML_CATALOG_FILES=../shared/bbf/soap-catalog-strict.xml xmllint --nonet --noout "
-                             "--schema ../shared/bbf/cwmp-any-version.xsd " + f.path().string(), out);
+        const std::string bbf = (test_shared::root() / "bbf").string();
+        int rc = run_command("XML_CATALOG_FILES=" + bbf + "/soap-catalog-strict.xml xmllint --nonet --noout --schema " +
+                                 bbf + "/cwmp-any-version.xsd " + f.path().string(),
+                             out);
         INFO(f.path().filename().string() << ": " << out);
         CHECK(rc == 0);
         ++files;

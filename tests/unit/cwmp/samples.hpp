@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bridge/cwmp/codec.hpp"
+#include "tests/shared_paths.hpp"
 
 namespace cwmp_test {
 
@@ -96,13 +97,11 @@ inline cwmp::Envelope envelope(cwmp::Version v, cwmp::Body body, std::string id 
     return env;
 }
 
-// ../shared as seen from the project root (the tests' working directory), or
-// nothing when the reference folder is not checked out beside the project.
+// ../shared (with its traces); when it is missing the test fails, or with
+// BRIDGE_ALLOW_MISSING_SHARED=1 this is nothing and the test skips.
 inline std::optional<std::filesystem::path> shared_dir() {
-    std::error_code ec;
-    auto p = std::filesystem::path("..") / "shared";
-    if (!std::filesystem::is_directory(p / "traces", ec)) return std::nullopt;
-    return std::filesystem::absolute(p, ec);
+    if (!test_shared::path("traces")) return std::nullopt;
+    return test_shared::root();
 }
 
 inline std::string read_file(const std::filesystem::path& p) {

@@ -57,15 +57,8 @@ std::string lines_about(const std::string& output, const std::string& file) {
 }  // namespace
 
 TEST_CASE("encoded messages validate against the strict BBF schemas") {
-    auto shared = cwmp_test::shared_dir();
-    if (!shared || !fs::exists(*shared / "bbf" / "cwmp-any-version.xsd")) {
-        MESSAGE("../shared/bbf not found beside the project: schema validation skipped");
-        return;
-    }
-    if (std::system("xmllint --version > /dev/null 2>&1") != 0) {
-        MESSAGE("xmllint (libxml2-utils) not installed: schema validation skipped");
-        return;
-    }
+    if (!test_shared::path("bbf/cwmp-any-version.xsd") || !test_shared::tool("xmllint", "libxml2-utils")) return;
+    const fs::path shared = test_shared::root();
     fs::path dir = fs::temp_directory_path() / ("cwmp-schema-" + std::to_string(::getpid()));
     fs::create_directories(dir);
 
@@ -99,7 +92,7 @@ TEST_CASE("encoded messages validate against the strict BBF schemas") {
         }
     }
 
-    Validation result = xmllint((*shared / "bbf"), files, dir / "xmllint.log");
+    Validation result = xmllint(shared / "bbf", files, dir / "xmllint.log");
     REQUIRE_MESSAGE(result.ran, "xmllint did not run: " << result.output);
     for (const auto& f : files) {
         CAPTURE(f.filename().string());

@@ -11,13 +11,14 @@
 #include <unistd.h>
 
 #include "bridge/datamodel/bbf_reader.hpp"
+#include "tests/shared_paths.hpp"
 
 using namespace datamodel;
 namespace fs = std::filesystem;
 
 namespace {
 
-const char* kShared = "../shared/bbf";
+const std::string kShared = (test_shared::root() / "bbf").string();
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -174,10 +175,7 @@ TEST_CASE("manifest parsing") {
 }
 
 TEST_CASE("datamodels are current: regenerating from ../shared/bbf gives the same bytes") {
-    if (!fs::is_directory(kShared)) {
-        MESSAGE("../shared/bbf is absent: skipping the regeneration check");
-        return;
-    }
+    if (!test_shared::path("bbf")) return;
     auto entries = bbf::read_manifest("datamodels/models.list");
     REQUIRE(entries.ok());
     std::set<std::string> listed;
@@ -212,23 +210,20 @@ TEST_CASE("datamodels are current: regenerating from ../shared/bbf gives the sam
 }
 
 TEST_CASE("the BBF files list the models the manifest relies on") {
-    if (!fs::is_directory(kShared)) {
-        MESSAGE("../shared/bbf is absent: skipping");
-        return;
-    }
-    auto names = bbf::list_models(std::string(kShared) + "/tr-157-1-0-0-full.xml");
+    if (!test_shared::path("bbf")) return;
+    auto names = bbf::list_models(kShared + "/tr-157-1-0-0-full.xml");
     REQUIRE(names.ok());
     CHECK(*names == std::vector<std::string>{"Device:1.3", "InternetGatewayDevice:1.5"});
     // tr-106-types.xml declares regex entities in a DOCTYPE; it still reads.
     bbf::ReadOptions o;
-    o.type_files = {std::string(kShared) + "/tr-106-types.xml"};
+    o.type_files = {kShared + "/tr-106-types.xml"};
     o.model = "Device:1.0";
-    auto r = bbf::read_file(std::string(kShared) + "/tr-106-1-0-0-full.xml", o);
+    auto r = bbf::read_file(kShared + "/tr-106-1-0-0-full.xml", o);
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
     CHECK(r->sources == std::vector<std::string>{"tr-106-1-0-0-full.xml", "tr-106-types.xml"});
     // tr-106-1-0-0-types.xml only imports from tr-106-types.xml.
-    o.type_files = {std::string(kShared) + "/tr-106-1-0-0-types.xml"};
-    CHECK(bbf::read_file(std::string(kShared) + "/tr-106-1-0-0-full.xml", o).ok());
+    o.type_files = {kShared + "/tr-106-1-0-0-types.xml"};
+    CHECK(bbf::read_file(kShared + "/tr-106-1-0-0-full.xml", o).ok());
 }
 
 // Why InternetGatewayDevice-1.4.dm is not cut from ../shared/bbf
@@ -236,16 +231,13 @@ TEST_CASE("the BBF files list the models the manifest relies on") {
 // flattened without per-item versions, so cutting it down is refused rather
 // than guessed; the model comes from the BBF's own tr-098-1-2-0-full.xml.
 TEST_CASE("IGD:1.4 cannot be cut from tr-098-1-8-0-full.xml: it carries no version attributes") {
-    if (!fs::is_directory(kShared)) {
-        MESSAGE("../shared/bbf is absent: skipping");
-        return;
-    }
+    if (!test_shared::path("bbf")) return;
     bbf::ReadOptions o;
     o.model = "InternetGatewayDevice:1.14";
     o.version = "1.4";
-    auto r = bbf::read_file(std::string(kShared) + "/tr-098-1-8-0-full.xml", o);
+    auto r = bbf::read_file(kShared + "/tr-098-1-8-0-full.xml", o);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == "bbf.no_versions");
     o.version.clear();
-    CHECK(bbf::read_file(std::string(kShared) + "/tr-098-1-8-0-full.xml", o).ok());
+    CHECK(bbf::read_file(kShared + "/tr-098-1-8-0-full.xml", o).ok());
 }

@@ -5,23 +5,20 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/shared_paths.hpp"
 #include "tests/unit/sim/sim_test_util.hpp"
 
 using namespace simtest;
 
 namespace {
-const std::string kData = std::string(BRIDGE_SOURCE_DIR) + "/../shared/data/genieacs-sim_data_model_202BC1-BM632w-8KA8WA1151100043";
-
-bool present(const std::string& path) { return std::ifstream(path).good(); }
+const std::string kData = "data/genieacs-sim_data_model_202BC1-BM632w-8KA8WA1151100043";
 }  // namespace
 
 TEST_CASE("load_seed reads the CSV and the JSON dump") {
     for (const char* ext : {".csv", ".json"}) {
-        const std::string path = kData + ext;
-        if (!present(path)) {
-            WARN_MESSAGE(false, "dump not found, skipped: " << path);
-            continue;
-        }
+        const auto found = test_shared::path(kData + ext);
+        if (!found) continue;
+        const std::string path = found->string();
         CAPTURE(path);
         auto seed = sim::GatewayModel::load_seed(path);
         REQUIRE_MESSAGE(seed, (seed ? "" : seed.error().message));

@@ -22,6 +22,7 @@
 #include "bridge/cmp/gateway_client.hpp"
 #include "bridge/cmp/listener.hpp"
 #include "examples/cmp-gateway-sim/sim_server.hpp"
+#include "tests/shared_paths.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -238,13 +239,10 @@ TEST_CASE("legacy SEED gateway: registration and calls encrypted; a plain client
 }
 
 TEST_CASE("--seed-from the real Huawei dump: every gateway starts from its values, identities stay distinct") {
-    const std::string dump = std::string(BRIDGE_SOURCE_DIR) +
-                             "/../shared/data/genieacs-sim_data_model_202BC1-BM632w-8KA8WA1151100043.json";
-    std::ifstream in(dump);
-    if (!in) {
-        WARN_MESSAGE(false, "dump not found, skipped: " << dump);
-        return;
-    }
+    const auto dump = test_shared::path("data/genieacs-sim_data_model_202BC1-BM632w-8KA8WA1151100043.json");
+    if (!dump) return;
+    std::ifstream in(*dump);
+    REQUIRE_MESSAGE(in, "cannot read " << dump->string());
     // The built-in defaults are this very gateway, so a marked copy proves the file is what the gateways use.
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const std::string version = "V100R001IRQC56B017";
