@@ -2,6 +2,7 @@
 // Baicells eNodeB capture and the cwmp_ex parser fixtures (valid and invalid).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <functional>
 #include <map>
@@ -14,12 +15,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-#define REQUIRE_SHARED(var)                                                     \
-    auto var = cwmp_test::shared_dir();                                         \
-    if (!var) {                                                                 \
-        MESSAGE("../shared/traces not found beside the project: test skipped"); \
-        return;                                                                 \
-    }
+// Fails the test when ../shared/traces is missing (test_shared::path).
+#define REQUIRE_SHARED(var)             \
+    auto var = cwmp_test::shared_dir(); \
+    if (!var) return
 
 core::Result<Envelope> decode_file(const fs::path& p) { return decode(cwmp_test::read_file(p)); }
 
@@ -240,25 +239,53 @@ TEST_CASE("cwmp_ex fixtures: PASS decode to their RPC, FAIL decode sanely or are
           ParameterAttribute{"InternetGatewayDevice.DeviceInfo.SoftwareVersion", 2, {"Subscriber"}});
 }
 
-TEST_CASE("truncated and corrupted recordings are refused without crashing") {
+TEST_CASE("truncated recordings are refused, each one; corrupted ones are refused or decode sanely") {
     REQUIRE_SHARED(shared);
-    std::vector<fs::path> files = cwmp_test::files_in(*shared / "traces" / "cwmp_ex-parser-fixtures", ".xml");
+    // Real sessions: each message decodes as recorded.
+    std::vector<fs::path> recorded;
     for (const char* d : {"genieacs-1.2.16-session1", "magma-baicells-qrtb/msgs"})
-        for (auto& f : cwmp_test::files_in(*shared / "traces" / d, ".xml")) files.push_back(f);
-    std::size_t decoded = 0;
+        for (auto& f : cwmp_test::files_in(*shared / "traces" / d, ".xml")) recorded.push_back(f);
+    REQUIRE(recorded.size() >= 10);
+    std::vector<fs::path> files = cwmp_test::files_in(*shared / "traces" / "cwmp_ex-parser-fixtures", ".xml");
+    files.insert(files.end(), recorded.begin(), recorded.end());
+    std::size_t truncated = 0, flips_refused = 0, flips_decoded = 0;
     for (const auto& f : files) {
-        std::string xml = cwmp_test::read_file(f);
-        for (std::size_t cut = 0; cut < xml.size(); cut += 97)
-            decoded += decode(std::string_view(xml).substr(0, cut)).ok();
+        CAPTURE(f.string());
+        const std::string xml = cwmp_test::read_file(f);
+        if (std::find(recorded.begin(), recorded.end(), f) != recorded.end()) {
+            auto whole = decode(xml);
+            CHECK_MESSAGE(whole.ok(), (whole.ok() ? "" : whole.error().code + ": " + whole.error().message));
+        }
+        // Cut anywhere before the root element's last '>', a message is not
+        // well-formed XML: every cut must be refused, with a reason.
+        const std::size_t end = xml.rfind('>');
+        REQUIRE(end != std::string::npos);
+        for (std::size_t cut = 0; cut < end; cut += 97) {
+            CAPTURE(cut);
+            auto r = decode(std::string_view(xml).substr(0, cut));
+            REQUIRE_FALSE(r.ok());
+            CHECK_FALSE(r.error().code.empty());
+            ++truncated;
+        }
+        // A flipped byte may land in text and leave a valid message: then it
+        // must decode to something that re-encodes to itself.
         std::string flipped = xml;
         for (std::size_t i = 0; i < flipped.size(); i += 131) {
+            CAPTURE(i);
             char saved = flipped[i];
             flipped[i] = "<>&\"/ x\0"[i % 8];
-            decoded += decode(flipped).ok();
+            if (auto r = decode(flipped); r.ok()) {
+                check_reencodes(*r);
+                ++flips_decoded;
+            } else {
+                CHECK_FALSE(r.error().code.empty());
+                ++flips_refused;
+            }
             flipped[i] = saved;
         }
     }
-    // Some flips land in text and leave a valid message: proof the corruption
-    // reached the CWMP layer and not only the XML parser.
-    CHECK(decoded > 0);
+    CHECK(truncated > files.size());
+    // Both outcomes happen: the corruption reached the CWMP layer, not only the XML parser.
+    CHECK(flips_refused > 0);
+    CHECK(flips_decoded > 0);
 }

@@ -48,8 +48,17 @@ TEST_CASE("a recorded session replays through the production code") {
     auto table = trace::find_mapping(*t, kTrace, {});
     REQUIRE(table);
     CHECK(r->warnings.empty() == ((*table)->hash() == t->mapping_hash));
+    // What the session did, never how long it took (timed assertions flake on
+    // a loaded machine; a hang is replay()'s own "replay.hang" error): every
+    // recorded exchange replayed, and the same again on a second run, since a
+    // replay depends on the trace alone.
+    CHECK(r->exchanges > 0);
     CHECK(r->replayed == r->exchanges);
-    CHECK(r->milliseconds < 5000);
+    CHECK(r->text().find("PASS " + kTrace + " (" + std::to_string(r->exchanges) + " exchanges, ") != std::string::npos);
+    auto again = trace::replay(*t, kTrace, {});
+    REQUIRE(again);
+    CHECK(again->passed());
+    CHECK(again->replayed == r->replayed);
 }
 
 TEST_CASE("a changed mapping makes the replay fail, and says where") {
