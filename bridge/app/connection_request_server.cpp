@@ -20,6 +20,10 @@ net::ServerOptions cr_server_options() {
     net::ServerOptions so;
     so.body_limit = 0;
     so.log_name = "cr";
+    // One ACS sends the Connection Requests of all its CPEs from one address,
+    // possibly many at once; each costs at most a header, so it may hold a
+    // quarter of the listener (an attacker needs several addresses to fill it).
+    so.max_connections_per_source = 256;
     so.pre_body = [](const http::Request& head, const net::PeerInfo& peer) {
         net::PreBodyDecision d;
         const std::string* length = head.find("Content-Length");
