@@ -223,7 +223,9 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
             // Waiting for a request: a fresh connection must start promptly, a kept-alive one may idle.
             if (buffer.size() == 0) {
                 low.expires_after(first ? options.header_timeout : options.idle_timeout);
-                auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstRead), use_nothrow);
+                auto space = buffer.prepare(kFirstRead);  // all a waiting connection holds
+                held.update();
+                auto [ec, n] = co_await stream.async_read_some(space, use_nothrow);
                 if (ec) co_return;
                 buffer.commit(n);
                 held.update();
@@ -276,6 +278,9 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
                 co_return;
             }
             if (!parser.is_done()) {
+                // Read the body in chunks of up to kBodyChunk, not the 1 KiB of the wait: fewer reads.
+                buffer.reserve(std::min(buffer.max_size(), buffer.size() + std::min(need ? need : limit, kBodyChunk)));
+                held.update();
                 parser.body_limit(limit);
                 low.expires_after(options.read_timeout);
                 auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
