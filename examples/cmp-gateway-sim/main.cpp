@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     cli.add_option("--legacy-seed", o.legacy_seed, "gateway ids in SEED-128-CBC legacy mode ('all' for every one)");
     cli.add_option("--fail-rate", o.fail_rate, "fraction of calls answered with a failure")->check(CLI::Range(0.0, 1.0));
     cli.add_option("--latency", o.latency_ms, "added answer latency, ms");
+    cli.add_option("--idle-close-ms", o.idle_close_ms, "close keep-alive connections idle this long, as real gateways do");
     cli.add_option("--offline", o.offline, "gateway ids that neither answer nor send");
     cli.add_option("--seed,--seed-from", o.seed_file, "initial values from a genieacs-sim dump (JSON/CSV)");
     cli.add_option("--identities-out", o.identities_out, "write each gateway's getRgInfo answer here (YAML)");
@@ -69,6 +70,10 @@ int main(int argc, char** argv) {
     asio::io_context ioc(1);
     sim::Simulator sim(ioc, o);
     net::ServerOptions so;
+    if (o.idle_close_ms) so.idle_timeout = std::chrono::milliseconds(o.idle_close_ms);
+    // A test peer: every bridge connection comes from one address, thousands at once in the fleet bench.
+    so.max_connections = 0;
+    so.max_connections_per_source = 0;
     if (!o.tls_cert.empty()) so.tls = net::TlsServerConfig{o.tls_cert, o.tls_key, o.tls_client_ca};
     net::HttpServer server(ioc, so, [&](http::Request r, net::PeerInfo p) { return sim.handle(std::move(r), std::move(p)); });
     auto hp = net::split_host_port(o.listen);

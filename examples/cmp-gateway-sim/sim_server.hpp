@@ -38,6 +38,7 @@ struct SimOptions {
     std::vector<std::string> legacy_seed;  // gateway ids in SEED legacy mode; "all" for every one
     double fail_rate = 0;
     unsigned latency_ms = 0;
+    unsigned idle_close_ms = 0;  // close keep-alive connections idle this long (0: the server's default)
     std::vector<std::string> offline;
     std::string seed_file;
     std::string identities_out;

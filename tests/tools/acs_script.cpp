@@ -121,6 +121,7 @@ core::Result<SessionScript> load_session(const YAML::Node& n, const std::string&
         a.password = cr["password"].as<std::string>("");
         a.wrong_password_first = cr["wrong_password_first"].as<bool>(false);
         a.expect_status = cr["expect_status"].as<int>(200);
+        a.delay_ms = cr["delay_ms"].as<unsigned>(100);
         session.connection_request = a;
     }
     return session;

@@ -18,6 +18,7 @@
 //         username: u                              # Digest credentials
 //         password: p
 //         wrong_password_first: true               # expect 401 for a wrong one first
+//         delay_ms: 3000                           # wait this long after the 204 (default 100)
 //         expect_status: 200
 //       wait_for_events: true                      # sessions lacking an expect_events code are
 //                                                  # "interim": no RPCs, not counted by --sessions
@@ -70,6 +71,7 @@ struct CrAction {
     std::string username, password;
     bool wrong_password_first = false;
     int expect_status = 200;
+    unsigned delay_ms = 100;  // after the 204: an idle period first (peers close idle connections)
 };
 
 struct ExpectTransfer {

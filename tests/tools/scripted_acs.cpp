@@ -319,8 +319,9 @@ asio::awaitable<int> ScriptedAcs::try_connection_request(net::HttpClient& client
 }
 
 asio::awaitable<void> ScriptedAcs::connection_request(std::string cookie, std::string url, CrAction action) {
-    // Let the CPE see the 204 and end its session first.
-    asio::steady_timer pause(ioc_, std::chrono::milliseconds(100));
+    // Let the CPE see the 204 and end its session first (and, when the
+    // script says so, leave every connection idle for a while).
+    asio::steady_timer pause(ioc_, std::chrono::milliseconds(action.delay_ms));
     co_await pause.async_wait(asio::use_awaitable);
     SessionLog& s = sessions_[cookie];
     const std::string who = s.inform.device_id.serial_number;
@@ -421,6 +422,9 @@ int main(int argc, char** argv) {
     cli.add_flag("--nonce-per-connection", nonce_per_connection,
                  "accept a Digest nonce only on the connection it was issued on (as GenieACS does)");
     cli.add_flag("--quiet", quiet);
+    unsigned idle_close_ms = 0;
+    cli.add_option("--idle-close-ms", idle_close_ms,
+                   "close a keep-alive connection idle this long, as real ACSes do (0: the server's default)");
     CLI11_PARSE(cli, argc, argv);
 
     auto script = load_script(script_path);
@@ -432,6 +436,10 @@ int main(int argc, char** argv) {
     asio::io_context ioc;
     ScriptedAcs acs(ioc, std::move(*script), dump_dir, username, password, quiet, nonce_per_connection);
     net::ServerOptions server_options;
+    if (idle_close_ms) server_options.idle_timeout = std::chrono::milliseconds(idle_close_ms);
+    // A test peer: every virtual CPE connects from the same address.
+    server_options.max_connections = 0;
+    server_options.max_connections_per_source = 0;
     if (!tls_cert.empty()) server_options.tls = net::TlsServerConfig{tls_cert, tls_key, tls_client_ca};
     else if (!tls_key.empty() || !tls_client_ca.empty()) {
         std::cerr << "error: --tls-key and --tls-client-ca need --tls-cert\n";
