@@ -327,7 +327,11 @@ TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult cl
             "        command_key: e2e-fw\n"
             "        file_type: 1 Firmware Upgrade Image\n"
             "        url: http://files.example.net/images/V300R001.bin\n"
-            "        expect_status: 1\n",
+            "        expect_status: 1\n"
+            // What real ACSes do next: reboot at once. The gateway is busy
+            // upgrading; the bridge accepts and lets the upgrade's reboot do it.
+            "      - rpc: Reboot\n"
+            "        command_key: e2e-rb\n",
             10, {"--upgrade-seconds", "2", "--reboot-seconds", "2"});
     CHECK(e2e::wait_for_log(*rig.acs.process, "session complete", 30s));
     CHECK(e2e::wait_for_log(*rig.sim, "notifyRgUpgradeResult sent, bridge answered resultCode 0", 30s));
@@ -349,6 +353,17 @@ TEST_CASE("Download -> upgradeRgFirmware; the gateway's notifyRgUpgradeResult cl
     std::string line = alog.substr(start == std::string::npos ? 0 : start + 1,
                                    alog.find('\n', pos) - (start == std::string::npos ? 0 : start + 1));
     CHECK(line.find("M Download") != std::string::npos);
+    // One Inform tells what happened, as from a real CPE: the reboot into the
+    // new image, the ACS's Reboot it carried out, and the transfer's result.
+    CHECK(line.find("1 BOOT") != std::string::npos);
+    CHECK(line.find("M Reboot") != std::string::npos);
+    std::size_t informs = 0, boots_alone = 0;
+    for (std::size_t p = alog.find("Inform from"); p != std::string::npos; p = alog.find("Inform from", p + 1)) {
+        std::string l = alog.substr(p, alog.find('\n', p) - p);
+        if (++informs > 1 && l.find("1 BOOT") != std::string::npos && l.find("7 TRANSFER COMPLETE") == std::string::npos)
+            ++boots_alone;
+    }
+    CHECK(boots_alone == 0);
     // The TransferComplete request itself, with the ACS's CommandKey and no fault.
     CHECK(alog.find("TransferComplete 'e2e-fw' fault 0") != std::string::npos);
     fs::remove_all(rig.dir);
