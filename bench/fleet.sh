@@ -41,7 +41,8 @@ SIM_PORT=$(cat "$WORK/sim.port")
 {
   echo "acs: { url: \"http://127.0.0.1:$(cat "$WORK/acs.port")/acs\", username: acs, password: fleet-pw }"
   echo "connection_request: { listen: \"127.0.0.1:0\" }"
-  echo "cmp: { listen: \"127.0.0.1:0\" }"
+  # Every simulated gateway connects from 127.0.0.1: lift the per-source bound.
+  echo "cmp: { listen: \"127.0.0.1:0\", max_connections: 200000, max_connections_per_source: 200000 }"
   echo "state_dir: $WORK/state"
   echo "periodic_inform: { enable: false }"
   echo "defaults: { mapping: ${MAPPING:-$PWD/mappings/tr098.yaml}, secret: $SECRET }"

@@ -188,8 +188,22 @@ void read_acs(const Reader& r, const YAML::Node& doc, AcsConfig& a) {
     if (acs["timeout_s"]) a.timeout = r.seconds(acs["timeout_s"], "acs.timeout_s", 0.5, 600);
 }
 
+void read_limits(const Reader& r, const YAML::Node& section, const std::string& where, ListenerLimits& l) {
+    if (section["max_connections"])
+        l.max_connections = static_cast<std::size_t>(
+            r.integer(section["max_connections"], where + ".max_connections", 1, 1'000'000, " connections"));
+    if (section["max_connections_per_source"])
+        l.max_connections_per_source = static_cast<std::size_t>(r.integer(
+            section["max_connections_per_source"], where + ".max_connections_per_source", 1, 1'000'000, " connections"));
+    if (l.max_connections_per_source > l.max_connections)
+        r.fail(section["max_connections_per_source"] ? section["max_connections_per_source"] : section,
+               where + ".max_connections_per_source: expected at most " + where + ".max_connections (" +
+                   std::to_string(l.max_connections) + ")");
+}
+
 void read_connection_request(const Reader& r, const YAML::Node& doc, ConnectionRequestConfig& c) {
-    auto cr = r.section(doc, "connection_request", "connection_request", {"listen", "url_base", "max_per_minute"});
+    auto cr = r.section(doc, "connection_request", "connection_request",
+                        {"listen", "url_base", "max_per_minute", "max_connections", "max_connections_per_source"});
     if (!cr) return;
     if (cr["listen"]) c.listen = r.listen(cr["listen"], "connection_request.listen");
     if (auto b = cr["url_base"]) {
@@ -201,6 +215,7 @@ void read_connection_request(const Reader& r, const YAML::Node& doc, ConnectionR
     if (cr["max_per_minute"])
         c.max_per_minute = static_cast<unsigned>(
             r.integer(cr["max_per_minute"], "connection_request.max_per_minute", 1, 6000, " per minute"));
+    read_limits(r, cr, "connection_request", c.limits);
 }
 
 // The listener half of the cmp section: HTTPS, keep-alives, self-registration.
@@ -234,7 +249,8 @@ void read_cmp_listener(const Reader& r, const YAML::Node& cmp, CmpConfig& c) {
 void read_cmp(const Reader& r, const YAML::Node& doc, CmpConfig& c) {
     auto cmp = r.section(doc, "cmp", "cmp",
                          {"listen", "require_auth", "timeout_s", "concurrency", "tls", "listen_tls", "keepalive_s",
-                          "accept_registrations", "registration_secret", "secrets_file", "max_registered"});
+                          "accept_registrations", "registration_secret", "secrets_file", "max_registered",
+                          "max_connections", "max_connections_per_source"});
     if (!cmp) return;
     if (cmp["listen"]) c.listen = r.listen(cmp["listen"], "cmp.listen");
     if (cmp["require_auth"]) c.require_auth = r.boolean(cmp["require_auth"], "cmp.require_auth");
@@ -242,6 +258,7 @@ void read_cmp(const Reader& r, const YAML::Node& doc, CmpConfig& c) {
     if (cmp["concurrency"]) c.concurrency = static_cast<unsigned>(r.integer(cmp["concurrency"], "cmp.concurrency", 1, 64, ""));
     read_tls(r, cmp, "cmp.tls", c.tls);
     read_cmp_listener(r, cmp, c);
+    read_limits(r, cmp, "cmp", c.limits);
 }
 
 void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {

@@ -23,11 +23,20 @@ struct AcsConfig {
     std::chrono::milliseconds timeout{30'000};
 };
 
+// Connections one listener holds at once (docs/operations.md, "Limits").
+struct ListenerLimits {
+    std::size_t max_connections;
+    std::size_t max_connections_per_source;
+};
+
 struct ConnectionRequestConfig {
     std::string listen = "127.0.0.1:7548";
     // The base URL the ACS uses to reach the listener (NAT, proxies); defaults to http://<listen>.
     std::string url_base;
     unsigned max_per_minute = 6;  // per CPE; further requests get 503
+    // One ACS sends the Connection Requests of all its CPEs from one address;
+    // each costs a header at most.
+    ListenerLimits limits{1024, 256};
 };
 
 struct CmpConfig {
@@ -45,6 +54,8 @@ struct CmpConfig {
     std::string registration_secret;  // master of derived per-gateway secrets
     std::string secrets_file;         // YAML map rgId -> secret, re-read for new ids
     unsigned max_registered = 10'000;  // self-registered gateways at most
+    // Gateways behind one NAT address share the per-source bound: raise it there.
+    ListenerLimits limits{4096, 64};
 };
 
 struct GatewayConfig {

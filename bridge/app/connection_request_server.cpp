@@ -16,14 +16,15 @@ std::int64_t unix_now() {
 // A Connection Request is a bodiless GET (TR-069 3.2.2) decided on its
 // headers alone (Digest): the listener buffers nothing beyond a header, and
 // a request announcing a body is refused before any of it is read.
-net::ServerOptions cr_server_options() {
+net::ServerOptions cr_server_options(const ConnectionRequestConfig& config) {
     net::ServerOptions so;
+    so.max_connections = config.limits.max_connections;
     so.body_limit = 0;
     so.log_name = "cr";
     // One ACS sends the Connection Requests of all its CPEs from one address,
     // possibly many at once; each costs at most a header, so it may hold a
     // quarter of the listener (an attacker needs several addresses to fill it).
-    so.max_connections_per_source = 256;
+    so.max_connections_per_source = config.limits.max_connections_per_source;
     so.pre_body = [](const http::Request& head, const net::PeerInfo& peer) {
         net::PreBodyDecision d;
         const std::string* length = head.find("Content-Length");
@@ -58,7 +59,7 @@ core::Status ConnectionRequestServer::start() {
     auto addr = net::split_host_port(config_.listen);
     if (!addr) return core::make_error("config.invalid", "connection_request.listen: " + addr.error().message);
     server_ = std::make_unique<net::HttpServer>(
-        ioc_, cr_server_options(), [this](http::Request r, net::PeerInfo p) { return handle(std::move(r), std::move(p)); });
+        ioc_, cr_server_options(config_), [this](http::Request r, net::PeerInfo p) { return handle(std::move(r), std::move(p)); });
     if (auto st = server_->listen(addr->first, addr->second); !st) return st;
     url_base_ = config_.url_base;
     if (url_base_.empty()) {

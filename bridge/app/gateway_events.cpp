@@ -88,6 +88,8 @@ core::Status GatewayEvents::listen() {
     so.body_limit = 512 * 1024;  // the profile's message bound; larger bodies get 413
     so.tls = config_.cmp.listen_tls;
     so.log_name = "cmp";
+    so.max_connections = config_.cmp.limits.max_connections;
+    so.max_connections_per_source = config_.cmp.limits.max_connections_per_source;
     // No body is read for a peer that cannot name a gateway of ours (issue 10); the MAC is checked after it.
     so.pre_body = [this](const http::Request& head, const net::PeerInfo& peer) {
         return net::PreBodyDecision{listener_.precheck(head, peer.address, cmp::unix_now()), std::nullopt};

@@ -202,3 +202,19 @@ TEST_CASE("a folder, a missing file or an empty file is an error, never an excep
     refused("", "1:1", {"the configuration file is empty"});
     refused("acs: [\n", "2:1", {"end of sequence"});
 }
+
+TEST_CASE("listener connection limits: settable per listener, in range, per source at most the total") {
+    auto d = accepted(kAcs + kRest);
+    CHECK(d.cmp.limits.max_connections == 4096);
+    CHECK(d.cmp.limits.max_connections_per_source == 64);
+    CHECK(d.connection_request.limits.max_connections_per_source == 256);
+    auto c = accepted(kAcs + "cmp:\n  max_connections: 20000\n  max_connections_per_source: 20000\n"
+                             "connection_request:\n  max_connections: 64\n  max_connections_per_source: 8\n" + kRest);
+    CHECK(c.cmp.limits.max_connections == 20000);
+    CHECK(c.cmp.limits.max_connections_per_source == 20000);
+    CHECK(c.connection_request.limits.max_connections == 64);
+    CHECK(c.connection_request.limits.max_connections_per_source == 8);
+    refused(kAcs + "cmp:\n  max_connections: 0\n" + kRest, "6:20", {"cmp.max_connections", "allowed: 1 to 1000000"});
+    refused(kAcs + "cmp:\n  max_connections: 10\n  max_connections_per_source: 11\n" + kRest, "7:31",
+            {"cmp.max_connections_per_source", "at most cmp.max_connections (10)"});
+}
