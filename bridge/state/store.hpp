@@ -5,6 +5,7 @@
 // sees either the old or the new blob, never a torn one); MemoryStore serves
 // tests and trace replay.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,15 @@ public:
     // nullopt when nothing is stored under key.
     virtual core::Result<std::optional<std::string>> load(std::string_view key) = 0;
     virtual core::Status save(std::string_view key, std::string_view blob) = 0;
+    // A durable write that never blocks the caller: the store writes it from
+    // a thread of its own, batching many keys' writes into one commit
+    // (group commit), and calls `done` once the blob is durable (or failed),
+    // on that thread: post from it, never block in it. Writes of one key
+    // complete in the order they were asked for. Stores without a writer
+    // thread (MemoryStore, tests) write at once and call `done` before
+    // returning.
+    using Done = std::function<void(core::Status)>;
+    virtual void save_async(std::string key, std::string blob, Done done) { done(save(key, blob)); }
     // Removing an absent key succeeds.
     virtual core::Status remove(std::string_view key) = 0;
     // Every stored key, sorted.
