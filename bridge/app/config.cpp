@@ -4,9 +4,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -79,7 +81,63 @@ struct Reader {
 
     std::string string(const YAML::Node& n, const std::string& name) const {
         if (!n.IsScalar()) fail(n, name + ": expected a string");
-        return n.Scalar();
+        return expand(n, name);
+    }
+    // ${NAME} is replaced by the environment variable NAME (secrets kept out of the
+    // file, e.g. `password: ${ACS_PASSWORD}`), `$${` is a literal `${`. An unset
+    // variable is refused: an empty password would only fail later, far from here.
+    std::string expand(const YAML::Node& n, const std::string& name) const {
+        const std::string& s = n.Scalar();
+        std::string out;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (s.compare(i, 3, "$${") == 0) {
+                out += "${";
+                i += 2;
+                continue;
+            }
+            if (s.compare(i, 2, "${") != 0) {
+                out += s[i];
+                continue;
+            }
+            auto close = s.find('}', i + 2);
+            if (close == std::string::npos)
+                fail(n, name + ": '${' without a closing '}' (write $${ for a literal ${)");
+            std::string var = s.substr(i + 2, close - i - 2);
+            bool valid = !var.empty() && !std::isdigit(static_cast<unsigned char>(var[0]));
+            for (char ch : var) valid = valid && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+            if (!valid)
+                fail(n, name + ": " + shown("${" + var + "}") +
+                            " is not a variable name (A-Z a-z 0-9 _; write $${ for a literal ${)");
+            const char* value = std::getenv(var.c_str());
+            if (!value) fail(n, name + ": environment variable " + var + " is not set");
+            out += value;
+            i = close;
+        }
+        return out;
+    }
+    // A secret given inline (`key`, ${ENV} expanded) or as `key_file`, a file whose
+    // content is the secret (one trailing newline dropped, as `echo` writes it).
+    // Both at once is refused: which one wins would be a guess.
+    struct Secret {
+        std::string value;
+        YAML::Node node;  // where an error about the value points
+    };
+    std::optional<Secret> secret(const YAML::Node& parent, const std::string& key, const std::string& name) const {
+        YAML::Node inline_node = parent[key], file_node = parent[key + "_file"];
+        if (inline_node && file_node)
+            fail(file_node, name + "_file: " + name + " is given too; keep one of them");
+        if (inline_node) return Secret{string(inline_node, name), inline_node};
+        if (!file_node) return std::nullopt;
+        std::string path = existing(file_node, name + "_file", Want::file);
+        std::ifstream in(path, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in || in.bad()) fail(file_node, name + "_file: cannot read " + path);
+        std::string v = text.str();
+        if (v.size() >= 1 && v.back() == '\n') v.pop_back();
+        if (v.size() >= 1 && v.back() == '\r') v.pop_back();
+        if (v.empty()) fail(file_node, name + "_file: " + path + " is empty");
+        return Secret{v, file_node};
     }
     bool boolean(const YAML::Node& n, const std::string& name) const {
         bool b = false;
@@ -166,12 +224,13 @@ void read_tls(const Reader& r, const YAML::Node& parent, const std::string& name
 }
 
 void read_acs(const Reader& r, const YAML::Node& doc, AcsConfig& a) {
-    auto acs = r.section(doc, "acs", "acs", {"url", "username", "password", "cwmp_version", "tls", "timeout_s"});
+    auto acs = r.section(doc, "acs", "acs",
+                         {"url", "username", "password", "password_file", "cwmp_version", "tls", "timeout_s"});
     if (!acs) r.fail(doc, "missing 'acs' section (url, username, password)");
     if (!acs["url"]) r.fail(acs, "missing acs.url");
     a.url = r.url(acs["url"], "acs.url");
     if (acs["username"]) a.username = r.string(acs["username"], "acs.username");
-    if (acs["password"]) a.password = r.string(acs["password"], "acs.password");
+    if (auto p = r.secret(acs, "password", "acs.password")) a.password = p->value;
     if (auto v = acs["cwmp_version"]) {
         // Only the versions the codec writes: cwmp::version_from_string would read 1-3 and 1-4 as 1-2.
         std::string s = r.string(v, "acs.cwmp_version"), allowed;
@@ -233,13 +292,14 @@ void read_cmp_listener(const Reader& r, const YAML::Node& cmp, CmpConfig& c) {
     if (cmp["keepalive_s"])
         c.keepalive_s = static_cast<std::uint32_t>(r.integer(cmp["keepalive_s"], "cmp.keepalive_s", 10, 86400, " seconds"));
     if (cmp["accept_registrations"]) c.accept_registrations = r.boolean(cmp["accept_registrations"], "cmp.accept_registrations");
-    if (cmp["registration_secret"]) c.registration_secret = r.string(cmp["registration_secret"], "cmp.registration_secret");
+    auto master = r.secret(cmp, "registration_secret", "cmp.registration_secret");
+    if (master) c.registration_secret = master->value;
     if (cmp["secrets_file"]) c.secrets_file = r.existing(cmp["secrets_file"], "cmp.secrets_file", Want::file);
     if (cmp["max_registered"])
         c.max_registered = static_cast<unsigned>(r.integer(cmp["max_registered"], "cmp.max_registered", 1, 1'000'000, ""));
     // A short master makes every derived gateway secret guessable.
-    if (cmp["registration_secret"] && c.registration_secret.size() < 16)
-        r.fail(cmp["registration_secret"], "cmp.registration_secret must be at least 16 bytes (32 recommended)");
+    if (master && c.registration_secret.size() < 16)
+        r.fail(master->node, "cmp.registration_secret must be at least 16 bytes (32 recommended)");
     if (c.accept_registrations && c.registration_secret.empty() && c.secrets_file.empty())
         r.fail(cmp["accept_registrations"],
                "cmp.accept_registrations needs cmp.registration_secret or cmp.secrets_file: "
@@ -249,7 +309,8 @@ void read_cmp_listener(const Reader& r, const YAML::Node& cmp, CmpConfig& c) {
 void read_cmp(const Reader& r, const YAML::Node& doc, CmpConfig& c) {
     auto cmp = r.section(doc, "cmp", "cmp",
                          {"listen", "require_auth", "timeout_s", "concurrency", "tls", "listen_tls", "keepalive_s",
-                          "accept_registrations", "registration_secret", "secrets_file", "max_registered",
+                          "accept_registrations", "registration_secret", "registration_secret_file", "secrets_file",
+                          "max_registered",
                           "max_connections", "max_connections_per_source"});
     if (!cmp) return;
     if (cmp["listen"]) c.listen = r.listen(cmp["listen"], "cmp.listen");
@@ -269,7 +330,7 @@ void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
     for (std::size_t i = 0; i < gws.size(); ++i) {
         const YAML::Node g = gws[i];
         const std::string name = "gateways[" + std::to_string(i) + "]";
-        r.only_keys(g, name, {"id", "url", "mapping", "secret", "legacy_seed"});
+        r.only_keys(g, name, {"id", "url", "mapping", "secret", "secret_file", "legacy_seed"});
         if (!g["id"] || !g["url"]) r.fail(g, name + ": a gateway needs 'id' and 'url'");
         GatewayConfig gc;
         gc.id = r.string(g["id"], name + ".id");
@@ -280,7 +341,8 @@ void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
         if (!ids.insert(gc.id).second) r.fail(g["id"], "duplicate gateway id '" + gc.id + "'");
         gc.url = r.url(g["url"], name + ".url");
         gc.mapping = g["mapping"] ? r.existing(g["mapping"], name + ".mapping", Want::file) : c.default_mapping;
-        gc.secret = g["secret"] ? r.string(g["secret"], name + ".secret") : c.default_secret;
+        auto own = r.secret(g, "secret", name + ".secret");
+        gc.secret = own ? own->value : c.default_secret;
         if (gc.mapping.empty()) r.fail(g, "gateway '" + gc.id + "' has no mapping (and no defaults.mapping)");
         if (c.cmp.require_auth && gc.secret.empty())
             r.fail(g, "gateway '" + gc.id + "' has no CMP secret while cmp.require_auth is on");
@@ -311,9 +373,9 @@ void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
             c.periodic_inform.interval_s = static_cast<std::uint32_t>(
                 r.integer(pi["interval_s"], "periodic_inform.interval_s", 1, 31'536'000, " seconds"));
     }
-    if (auto d = r.section(doc, "defaults", "defaults", {"mapping", "secret"})) {
+    if (auto d = r.section(doc, "defaults", "defaults", {"mapping", "secret", "secret_file"})) {
         if (d["mapping"]) c.default_mapping = r.existing(d["mapping"], "defaults.mapping", Want::file);
-        if (d["secret"]) c.default_secret = r.string(d["secret"], "defaults.secret");
+        if (auto s = r.secret(d, "secret", "defaults.secret")) c.default_secret = s->value;
     }
     read_gateways(r, doc, c);
     if (c.cmp.accept_registrations && c.default_mapping.empty())

@@ -218,3 +218,67 @@ TEST_CASE("listener connection limits: settable per listener, in range, per sour
     refused(kAcs + "cmp:\n  max_connections: 10\n  max_connections_per_source: 11\n" + kRest, "7:31",
             {"cmp.max_connections_per_source", "at most cmp.max_connections (10)"});
 }
+
+// Secrets kept out of the file: ${ENV} in any string value, *_file for every secret.
+TEST_CASE("${NAME} in a string value is the environment variable; unset is refused at its position") {
+    ::setenv("BRIDGE_TEST_ACS_PW", "from-env", 1);
+    ::setenv("BRIDGE_TEST_HOST", "127.0.0.1", 1);
+    ::unsetenv("BRIDGE_TEST_UNSET");
+    const std::string acs = "acs:\n  url: http://${BRIDGE_TEST_HOST}:7547/acs\n  username: bridge\n";  // lines 1-3
+    auto c = accepted(acs + "  password: ${BRIDGE_TEST_ACS_PW}\n" + kRest);
+    CHECK(c.acs.password == "from-env");
+    CHECK(c.acs.url == "http://127.0.0.1:7547/acs");
+    // Inside text, twice, and $${ for a literal ${ (not expanded even if set).
+    CHECK(accepted(acs + "  password: \"a${BRIDGE_TEST_HOST}b${BRIDGE_TEST_ACS_PW}\"\n" + kRest).acs.password ==
+          "a127.0.0.1bfrom-env");
+    CHECK(accepted(acs + "  password: \"$${BRIDGE_TEST_ACS_PW}\"\n" + kRest).acs.password == "${BRIDGE_TEST_ACS_PW}");
+    CHECK(accepted(acs + "  password: a$b$\n" + kRest).acs.password == "a$b$");  // a lone $ is text
+    refused(acs + "  password: ${BRIDGE_TEST_UNSET}\n" + kRest, "4:13",
+            {"acs.password", "environment variable BRIDGE_TEST_UNSET is not set"});
+    refused(acs + "  password: ${BRIDGE_TEST_ACS_PW\n" + kRest, "4:13", {"acs.password", "without a closing '}'"});
+    refused(acs + "  password: \"${1X}\"\n" + kRest, "4:13", {"is not a variable name"});
+    // Everything read as a string is expanded: a gateway's secret too.
+    CHECK(accepted(kAcs + "state_dir: s\ndefaults: { mapping: map.yaml }\ngateways:\n"
+                          "  - { id: GW-1, url: \"http://h/\", secret: \"${BRIDGE_TEST_ACS_PW}\" }\n")
+              .gateways[0]
+              .secret == "from-env");
+}
+
+TEST_CASE("*_file secrets: read at load, one trailing newline dropped, never both forms, the file must exist") {
+    std::ofstream(tmp().dir / "acs-pw") << "file-pw\n";
+    std::ofstream(tmp().dir / "master") << "0123456789abcdef0123\r\n";
+    std::ofstream(tmp().dir / "gw") << "gw-secret";
+    std::ofstream(tmp().dir / "two-lines") << "line1\nline2\n\n";
+    std::ofstream(tmp().dir / "empty");
+    const std::string acs = "acs:\n  url: http://127.0.0.1:7547/acs\n  username: bridge\n";  // lines 1-3
+    auto c = accepted(acs + "  password_file: acs-pw\ncmp:\n  registration_secret_file: master\n"
+                            "state_dir: s\ndefaults:\n  mapping: map.yaml\n  secret_file: gw\n"
+                            "gateways:\n  - { id: GW-1, url: \"http://h/\" }\n  - { id: GW-2, url: \"http://h/\", "
+                            "secret_file: two-lines }\n");
+    CHECK(c.acs.password == "file-pw");
+    CHECK(c.cmp.registration_secret == "0123456789abcdef0123");
+    CHECK(c.default_secret == "gw-secret");
+    CHECK(c.gateways[0].secret == "gw-secret");
+    CHECK(c.gateways[1].secret == "line1\nline2\n");  // only the last newline is the file's end
+    refused(acs + "  password: p\n  password_file: acs-pw\n" + kRest, "5:18",
+            {"acs.password_file", "acs.password is given too"});
+    refused(acs + "  password_file: nowhere\n" + kRest, "4:18", {"acs.password_file", "nowhere does not exist"});
+    refused(acs + "  password_file: empty\n" + kRest, "4:18", {"acs.password_file", "is empty"});
+    refused(acs + "  password_file: .\n" + kRest, "4:18", {"is a directory"});
+    refused(kAcs + "state_dir: s\ndefaults:\n  mapping: map.yaml\n  secret: a\n  secret_file: gw\n", "9:16",
+            {"defaults.secret_file", "defaults.secret is given too"});
+    refused(kAcs + "state_dir: s\ndefaults: { mapping: map.yaml }\ngateways:\n"
+                   "  - { id: GW-1, url: \"http://h/\", secret_file: gone }\n",
+            "8:48", {"gateways[0].secret_file", "does not exist"});
+    // The length rule of the master applies to what the file holds.
+    std::ofstream(tmp().dir / "short") << "short\n";
+    refused(kAcs + "cmp:\n  registration_secret_file: short\n" + kRest, "6:29", {"at least 16 bytes"});
+    // The content of a secret file is taken literally, never expanded.
+    std::ofstream(tmp().dir / "dollar") << "${NOT_EXPANDED}\n";
+    CHECK(accepted(acs + "  password_file: dollar\n" + kRest).acs.password == "${NOT_EXPANDED}");
+    if (::getuid() != 0) {  // root reads any file
+        std::ofstream(tmp().dir / "locked") << "x\n";
+        fs::permissions(tmp().dir / "locked", fs::perms::none);
+        refused(acs + "  password_file: locked\n" + kRest, "4:18", {"is not readable"});
+    }
+}
