@@ -1,18 +1,27 @@
 // cmp-cwmp-bridge: the daemon and its subcommands.
 #include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
+#include <sys/resource.h>
+#include <tinyxml2.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <sys/resource.h>
-
+#include <boost/asio/steady_timer.hpp>
+#include <boost/version.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
 #include "bridge/app/bridge.hpp"
+#include "bridge/app/commands.hpp"
 #include "bridge/app/config.hpp"
+#include "bridge/app/systemd_notify.hpp"
 #include "bridge/core/log.hpp"
-#include "bridge/mapping/validator.hpp"
 #include "bridge/trace/recorder.hpp"
-#include "bridge/trace/replay.hpp"
+
+#ifndef BRIDGE_VERSION
+#define BRIDGE_VERSION "unknown"
+#endif
 
 namespace {
 
@@ -25,6 +34,25 @@ void raise_open_files_limit() {
     if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
     r.rlim_cur = r.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &r) != 0) core::log::warn("bridge", "cannot raise the open files limit");
+}
+
+// WATCHDOG=1 from the event loop itself: if the loop stops turning, the
+// messages stop and systemd restarts the daemon (WatchdogSec= in the unit).
+void feed_watchdog(boost::asio::steady_timer& timer, std::chrono::microseconds every) {
+    if (every.count() <= 0) return;
+    app::systemd::notify("WATCHDOG=1");
+    timer.expires_after(every);
+    timer.async_wait([&timer, every](const boost::system::error_code& ec) {
+        if (!ec) feed_watchdog(timer, every);
+    });
+}
+
+int cmd_version() {
+    std::cout << "cmp-cwmp-bridge " BRIDGE_VERSION "\n"
+              << "built with Boost " << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000 << "."
+              << BOOST_VERSION % 100 << ", tinyxml2 " << TINYXML2_MAJOR_VERSION << "." << TINYXML2_MINOR_VERSION
+              << "." << TINYXML2_PATCH_VERSION << ", running " << OpenSSL_version(OPENSSL_VERSION) << "\n";
+    return 0;
 }
 
 int cmd_run(const std::string& config_path, unsigned threads, const std::string& record_dir) {
@@ -52,15 +80,22 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
         recorder = std::move(*r);
     }
     boost::asio::io_context ioc(static_cast<int>(threads));
+    const std::size_t bridge_gateways = cfg->gateways.size();
     app::Bridge bridge(ioc, std::move(*cfg));
     bridge.record_sessions(recorder.get());
     if (auto st = bridge.start(); !st) {
         std::cerr << "error: " << st.error().message << "\n";
         return 1;
     }
+    // Listeners bound, tables loaded: systemd (Type=notify) may start what depends on us.
+    app::systemd::notify("READY=1\nSTATUS=serving " + std::to_string(bridge_gateways) + " configured gateways");
+    boost::asio::steady_timer watchdog(ioc);
+    feed_watchdog(watchdog, app::systemd::watchdog_interval());
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int sig) {
         core::log::info("bridge", "signal " + std::to_string(sig) + ", stopping");
+        app::systemd::notify("STOPPING=1");
+        watchdog.cancel();
         bridge.stop();
         ioc.stop();
     });
@@ -71,116 +106,84 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
     return 0;
 }
 
-int cmd_validate(const std::vector<std::string>& files) { return mapping::run_validate(files, std::cout, std::cerr); }
-
-// 0 all traces pass, 1 a divergence, 2 a trace that cannot be replayed at all.
-int cmd_replay(const std::vector<std::string>& files, bool update, const std::string& mapping_file,
-               const std::vector<std::string>& mapping_dirs) {
-    trace::ReplayOptions opt;
-    for (auto& d : mapping_dirs) opt.mapping_dirs.emplace_back(d);
-    if (!mapping_file.empty()) {
-        auto t = mapping::Table::load_file(mapping_file);
-        if (!t) {
-            std::cerr << t.error().message << "\n";
-            return 2;
-        }
-        opt.table = *t;
-    }
-    int status = 0;
-    std::size_t passed = 0, diverged = 0, updated = 0;
-    for (auto& f : files) {
-        auto t = trace::load_file(f);
-        auto r = t ? trace::replay(*t, f, opt) : core::Result<trace::ReplayReport>(t.error());
-        if (!r) {
-            std::cerr << "ERROR " << f << ": " << r.error().message << "\n";
-            status = 2;
-            continue;
-        }
-        if (r->passed() || !update) {
-            std::cout << r->text();
-            r->passed() ? ++passed : ++diverged;
-            if (!r->passed()) status = std::max(status, 1);
-            // The mapping changed but not what the bridge does: only the hash is new.
-            if (update && r->passed() && r->mapping_hash != t->mapping_hash) {
-                t->mapping_hash = r->mapping_hash;
-                if (auto st = trace::save_file(*t, f); !st) {
-                    std::cerr << "ERROR " << st.error().message << "\n";
-                    status = 2;
-                } else {
-                    std::cout << "UPDATED " << f << " (mapping hash only)\n";
-                    ++updated;
-                }
-            }
-            continue;
-        }
-        // Only a trace that diverges is rewritten: the others keep their bytes.
-        trace::ReplayOptions up = opt;
-        up.update = true;
-        auto u = trace::replay(*t, f, up);
-        if (!u || !u->passed()) {
-            std::cerr << "ERROR " << f << ": cannot update: "
-                      << (u ? u->divergence->what : u.error().message) << "\n";
-            status = 2;
-            continue;
-        }
-        u->updated.recorded_by = "cmp-cwmp-bridge replay --update";
-        if (auto st = trace::save_file(u->updated, f); !st) {
-            std::cerr << "ERROR " << st.error().message << "\n";
-            status = 2;
-            continue;
-        }
-        for (auto& w : u->warnings) std::cout << "warning: " << f << ": " << w << "\n";
-        std::cout << "UPDATED " << f << " (was: step " << r->divergence->step << ": " << r->divergence->what << ")\n";
-        ++updated;
-    }
-    std::cout << files.size() << " traces: " << passed << " passed, " << diverged << " diverged";
-    if (update) std::cout << ", " << updated << " updated";
-    std::cout << "\n";
-    return status;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App cli{"cmp-cwmp-bridge: presents CMP residential gateways to a TR-069 ACS"};
     cli.require_subcommand(1);
-    std::string log_level = "info";
-    cli.add_option("--log-level", log_level, "debug, info, warn, error or off")->capture_default_str();
+    // Global options are accepted before or after the subcommand (set before any is added: inherited).
+    cli.fallthrough();
+    cli.set_version_flag("--version", "cmp-cwmp-bridge " BRIDGE_VERSION, "print the version and exit");
+    std::string log_level = "info", log_format, datamodels;
+    cli.add_option("--log-level", log_level, "debug, info, warn, error or off")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+    cli.add_option("--log-format", log_format, "text, json (one object per line) or journal (default: journal under "
+                                               "systemd, else text)")
+        ->check(CLI::IsMember({"text", "json", "journal"}));
+    cli.add_option("--datamodels", datamodels, "folder of the data model files (default: next to the table, then "
+                                               "../share/cmp-cwmp-bridge/datamodels from the binary)")
+        ->envname("BRIDGE_DATAMODELS")
+        ->check(CLI::ExistingDirectory);
+    const auto formats = CLI::IsMember({"text", "json", "junit"});
 
     auto* run = cli.add_subcommand("run", "run the bridge daemon");
     std::string config_path;
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     run->add_option("-c,--config", config_path, "configuration file (docs/configuration.md)")->required();
-    run->add_option("--threads", threads, "event loop threads")->capture_default_str();
+    run->add_option("--threads", threads, "event loop threads")->capture_default_str()->check(CLI::Range(1u, 1024u));
     std::string record_dir;
     run->add_option("--record", record_dir, "write one trace per CWMP session to this folder (docs/traces.md)");
 
+    auto* check = cli.add_subcommand("check", "check the configuration and the mapping tables it names, start nothing");
+    check->add_option("-c,--config", config_path, "configuration file (docs/configuration.md)")->required();
+
     auto* replay = cli.add_subcommand("replay", "replay session traces against this bridge (docs/traces.md)");
-    std::vector<std::string> traces, mapping_dirs;
-    std::string mapping_file;
-    bool update = false;
-    replay->add_option("trace", traces, "trace files")->required();
-    replay->add_flag("--update", update, "rewrite the traces that diverge with what the bridge sends now");
-    replay->add_option("--mapping", mapping_file, "use this mapping table, whatever the traces name");
+    app::commands::ReplayArgs ra;
+    std::string replay_format = "text";
+    replay->add_option("trace", ra.traces, "trace files")->required();
+    replay->add_flag("--update", ra.update, "rewrite the traces that diverge with what the bridge sends now");
+    replay->add_option("--mapping", ra.mapping_file, "use this mapping table, whatever the traces name");
     // One folder per --mapping-dir: a vector option would otherwise swallow the traces after it.
-    replay->add_option("--mapping-dir", mapping_dirs, "where to look first for the mapping a trace names")
+    replay->add_option("--mapping-dir", ra.mapping_dirs, "where to look first for the mapping a trace names")
         ->allow_extra_args(false);
+    replay->add_option("--format", replay_format, "text, json or junit (on stdout)")->check(formats);
 
     auto* validate = cli.add_subcommand("validate", "check mapping tables; errors as file:line:col");
     std::vector<std::string> files;
+    std::string validate_format = "text";
     validate->add_option("mapping", files, "mapping files")->required();
+    validate->add_option("--format", validate_format, "text, json or junit (on stdout)")->check(formats);
 
-    CLI11_PARSE(cli, argc, argv);
-    core::log::Level lvl;
-    if (!core::log::parse_level(log_level, lvl)) {
-        std::cerr << "error: bad --log-level '" << log_level << "'\n";
-        return 2;
+    auto* version = cli.add_subcommand("version", "print the version and the libraries built with");
+
+    // docs/operations.md: 0 ok, 1 failure, 2 usage. CLI11's own codes (106, 109, ...) are usage errors.
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return cli.exit(e) == 0 ? 0 : 2;
     }
+    if (*version) return cmd_version();
+    core::log::Level lvl = core::log::Level::info;
+    core::log::parse_level(log_level, lvl);
     // A replay's own log lines would drown its report; --log-level still wins.
     if (*replay && cli.get_option("--log-level")->count() == 0) lvl = core::log::Level::error;
     core::log::set_level(lvl);
-    if (*replay) return cmd_replay(traces, update, mapping_file, mapping_dirs);
+    core::log::Format fmt = core::log::stderr_is_journal() ? core::log::Format::journal : core::log::Format::text;
+    if (!log_format.empty()) core::log::parse_format(log_format, fmt);
+    core::log::set_format(fmt);
+    // The one place the mapping compiler reads it from (compile_table.cpp); no thread runs yet.
+    if (!datamodels.empty()) ::setenv("BRIDGE_DATAMODELS", datamodels.c_str(), 1);
+    app::report::Format rf = app::report::Format::text;
+    if (*replay) {
+        app::report::parse_format(replay_format, ra.format);
+        return app::commands::replay(ra);
+    }
     if (*run) return cmd_run(config_path, threads, record_dir);
-    if (*validate) return cmd_validate(files);
+    if (*check) return app::commands::check(config_path);
+    if (*validate) {
+        app::report::parse_format(validate_format, rf);
+        return app::commands::validate(files, rf);
+    }
     return 2;
 }

@@ -1,0 +1,174 @@
+#include "bridge/app/commands.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "bridge/app/config.hpp"
+#include "bridge/mapping/validator.hpp"
+#include "bridge/trace/replay.hpp"
+
+namespace app::commands {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void print(report::Format format, const char* command, const std::vector<report::Item>& items) {
+    if (format == report::Format::json) std::cout << report::json(command, items);
+    if (format == report::Format::junit) std::cout << report::junit(command, items);
+}
+
+}  // namespace
+
+int validate(const std::vector<std::string>& files, report::Format format) {
+    if (format == report::Format::text) return mapping::run_validate(files, std::cout, std::cerr);
+    int status = 0;
+    std::vector<report::Item> items;
+    for (const auto& f : files) {
+        auto t0 = std::chrono::steady_clock::now();
+        mapping::Validation v = mapping::validate_file(f);
+        report::Item item{f};
+        item.seconds = seconds_since(t0);
+        if (v.table) {
+            item.summary = v.table->model() + ", " + std::to_string(v.table->params().size()) + " parameters";
+        } else {
+            status = 1;
+            item.status = report::Item::Status::failed;
+            item.summary = std::to_string(v.diagnostics.size()) + (v.diagnostics.size() == 1 ? " error" : " errors");
+            for (const auto& d : v.diagnostics)
+                item.problems.push_back({d.pos.file.empty() ? f : d.pos.file, d.pos.line, d.pos.column, d.message, d.hint});
+        }
+        items.push_back(std::move(item));
+    }
+    print(format, "validate", items);
+    return status;
+}
+
+int replay(const ReplayArgs& a) {
+    const bool text = a.format == report::Format::text;
+    // Machine formats: the document is the only thing on stdout.
+    std::ostream& out = text ? std::cout : std::cerr;
+    trace::ReplayOptions opt;
+    for (auto& d : a.mapping_dirs) opt.mapping_dirs.emplace_back(d);
+    if (!a.mapping_file.empty()) {
+        auto t = mapping::Table::load_file(a.mapping_file);
+        if (!t) {
+            std::cerr << t.error().message << "\n";
+            return 2;
+        }
+        opt.table = *t;
+    }
+    int status = 0;
+    std::size_t passed = 0, diverged = 0, updated = 0;
+    std::vector<report::Item> items;
+    // A trace that cannot be replayed (or rewritten) at all.
+    auto unusable = [&](report::Item& item, const std::string& f, const std::string& why) {
+        if (text) std::cerr << "ERROR " << (why.rfind(f, 0) == 0 ? "" : f + ": ") << why << "\n";
+        item.status = report::Item::Status::error;
+        item.summary = why;
+        item.problems.push_back({f, 0, 0, why, {}});
+        status = 2;
+    };
+    for (auto& f : a.traces) {
+        auto t0 = std::chrono::steady_clock::now();
+        report::Item item{f};
+        auto t = trace::load_file(f);
+        auto r = t ? trace::replay(*t, f, opt) : core::Result<trace::ReplayReport>(t.error());
+        if (!r) {
+            unusable(item, f, r.error().message);
+        } else if (r->passed() || !a.update) {
+            out << r->text();
+            r->passed() ? ++passed : ++diverged;
+            if (r->passed()) {
+                item.summary = std::to_string(r->exchanges) + " exchanges";
+            } else {
+                status = std::max(status, 1);
+                const auto& d = *r->divergence;
+                item.status = report::Item::Status::failed;
+                item.summary = "step " + std::to_string(d.step) + ": " + d.what;
+                item.problems.push_back({f, 0, 0, item.summary,
+                                         "expected: " + d.expected + "\nactual:   " + d.actual + "\n" + d.diff});
+            }
+            // The mapping changed but not what the bridge does: only the hash is new.
+            if (a.update && r->passed() && r->mapping_hash != t->mapping_hash) {
+                t->mapping_hash = r->mapping_hash;
+                if (auto st = trace::save_file(*t, f); !st) {
+                    unusable(item, f, st.error().message);
+                } else {
+                    out << "UPDATED " << f << " (mapping hash only)\n";
+                    item.updated = true;
+                    ++updated;
+                }
+            }
+        } else {
+            // Only a trace that diverges is rewritten: the others keep their bytes.
+            trace::ReplayOptions up = opt;
+            up.update = true;
+            auto u = trace::replay(*t, f, up);
+            if (!u || !u->passed()) {
+                unusable(item, f, "cannot update: " + (u ? u->divergence->what : u.error().message));
+            } else {
+                u->updated.recorded_by = "cmp-cwmp-bridge replay --update";
+                if (auto st = trace::save_file(u->updated, f); !st) {
+                    unusable(item, f, st.error().message);
+                } else {
+                    for (auto& w : u->warnings) out << "warning: " << f << ": " << w << "\n";
+                    out << "UPDATED " << f << " (was: step " << r->divergence->step << ": " << r->divergence->what
+                        << ")\n";
+                    item.summary = "updated (was: step " + std::to_string(r->divergence->step) + ": " +
+                                   r->divergence->what + ")";
+                    item.updated = true;
+                    ++updated;
+                }
+            }
+        }
+        item.seconds = seconds_since(t0);
+        items.push_back(std::move(item));
+    }
+    out << a.traces.size() << " traces: " << passed << " passed, " << diverged << " diverged";
+    if (a.update) out << ", " << updated << " updated";
+    out << "\n";
+    print(a.format, "replay", items);
+    return status;
+}
+
+int check(const std::string& config_path) {
+    auto cfg = load_config(config_path);
+    if (!cfg) {
+        std::cerr << "error: " << cfg.error().message << "\n";
+        return 1;
+    }
+    // Each table once, as the bridge loads it (the same validator as `validate`).
+    std::set<std::string> tables;
+    if (!cfg->default_mapping.empty()) tables.insert(cfg->default_mapping);
+    for (const auto& g : cfg->gateways) tables.insert(g.mapping);
+    int status = 0;
+    for (const auto& t : tables) {
+        mapping::Validation v = mapping::validate_file(t);
+        if (v.table) continue;
+        status = 1;
+        for (const auto& d : v.diagnostics) std::cerr << "error: " << d.to_string() << "\n";
+    }
+    // `run` creates state_dir, or writes into it: as this user, it must be able to.
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path dir = cfg->state_dir;
+    while (!dir.empty() && !fs::exists(dir, ec) && dir.has_parent_path() && dir.parent_path() != dir)
+        dir = dir.parent_path();
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+        std::cerr << "error: " << config_path << ": state_dir: " << cfg->state_dir << " cannot be "
+                  << (dir == fs::path(cfg->state_dir) ? "written" : "created") << " by this user\n";
+        status = 1;
+    }
+    if (status == 0)
+        std::cout << config_path << ": ok (" << cfg->gateways.size() << " gateways, " << tables.size()
+                  << " mapping tables" << (cfg->cmp.accept_registrations ? ", self-registration on" : "") << ")\n";
+    return status;
+}
+
+}  // namespace app::commands
