@@ -78,6 +78,15 @@ std::shared_ptr<const datamodel::Model> cached_combination(
     return cache.emplace(key, m).first->second;
 }
 
+// <dir of this executable>/../share/cmp-cwmp-bridge/datamodels, when it exists.
+std::string installed_model_dir() {
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return {};
+    fs::path d = exe.parent_path().parent_path() / "share" / "cmp-cwmp-bridge" / "datamodels";
+    return fs::is_directory(d, ec) ? d.string() : std::string();
+}
+
 }  // namespace
 
 std::string xsd_of(const datamodel::ParamType& t) { return t.xsd_type(); }
@@ -209,9 +218,10 @@ bool Compiler::load_models(const YNode& doc) {
         fs::path here = fs::path(top_file_).parent_path();
         dirs.push_back((here / ".." / "datamodels").string());
         dirs.push_back(here.empty() ? "." : here.string());
-#ifdef BRIDGE_SOURCE_DIR
-        dirs.push_back(std::string(BRIDGE_SOURCE_DIR) + "/datamodels");
-#endif
+        // The installed layout (<prefix>/bin, <prefix>/share/cmp-cwmp-bridge/datamodels), wherever the
+        // prefix is: an operator's own table in /etc still finds the shipped models. The build tree
+        // mirrors it with a link (cmake/BridgeInstall.cmake), so nothing depends on where the sources were.
+        if (auto d = installed_model_dir(); !d.empty()) dirs.push_back(d);
     }
     auto locate = [&](const std::string& name) -> std::string {
         for (const auto& d : dirs) {
@@ -237,11 +247,19 @@ bool Compiler::load_models(const YNode& doc) {
                     if (e.path().extension() == ".dm") files.insert(e.path().filename().string());
                 if (!files.empty()) break;
             }
-            std::string avail;
+            std::string avail, searched;
             for (const auto& f : files) avail += (avail.empty() ? "" : ", ") + f;
-            error(pos, "no data model file '" + name + "'",
-                  "name one with 'datamodel:'" + (avail.empty() ? std::string() : " (available: " + avail + ")") +
-                      "; docs/mapping.md explains how an IGD:1.4 table is checked against 1.1");
+            for (const auto& d : dirs) searched += (searched.empty() ? "" : ", ") + d;
+            // No model at all means the folder is missing, not that the table names the wrong one.
+            if (avail.empty())
+                error(pos, "no data model file '" + name + "'",
+                      "no datamodels/ folder found (searched: " + searched +
+                          "); install the shipped datamodels/ or name the folder with --datamodels DIR or "
+                          "BRIDGE_DATAMODELS");
+            else
+                error(pos, "no data model file '" + name + "'",
+                      "name one with 'datamodel:' (available: " + avail +
+                          "); docs/mapping.md explains how an IGD:1.4 table is checked against 1.1");
             return nullptr;
         }
         std::string why;

@@ -167,7 +167,7 @@ struct TransferRule {
 
 struct LoadOptions {
     // Folders searched for datamodels/*.dm; default: $BRIDGE_DATAMODELS,
-    // <table dir>/../datamodels, <table dir>, <source tree>/datamodels.
+    // <table dir>/../datamodels, <table dir>, <executable dir>/../share/cmp-cwmp-bridge/datamodels.
     std::vector<std::string> model_dirs;
 };
 
