@@ -80,6 +80,10 @@ expect(1 "bad.yaml:3:1: unknown key 'bogus'" check -c bridge-bad-table.yaml)
 # Machine-readable output.
 expect(1 "\"file\":\"bad.yaml\",\"line\":3,\"column\":1,\"message\":\"unknown key 'bogus'" validate --format json ${good} bad.yaml)
 expect(1 "<testsuite name=\"cmp-cwmp-bridge validate\" tests=\"2\" failures=\"1\"" validate --format junit ${good} bad.yaml)
+# A trace that cannot be replayed: status 2, a JUnit <error>, the JSON "error" status.
+file(WRITE ${WORK}/broken-trace.yaml "not: [a trace\n")
+expect(2 "<error message=" replay --format junit broken-trace.yaml)
+expect(2 "\"file\":\"broken-trace.yaml\",\"status\":\"error\"" replay broken-trace.yaml --format json)
 execute_process(COMMAND ${BRIDGE} validate --format junit ${good} bad.yaml WORKING_DIRECTORY ${WORK}
                 OUTPUT_FILE ${WORK}/junit.xml)
 execute_process(COMMAND xmllint --noout ${WORK}/junit.xml RESULT_VARIABLE wf ERROR_VARIABLE wf_err)
