@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
+#include <string_view>
+
 namespace cpe {
 namespace {
 
@@ -93,7 +96,9 @@ std::string serialize(const CpeState& s) {
     return std::string(out.c_str()) + "\n";
 }
 
-core::Result<CpeState> parse_state(std::string_view text) {
+namespace {
+
+core::Result<CpeState> parse_yaml(std::string_view text) {
     CpeState s;
     try {
         YAML::Node n = YAML::Load(std::string(text));
@@ -158,6 +163,242 @@ core::Result<CpeState> parse_state(std::string_view text) {
         return core::make_error("state.invalid", "CPE state: " + e.msg);
     }
     return s;
+}
+
+// ---- The binary form -------------------------------------------------------
+// "\0CPS", a version byte, then every field of CpeState in declaration order:
+// integers as LEB128 varints (signed ones zigzagged), strings as a varint
+// length and the bytes, bools as one byte 0/1, optionals as a presence byte
+// then the value, sequences and maps as a varint count then the elements.
+// A new field means a new version; decoders keep reading the old ones.
+constexpr std::string_view kMagic{"\0CPS", 4};
+constexpr unsigned char kVersion = 1;
+
+struct Writer {
+    std::string out;
+    void u(std::uint64_t v) {
+        while (v >= 0x80) {
+            out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+            v >>= 7;
+        }
+        out.push_back(static_cast<char>(v));
+    }
+    void i(std::int64_t v) { u((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63)); }
+    void b(bool v) { out.push_back(v ? 1 : 0); }
+    void str(std::string_view v) {
+        u(v.size());
+        out.append(v);
+    }
+    void opt(const std::optional<std::string>& v) {
+        b(v.has_value());
+        if (v) str(*v);
+    }
+};
+
+// Every read checks the bounds; the first failure sticks and the caller
+// reports it once at the end, so the decoder reads like the encoder.
+struct BinReader {
+    std::string_view in;
+    bool ok = true;
+    std::uint64_t u() {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (in.empty()) return fail();
+            auto byte = static_cast<unsigned char>(in.front());
+            in.remove_prefix(1);
+            v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+            if (!(byte & 0x80)) return v;
+        }
+        return fail();
+    }
+    std::int64_t i() {
+        std::uint64_t z = u();
+        return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+    }
+    bool b() {
+        if (in.empty()) return fail();
+        auto byte = in.front();
+        in.remove_prefix(1);
+        if (byte != 0 && byte != 1) return fail();
+        return byte == 1;
+    }
+    std::string str() {
+        std::uint64_t n = u();
+        if (!ok || n > in.size()) return fail(), std::string();
+        std::string v(in.substr(0, n));
+        in.remove_prefix(n);
+        return v;
+    }
+    std::optional<std::string> opt() {
+        if (!b()) return std::nullopt;
+        return str();
+    }
+    // A count of elements of at least one byte each: a corrupt count cannot
+    // make the decoder reserve or loop beyond the input.
+    std::size_t count() {
+        std::uint64_t n = u();
+        if (n > in.size()) return fail(), 0;
+        return static_cast<std::size_t>(n);
+    }
+    std::uint64_t fail() {
+        ok = false;
+        in = {};
+        return 0;
+    }
+};
+
+core::Result<CpeState> decode_binary(std::string_view blob) {
+    if (blob.size() < kMagic.size() + 1 || blob.substr(0, kMagic.size()) != kMagic)
+        return core::make_error("state.invalid", "CPE state: not the binary state form");
+    if (static_cast<unsigned char>(blob[kMagic.size()]) != kVersion)
+        return core::make_error("state.invalid", "unknown CPE state format (binary version " +
+                                                     std::to_string(static_cast<unsigned char>(blob[kMagic.size()])) +
+                                                     ")");
+    BinReader r{blob.substr(kMagic.size() + 1)};
+    CpeState s;
+    s.gateway_id = r.str();
+    s.bootstrapped = r.b();
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        cwmp::EventStruct e;
+        e.event_code = r.str();
+        e.command_key = r.str();
+        s.pending_events.push_back(std::move(e));
+    }
+    s.parameter_key = r.str();
+    s.device_id.manufacturer = r.str();
+    s.device_id.oui = r.str();
+    s.device_id.product_class = r.str();
+    s.device_id.serial_number = r.str();
+    s.cr_path = r.str();
+    s.cr_username = r.str();
+    s.cr_password = r.str();
+    s.last_cr_url = r.str();
+    s.acs_url = r.str();
+    s.acs_username = r.opt();
+    s.acs_password = r.opt();
+    s.periodic_enable = r.b();
+    std::uint64_t interval = r.u();
+    if (r.ok && (interval < 1 || interval > UINT32_MAX))
+        return core::make_error("state.invalid", "CPE state: periodic_inform.interval out of range");
+    s.periodic_interval = static_cast<std::uint32_t>(interval);
+    s.periodic_time = r.str();
+    s.upgrades_managed = r.b();
+    s.deferred_reboot = r.opt();
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        std::string path = r.str();
+        AttributeRule rule;
+        if (r.b()) {
+            std::int64_t v = r.i();
+            if (v < INT32_MIN || v > INT32_MAX) r.fail();
+            rule.notification = static_cast<int>(v);
+        }
+        if (r.b()) {
+            rule.access_list.emplace();
+            for (std::size_t m = r.count(); m > 0 && r.ok; --m) rule.access_list->push_back(r.str());
+        }
+        s.attributes[std::move(path)] = std::move(rule);
+    }
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        ScheduledInform si;
+        si.due_unix = r.i();
+        si.command_key = r.str();
+        s.scheduled_informs.push_back(std::move(si));
+    }
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        Transfer t;
+        t.method = r.str();
+        t.file_type = r.str();
+        t.accepted_unix = r.i();
+        t.completed = r.b();
+        t.result.command_key = r.str();
+        std::uint64_t code = r.u();
+        if (code > UINT32_MAX) r.fail();
+        t.result.fault.code = static_cast<std::uint32_t>(code);
+        t.result.fault.string = r.str();
+        t.result.start_time = r.str();
+        t.result.complete_time = r.str();
+        s.transfers.push_back(std::move(t));
+    }
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        std::string k = r.str();
+        s.device_state[std::move(k)] = r.str();
+    }
+    if (!r.ok) return core::make_error("state.invalid", "CPE state: truncated or corrupt binary state");
+    if (!r.in.empty()) return core::make_error("state.invalid", "CPE state: trailing bytes after the binary state");
+    return s;
+}
+
+}  // namespace
+
+std::string encode_state(const CpeState& s) {
+    Writer w;
+    w.out.reserve(512);
+    w.out.append(kMagic);
+    w.out.push_back(static_cast<char>(kVersion));
+    w.str(s.gateway_id);
+    w.b(s.bootstrapped);
+    w.u(s.pending_events.size());
+    for (const auto& e : s.pending_events) {
+        w.str(e.event_code);
+        w.str(e.command_key);
+    }
+    w.str(s.parameter_key);
+    w.str(s.device_id.manufacturer);
+    w.str(s.device_id.oui);
+    w.str(s.device_id.product_class);
+    w.str(s.device_id.serial_number);
+    w.str(s.cr_path);
+    w.str(s.cr_username);
+    w.str(s.cr_password);
+    w.str(s.last_cr_url);
+    w.str(s.acs_url);
+    w.opt(s.acs_username);
+    w.opt(s.acs_password);
+    w.b(s.periodic_enable);
+    w.u(s.periodic_interval);
+    w.str(s.periodic_time);
+    w.b(s.upgrades_managed);
+    w.opt(s.deferred_reboot);
+    w.u(s.attributes.size());
+    for (const auto& [path, rule] : s.attributes) {
+        w.str(path);
+        w.b(rule.notification.has_value());
+        if (rule.notification) w.i(*rule.notification);
+        w.b(rule.access_list.has_value());
+        if (rule.access_list) {
+            w.u(rule.access_list->size());
+            for (const auto& a : *rule.access_list) w.str(a);
+        }
+    }
+    w.u(s.scheduled_informs.size());
+    for (const auto& si : s.scheduled_informs) {
+        w.i(si.due_unix);
+        w.str(si.command_key);
+    }
+    w.u(s.transfers.size());
+    for (const auto& t : s.transfers) {
+        w.str(t.method);
+        w.str(t.file_type);
+        w.i(t.accepted_unix);
+        w.b(t.completed);
+        w.str(t.result.command_key);
+        w.u(t.result.fault.code);
+        w.str(t.result.fault.string);
+        w.str(t.result.start_time);
+        w.str(t.result.complete_time);
+    }
+    w.u(s.device_state.size());
+    for (const auto& [k, v] : s.device_state) {
+        w.str(k);
+        w.str(v);
+    }
+    return std::move(w.out);
+}
+
+core::Result<CpeState> parse_state(std::string_view text) {
+    // YAML text never starts with a NUL byte; the binary form always does.
+    if (!text.empty() && text.front() == '\0') return decode_binary(text);
+    return parse_yaml(text);
 }
 
 bool firmware_upgrade_in_progress(const CpeState& s) {

@@ -4,7 +4,9 @@
 // CommandKeys, ParameterKey, the ManagementServer values the ACS may set,
 // parameter attributes, scheduled Informs, file transfers until their
 // TransferComplete is acknowledged, and the Connection Request credentials.
-// Serialised as YAML so an operator can read it; stored through state::Store.
+// Stored through state::Store in a compact binary form (encode_state: one
+// state is written per acknowledged change, so its cost matters); YAML
+// (serialize) is what people read: traces, dumps, the files of older versions.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -77,8 +79,13 @@ struct CpeState {
 // A firmware Download accepted and not finished yet.
 bool firmware_upgrade_in_progress(const CpeState& s);
 
+// YAML, for people: traces embed it, and state_dir files of older versions hold it.
 std::string serialize(const CpeState& s);
-core::Result<CpeState> parse_state(std::string_view yaml);
+// The stored form: binary, versioned, every field (docs/performance.md).
+// It starts with a NUL byte, which YAML text never does.
+std::string encode_state(const CpeState& s);
+// Either form: encode_state's or serialize's.
+core::Result<CpeState> parse_state(std::string_view text);
 
 // What FactoryReset leaves of a CPE: identity, Connection Request path and
 // credentials (the bridge's, so the ACS can still reach the CPE), and the
