@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "bridge/state/sqlite_store.hpp"
 #include "bridge/state/store.hpp"
 
 namespace fs = std::filesystem;
@@ -101,6 +102,14 @@ TEST_CASE("state: MemoryStore") {
 TEST_CASE("state: FileStore through the interface") {
     TempDir tmp;
     auto s = FileStore::open(tmp.path / "nested" / "state");
+    REQUIRE(s.ok());
+    exercise_interface(**s);
+}
+
+TEST_CASE("state: SqliteStore through the interface") {
+    TempDir tmp;
+    fs::create_directories(tmp.path);
+    auto s = SqliteStore::open(tmp.path / "state.db");
     REQUIRE(s.ok());
     exercise_interface(**s);
 }
