@@ -16,11 +16,8 @@ void VirtualCpe::gateway_message(cmp::Request msg) {
         if (!table) return;  // devices without a mapping table have no gateway events
         if (auto done = table->completion(msg)) {
             // Results carry no CommandKey: they close the oldest transfer of their kind.
-            for (auto& t : self->state_.transfers)
-                if (!t.completed && t.method == done->rpc &&
-                    (done->file_type.empty() || t.file_type.empty() || t.file_type == done->file_type))
-                    return self->finish_transfer(t, done->fault, done->start_time, done->complete_time);
-            core::log::warn(self->gateway_.id, msg.function + ": no " + done->rpc + " in progress, result ignored");
+            self->apply(self->agent_.transfer_finished(done->rpc, "", done->file_type, done->fault, done->start_time,
+                                                       done->complete_time, now()));
             return;
         }
         auto changes = table->translate_event(msg);

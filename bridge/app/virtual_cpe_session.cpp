@@ -56,8 +56,8 @@ asio::awaitable<cpe::Outcome<T>> VirtualCpe::run_step(cpe::Step<T> step) {
         results.reserve(step.calls.size());
         for (auto& call : step.calls) {
             auto r = co_await gateway_transport_->call(std::move(call));
-            if (r) set_online(true);
-            else if (is_unreachable(r.error())) set_online(false);
+            const bool reachable = r || !is_unreachable(r.error());
+            if (reachable != online_.load()) apply(agent_.set_online(reachable, now()));
             results.push_back(std::move(r));
         }
         step = step.resume(std::move(results));
@@ -65,57 +65,47 @@ asio::awaitable<cpe::Outcome<T>> VirtualCpe::run_step(cpe::Step<T> step) {
     co_return std::move(*step.done);
 }
 
-asio::awaitable<void> VirtualCpe::carry_out_deferred_reboot() {
-    const std::string key = *state_.deferred_reboot;
-    auto outcome = co_await run_step(device_->reboot(key));
+asio::awaitable<bool> VirtualCpe::reboot_gateway(std::string command_key) {
+    auto outcome = co_await run_step(device_->reboot(command_key));
     if (auto* f = std::get_if<cwmp::Fault>(&outcome)) {
-        // The ACS was told the reboot would happen: keep trying, not too often.
-        core::log::warn(gateway_.id, "deferred reboot refused by the gateway (" + f->string + "); trying again in 60 s");
-        deferred_reboot_at_ = system_clock::now() + seconds(60);
-        co_return;
+        core::log::warn(gateway_.id, "deferred reboot refused by the gateway (" + f->string + ")");
+        co_return false;
     }
-    core::log::info(gateway_.id, "deferred reboot carried out after the firmware upgrade ended without one");
-    state_.deferred_reboot.reset();
-    events_.add("1 BOOT");
-    events_.add("M Reboot", key);
-    online_ = false;
-    reboot_wait_until_ = system_clock::now() + kRebootWait;
-    session_wanted_ = true;
-    persist();
+    co_return true;
 }
 
-asio::awaitable<bool> VirtualCpe::run_session() {
-    std::unique_ptr<SessionRecorder> recorder;
+void VirtualCpe::end_recording(const cpe::Agent::SessionEnd& end) {
+    attach_recorder(nullptr);
+    if (!recording_) return;
+    state_.pending_events = agent_.events().pending();
+    state_.device_state = device_->persistent_state();
+    recording_->on_end(end.kind == cpe::Agent::SessionEnd::Kind::done, end.error, cpe::serialize(state_));
+    recording_.reset();
+}
+
+asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
+    using End = cpe::Agent::SessionEnd;
+    const cpe::Agent::InformInput pending = agent_.inform_input();
     if (env_.recorders) {
         const auto& c = env_.config;
         SessionStart start{gateway_.id, gateway_url_, c.acs.cwmp_version, c.acs.url, c.acs.username, env_.cr_url_base,
-                           c.periodic_inform.enable, c.periodic_inform.interval_s, retry_count_, {}, {},
+                           c.periodic_inform.enable, c.periodic_inform.interval_s, pending.retry_count, {}, {},
                            cpe::serialize(state_)};
-        for (auto& e : events_.pending()) start.events.push_back(e.event_code);
-        for (auto& [path, ch] : changed_) start.changed.push_back(ch.value);
-        recorder = env_.recorders->begin(std::move(start));
+        for (auto& e : pending.events) start.events.push_back(e.event_code);
+        start.changed = pending.changed;
+        recording_ = env_.recorders->begin(std::move(start));
     }
-    // Every exit ends the recording and detaches it from the CMP call log.
-    struct RecorderScope {
-        VirtualCpe& cpe;
-        std::unique_ptr<SessionRecorder>& rec;
-        bool ok = false;
-        std::string error;
-        ~RecorderScope() {
-            cpe.attach_recorder(nullptr);
-            if (rec) rec->on_end(ok, error, cpe::serialize(cpe.state_));
-        }
-    } scope{*this, recorder};
-    attach_recorder(recorder.get());
+    // The recording ends (end_recording) once the agent has taken the outcome.
+    attach_recorder(recording_.get());
+    SessionRecorder* recorder = recording_.get();
+    End end;
 
-    cpe::RpcHandler handler(local_context(), state_, events_, *device_);
-    const std::uint64_t event_mark = events_.mark();
-    const std::uint64_t change_mark = change_stamp_;
+    cpe::RpcHandler handler(local_context(), state_, agent_.events(), *device_);
     cpe::InformInput in;
-    in.events = events_.pending();
+    in.events = pending.events;
     in.transfers = state_.transfers;
-    for (auto& [path, c] : changed_) in.changed.push_back(c.value);
-    in.retry_count = retry_count_;
+    in.changed = pending.changed;
+    in.retry_count = pending.retry_count;
     in.current_time = core::now_utc();
     // The CPE's own requests come from the same snapshot as the Inform's
     // events: a transfer completing while the Inform is built (the strand
@@ -132,9 +122,9 @@ asio::awaitable<bool> VirtualCpe::run_session() {
         // included, and the retry schedule (TR-069 3.2.1.1) tries again; the
         // ACS's Connection Request is not answered 200 and then forgotten.
         core::log::warn(gateway_.id, "no session: cannot build the Inform: " + f->string);
-        scope.error = "no Inform: " + f->string;
-        persist();
-        co_return false;
+        end.kind = End::Kind::no_inform;
+        end.error = "no Inform: " + f->string;
+        co_return end;
     }
     const cwmp::Inform inform = std::get<cwmp::Inform>(std::move(built));
     state_.device_id = inform.device_id;
@@ -144,8 +134,9 @@ asio::awaitable<bool> VirtualCpe::run_session() {
     auto acs_url = http::Url::parse(cpe::effective_acs_url(local, state_));
     if (!acs_url) {
         core::log::error(gateway_.id, "bad ACS URL: " + acs_url.error().message);
-        scope.error = "bad ACS URL";
-        co_return false;
+        end.kind = End::Kind::no_inform;
+        end.error = "bad ACS URL";
+        co_return end;
     }
     core::log::info(gateway_.id, "session: Inform [" + join_events(inform.events) + "] to " + acs_url->to_string());
     cwmp::SessionConfig sc;
@@ -163,10 +154,7 @@ asio::awaitable<bool> VirtualCpe::run_session() {
         bool dirty = false;
         if (!inform_done && session.inform_acknowledged()) {
             inform_done = dirty = true;
-            for (auto& e : inform.events)
-                if (e.event_code == "0 BOOTSTRAP") state_.bootstrapped = true;
-            events_.delivered(inform.events, event_mark);
-            std::erase_if(changed_, [&](const auto& kv) { return kv.second.stamp <= change_mark; });
+            agent_.inform_acknowledged(inform.events, pending);
             state_.last_cr_url = cr_url();
         }
         for (; requests_done < session.requests_acknowledged() && requests_done < request_keys.size(); ++requests_done) {
@@ -204,7 +192,7 @@ asio::awaitable<bool> VirtualCpe::run_session() {
             continue;
         }
         const cpe::CpeState state_before = state_;
-        const cwmp::EventQueue events_before = events_;
+        const cwmp::EventQueue events_before = agent_.events();
         const cpe::DeviceState device_before = device_->persistent_state();
         const cpe::Effects effects_before = handler.effects();
         auto outcome = co_await run_step(handler.handle(req));
@@ -215,7 +203,7 @@ asio::awaitable<bool> VirtualCpe::run_session() {
         if (handler.take_changed()) {
             if (!persist()) {
                 state_ = state_before;
-                events_ = events_before;
+                agent_.events() = events_before;
                 device_->restore_state(device_before);
                 handler.restore_effects(effects_before);
                 if (changes_gateway)
@@ -235,33 +223,20 @@ asio::awaitable<bool> VirtualCpe::run_session() {
     const bool ok = action.kind == cwmp::Action::Kind::done;
     const cpe::Effects& fx = handler.effects();
     // Acknowledgements were taken as they came; unacknowledged TransferCompletes are sent again next time.
-    if (!session.inform_acknowledged()) events_.session_failed();
-
-    if (fx.factory_reset) changed_.clear();
-    if (fx.acs_url_changed) {
-        // TR-069 3.7.1.5: a new ACS URL means BOOTSTRAP towards the new ACS.
-        state_.bootstrapped = false;
-        events_.add("0 BOOTSTRAP");
-        session_wanted_ = true;
-    }
-    if (fx.periodic_changed) schedule_periodic();
+    end.kind = ok ? End::Kind::done : End::Kind::failed;
+    end.inform_acknowledged = session.inform_acknowledged();
+    end.retry_after = action.retry_after;
+    end.acs_url_changed = fx.acs_url_changed;
+    end.periodic_changed = fx.periodic_changed;
+    end.rebooting = fx.rebooting;
+    end.factory_reset = fx.factory_reset;
+    end.error = action.error;
     if (fx.cr_credentials_changed) publish_credentials();
-    if (fx.rebooting) {
-        // The gateway is rebooting: its BOOT session waits until it is back.
-        online_ = false;
-        reboot_wait_until_ = system_clock::now() + kRebootWait;
-        session_wanted_ = true;
-    }
-    if (ok) {
+    if (ok)
         core::log::info(gateway_.id, "session done (" + std::to_string(session.acs_requests_served()) + " ACS requests)");
-    } else {
+    else
         core::log::warn(gateway_.id, "session failed: " + action.error);
-        retry_after_ = action.retry_after;
-    }
-    persist();
-    scope.ok = ok;
-    scope.error = action.error;
-    co_return ok;
+    co_return end;
 }
 
 }  // namespace app
