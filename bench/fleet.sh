@@ -44,7 +44,8 @@ SIM_PORT=$(cat "$WORK/sim.port")
   # Every simulated gateway connects from 127.0.0.1: lift the per-source bound.
   echo "cmp: { listen: \"127.0.0.1:0\", max_connections: 200000, max_connections_per_source: 200000 }"
   echo "state_dir: $WORK/state"
-  echo "periodic_inform: { enable: false }"
+  # Measures the bootstrap rate itself: no spreading of the first Informs.
+  echo "periodic_inform: { enable: false, start_spread_s: 0 }"
   echo "defaults: { mapping: ${MAPPING:-$PWD/mappings/tr098.yaml}, secret: $SECRET }"
   echo "gateways:"
   for i in $(seq 1 "$N"); do

@@ -8,6 +8,7 @@
 #include "bridge/core/log.hpp"
 #include "bridge/http/encoding.hpp"
 #include "bridge/mapping/table_device.hpp"
+#include "bridge/state/migrate.hpp"
 #include "bridge/state/store.hpp"
 
 namespace app {
@@ -63,9 +64,25 @@ std::shared_ptr<VirtualCpe> Bridge::find_by_id(std::string_view id) {
 }
 
 core::Status Bridge::start() {
-    auto store = state::FileStore::open(config_.state_dir);
-    if (!store) return store.error();
-    store_ = std::move(*store);
+    // state_backend (docs/configuration.md): one database, importing the
+    // files an older bridge left, or one file per gateway.
+    const std::filesystem::path db = std::filesystem::path(config_.state_dir) / state::kStateDbName;
+    if (config_.state_backend == StateBackend::sqlite) {
+        auto store = state::open_sqlite_state_dir(config_.state_dir);
+        if (!store) return store.error();
+        store_ = std::move(*store);
+    } else {
+        // Starting on files would make every CPE in the database bootstrap
+        // again with new Connection Request credentials: refuse, loudly.
+        std::error_code ec;
+        if (std::filesystem::exists(db, ec))
+            return core::make_error("state.backend", db.string() + " holds the CPE state (state_backend: sqlite); "
+                                                         "state_backend: files would start every CPE afresh. "
+                                                         "Keep sqlite, or move the file away to start over");
+        auto store = state::FileStore::open(config_.state_dir);
+        if (!store) return store.error();
+        store_ = std::move(*store);
+    }
 
     cr_server_ = std::make_unique<ConnectionRequestServer>(
         ioc_, config_.connection_request, [this](std::string_view path) -> std::shared_ptr<VirtualCpe> {
@@ -98,7 +115,16 @@ core::Status Bridge::start() {
                                   std::to_string(gateway_events_->port()) + "), " + std::to_string(by_id_.size()) +
                                   " gateways");
     std::lock_guard lock(mutex_);
-    for (auto& [id, cpe] : by_id_) cpe->start();
+    // The first sessions are spread so that at most about kStartsPerSecond
+    // begin per second, within the configured window: a few CPEs start at
+    // once, 100,000 over the window instead of in the same second.
+    constexpr std::size_t kStartsPerSecond = 100;
+    const auto needed = std::chrono::milliseconds(by_id_.size() * 1000 / kStartsPerSecond);
+    const auto spread = std::min<std::chrono::milliseconds>(
+        needed, std::chrono::seconds(config_.periodic_inform.start_spread_s));
+    if (spread.count() > 0)
+        core::log::info("bridge", "first Informs spread over " + std::to_string(spread.count() / 1000.0) + " s");
+    for (auto& [id, cpe] : by_id_) cpe->start(spread);
     return core::Ok{};
 }
 

@@ -69,7 +69,15 @@ struct GatewayConfig {
 struct PeriodicInformConfig {
     bool enable = true;
     std::uint32_t interval_s = 3600;
+    // After a start the CPEs' first Informs are spread over at most this
+    // long (cpe::Agent::start), so a restarted fleet does not Inform in one
+    // second; never longer than the fleet needs at 100 starts per second.
+    std::uint32_t start_spread_s = 180;
 };
+
+// Where CPE state lives in state_dir (docs/configuration.md, state_backend):
+// one SQLite database with group commit, or FileStore's file per gateway.
+enum class StateBackend { sqlite, files };
 
 struct Config {
     std::string file;
@@ -77,6 +85,7 @@ struct Config {
     ConnectionRequestConfig connection_request;
     CmpConfig cmp;
     std::string state_dir;
+    StateBackend state_backend = StateBackend::sqlite;
     PeriodicInformConfig periodic_inform;
     std::string default_mapping;
     std::string default_secret;

@@ -63,10 +63,10 @@ VirtualCpe::VirtualCpe(asio::io_context& ioc, CpeEnvironment& env, GatewayConfig
 
 VirtualCpe::~VirtualCpe() = default;
 
-void VirtualCpe::start() {
-    asio::post(strand_, [self = shared_from_this()] {
+void VirtualCpe::start(milliseconds spread) {
+    asio::post(strand_, [self = shared_from_this(), spread] {
         self->device_->restore_state(self->state_.device_state);
-        auto actions = self->agent_.start(now(), self->env_.start_spread);
+        auto actions = self->agent_.start(now(), spread);
         // A new ConnectionRequestURL (url_base changed) is a value change the ACS
         // must hear about: it is the only way it learns how to reach the CPE.
         const std::string cr_param = self->device_->root() + "ManagementServer.ConnectionRequestURL";

@@ -38,8 +38,6 @@ struct CpeEnvironment {
     state::Store& store;
     std::string cr_url_base;  // "http://127.0.0.1:7548"
     SessionRecorderFactory* recorders = nullptr;  // trace recording (--record); null = off
-    // The first sessions after a start are spread over this (cpe::Agent::start).
-    std::chrono::milliseconds start_spread{0};
 };
 
 class VirtualCpe : public std::enable_shared_from_this<VirtualCpe> {
@@ -50,8 +48,9 @@ public:
                std::unique_ptr<cpe::Device> device, cpe::CpeState state, Transports transports = {});
     ~VirtualCpe();
 
-    // Starts the CPE: a BOOTSTRAP or BOOT session as soon as the gateway answers.
-    void start();
+    // Starts the CPE: a BOOTSTRAP or BOOT session as soon as the gateway
+    // answers, at a point within `spread` that is this CPE's (cpe::Agent::start).
+    void start(std::chrono::milliseconds spread = {});
     void stop();
     // Trace replay (bridge/trace/replay.hpp): exactly one session with the events of the
     // persisted state — no restart semantics, no timers — on this CPE's strand.

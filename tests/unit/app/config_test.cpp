@@ -282,3 +282,10 @@ TEST_CASE("*_file secrets: read at load, one trailing newline dropped, never bot
         refused(acs + "  password_file: locked\n" + kRest, "4:18", {"is not readable"});
     }
 }
+
+TEST_CASE("periodic_inform.start_spread_s: 0 to a day, default three minutes") {
+    CHECK(accepted(kAcs + kRest).periodic_inform.start_spread_s == 180);
+    CHECK(accepted(kAcs + "periodic_inform:\n  start_spread_s: 0\n" + kRest).periodic_inform.start_spread_s == 0);
+    refused(kAcs + "periodic_inform:\n  start_spread_s: -1\n" + kRest, "6:19",
+            {"periodic_inform.start_spread_s", "allowed: 0 to 86400 seconds"});
+}
