@@ -355,8 +355,8 @@ void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
 
 void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
     if (doc.IsNull()) r.fail(doc, "the configuration file is empty (see docs/configuration.md)");
-    r.only_keys(doc, "the configuration", {"acs", "connection_request", "cmp", "state_dir", "periodic_inform",
-                                           "defaults", "gateways"});
+    r.only_keys(doc, "the configuration", {"acs", "connection_request", "cmp", "state_dir", "state_backend",
+                                           "periodic_inform", "defaults", "gateways"});
     read_acs(r, doc, c.acs);
     read_connection_request(r, doc, c.connection_request);
     read_cmp(r, doc, c.cmp);
@@ -367,7 +367,17 @@ void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
     std::error_code ec;
     if (fs::exists(c.state_dir, ec) && !fs::is_directory(c.state_dir, ec))
         r.fail(doc["state_dir"], "state_dir: " + c.state_dir + " exists and is not a directory");
-    if (auto pi = r.section(doc, "periodic_inform", "periodic_inform", {"enable", "interval_s"})) {
+    if (auto b = doc["state_backend"]) {
+        // Issue 14 moves this to state: { backend: ... }; the values stay.
+        const std::string v = r.string(b, "state_backend");
+        if (v == "sqlite") c.state_backend = StateBackend::sqlite;
+        else if (v == "files") c.state_backend = StateBackend::files;
+        else r.fail(b, "state_backend: " + shown(v) + " is not a state backend (allowed: sqlite, files)");
+    }
+    if (auto pi = r.section(doc, "periodic_inform", "periodic_inform", {"enable", "interval_s", "start_spread_s"})) {
+        if (pi["start_spread_s"])
+            c.periodic_inform.start_spread_s = static_cast<std::uint32_t>(
+                r.integer(pi["start_spread_s"], "periodic_inform.start_spread_s", 0, 86'400, " seconds"));
         if (pi["enable"]) c.periodic_inform.enable = r.boolean(pi["enable"], "periodic_inform.enable");
         if (pi["interval_s"])
             c.periodic_inform.interval_s = static_cast<std::uint32_t>(
