@@ -187,6 +187,8 @@ void write_config(const fs::path& file, unsigned short acs_port, unsigned short 
         << "connection_request:\n  listen: 127.0.0.1:" << cr_port << "\n  max_per_minute: 10\n"
         << "cmp:\n  listen: 127.0.0.1:" << cmp_port << "\n  timeout_s: 5\n"
         << "state_dir: " << state_dir.string() << "\n"
+        // The test reads the CPE's Connection Request credentials from its state file.
+        << "state_backend: files\n"
         << "periodic_inform:\n  enable: false\n  interval_s: 86400\n"
         << "defaults:\n  mapping: " << fs::absolute("mappings/tr098.yaml").string() << "\n  secret: " << kSecret << "\n"
         << "gateways:\n  - { id: GW-0001, url: \"http://127.0.0.1:" << sim_port << "/cmp/GW-0001\" }\n";
