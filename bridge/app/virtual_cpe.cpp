@@ -156,12 +156,41 @@ cpe::LocalContext VirtualCpe::local_context() const {
                              c.periodic_inform.enable, c.periodic_inform.interval_s};
 }
 
-bool VirtualCpe::persist() {
+std::string VirtualCpe::state_blob() {
     state_.pending_events = agent_.events().pending();
     state_.device_state = device_->persistent_state();
-    auto st = env_.store.save(gateway_.id, cpe::serialize(state_));
+    return cpe::encode_state(state_);
+}
+
+void VirtualCpe::persist() {
+    env_.store.save_async(gateway_.id, state_blob(), [id = gateway_.id](core::Status st) {
+        if (!st) core::log::error(id, "cannot persist state: " + st.error().message);
+    });
+}
+
+namespace {
+
+// Waits, without blocking the strand, for the store's writer thread to make
+// one save durable; resumes on the caller's executor.
+template <class Token>
+auto async_save(state::Store& store, std::string key, std::string blob, Token&& token) {
+    return asio::async_initiate<Token, void(core::Status)>(
+        [&store](auto handler, std::string key, std::string blob) {
+            auto ex = asio::get_associated_executor(handler);
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            store.save_async(std::move(key), std::move(blob), [h, ex](core::Status st) {
+                asio::post(ex, [h, st = std::move(st)]() mutable { (*h)(std::move(st)); });
+            });
+        },
+        token, std::move(key), std::move(blob));
+}
+
+}  // namespace
+
+asio::awaitable<bool> VirtualCpe::persist_durable() {
+    core::Status st = co_await async_save(env_.store, gateway_.id, state_blob(), asio::use_awaitable);
     if (!st) core::log::error(gateway_.id, "cannot persist state: " + st.error().message);
-    return st.ok();
+    co_return st.ok();
 }
 
 void VirtualCpe::replay_session(std::uint32_t retry_count, std::vector<cwmp::ParameterValue> changed,

@@ -89,7 +89,13 @@ private:
     void end_recording(const cpe::Agent::SessionEnd& end);
     template <class T>
     boost::asio::awaitable<cpe::Outcome<T>> run_step(cpe::Step<T> step);
-    bool persist();
+    // Hands the state to the store (its writer thread commits many CPEs'
+    // changes together); a failure is logged. Nothing waits for it.
+    void persist();
+    // The same, and resumes once the state is durable: for what the ACS is
+    // about to be told (an acknowledgement, an RPC's answer). False: not stored.
+    boost::asio::awaitable<bool> persist_durable();
+    std::string state_blob();
     void publish_credentials();
     // CMP calls are passed on to this recorder too (nullptr: none).
     void attach_recorder(cmp::CallObserver* recorder);

@@ -164,7 +164,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             });
             dirty = true;
         }
-        if (dirty) persist();
+        return dirty;
     };
     cwmp::Action action = session.start();
     while (action.kind == cwmp::Action::Kind::send || action.kind == cwmp::Action::Kind::call_device) {
@@ -175,7 +175,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             auto res = co_await acs_->send(url, std::move(action.request));
             if (recorder) recorder->on_acs_exchange(url, *copy, res);
             action = res ? session.on_response(*res) : session.on_transport_error(res.error().message);
-            take_acknowledgements();
+            if (take_acknowledgements()) co_await persist_durable();
             continue;
         }
         const cwmp::Body& req = action.acs_request.body;
@@ -185,7 +185,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         // write, and if storing the outcome still fails the CPE's own state
         // goes back to what it was before the RPC.
         const bool changes_gateway = cpe::RpcHandler::may_change_device(req);
-        if (changes_gateway && !persist()) {
+        if (changes_gateway && !co_await persist_durable()) {
             cwmp::Body refused = cpe::make_fault(9002, "Internal error: the CPE state cannot be stored");
             core::log::info(gateway_.id, "ACS <- " + describe(refused));
             action = session.on_device_answer(std::move(refused));
@@ -201,7 +201,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
                                 : std::get<cwmp::Body>(std::move(outcome));
         // The answer acknowledges what changed: it must be on disk first.
         if (handler.take_changed()) {
-            if (!persist()) {
+            if (!co_await persist_durable()) {
                 state_ = state_before;
                 agent_.events() = events_before;
                 device_->restore_state(device_before);

@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "bridge/http/auth.hpp"
+#include "bridge/cpe/cpe_state.hpp"
 #include "tests/e2e/cmp_e2e_util.hpp"
 
 namespace fs = std::filesystem;
@@ -224,10 +225,12 @@ TEST_CASE("a flood of unauthenticated connections: bounded memory, legitimate pe
     REQUIRE(e2e::wait_for_log(acs, "session complete", 10s));
     const pid_t pid = find_pid(config.string());
     REQUIRE(pid > 0);
-    YAML::Node state = YAML::LoadFile((dir / "state" / "GW-0001.yaml").string());
-    const std::string cr_path = "/" + state["connection_request"]["path"].as<std::string>();
-    const http::Credentials cr_credentials{state["connection_request"]["username"].as<std::string>(),
-                                           state["connection_request"]["password"].as<std::string>()};
+    std::ifstream state_file(dir / "state" / "GW-0001.yaml", std::ios::binary);
+    const std::string blob((std::istreambuf_iterator<char>(state_file)), std::istreambuf_iterator<char>());
+    auto state = cpe::parse_state(blob);  // the store's compact form
+    REQUIRE(state);
+    const std::string cr_path = "/" + state->cr_path;
+    const http::Credentials cr_credentials{state->cr_username, state->cr_password};
     const long rss_before = status_kib(pid, "VmRSS");
 
     // The flood: both listeners at once, each body just under that listener's limit
