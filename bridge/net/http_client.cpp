@@ -67,8 +67,8 @@ asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
     if (rec) co_return connect_error("resolve " + url.host, rec);
 
     if (url.scheme == "https") {
-        // A fresh context per connection: certificates may have been rotated on disk.
-        auto ctx = make_client_context(options_.tls);
+        // Shared, rebuilt when a certificate file changed on disk (tls.hpp).
+        auto ctx = client_context(options_.tls);
         if (!ctx) co_return ctx.error();
         conn->ssl_ctx = *ctx;
         conn->tls.emplace(ex_, *conn->ssl_ctx);

@@ -1,5 +1,12 @@
 #include "bridge/net/tls.hpp"
 
+#include <sys/stat.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <vector>
+
 namespace net {
 namespace ssl = boost::asio::ssl;
 
@@ -40,5 +47,57 @@ core::Result<std::shared_ptr<ssl::context>> make_server_context(const TlsServerC
     }
     return ctx;
 }
+
+namespace {
+
+// What identifies a file's content well enough to notice a replacement.
+struct FileStamp {
+    bool exists = false;
+    long long size = 0, mtime_ns = 0, inode = 0;
+    bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp(const std::string& path) {
+    FileStamp s;
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) return s;
+    s.exists = true;
+    s.size = static_cast<long long>(st.st_size);
+    s.mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000LL + st.st_mtim.tv_nsec;
+    s.inode = static_cast<long long>(st.st_ino);
+    return s;
+}
+
+struct Cached {
+    std::vector<FileStamp> stamps;
+    std::shared_ptr<ssl::context> ctx;
+};
+
+std::mutex cache_mutex;
+std::map<std::string, Cached> cache;  // key: the settings
+std::atomic<std::uint64_t> built{0};
+
+}  // namespace
+
+core::Result<std::shared_ptr<ssl::context>> client_context(const TlsClientConfig& cfg) {
+    const std::string key = std::string(cfg.verify ? "1" : "0") + '\n' + cfg.ca_file + '\n' + cfg.ca_path + '\n' +
+                            cfg.cert_file + '\n' + cfg.key_file;
+    // A few stat() calls per connection: cheap next to a handshake, and what
+    // lets a rotated file take effect at the next connection.
+    std::vector<FileStamp> stamps{stamp(cfg.ca_file), stamp(cfg.ca_path), stamp(cfg.cert_file), stamp(cfg.key_file)};
+    {
+        std::lock_guard lock(cache_mutex);
+        auto it = cache.find(key);
+        if (it != cache.end() && it->second.stamps == stamps) return it->second.ctx;
+    }
+    auto ctx = make_client_context(cfg);
+    if (!ctx) return ctx;
+    ++built;
+    std::lock_guard lock(cache_mutex);
+    cache[key] = Cached{std::move(stamps), *ctx};
+    return ctx;
+}
+
+std::uint64_t client_contexts_built() { return built.load(); }
 
 }  // namespace net
