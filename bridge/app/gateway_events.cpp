@@ -20,8 +20,6 @@ namespace {
 // The first registration of a gateway this soon after the bridge started is
 // the boot the virtual CPE already reported: its own start queues 1 BOOT.
 constexpr auto kStartupGrace = seconds(60);
-// How often an unknown id may trigger a look at the secrets file.
-constexpr auto kSecretsRecheck = seconds(2);
 
 cmp::ListenerOptions listener_options(const Config& c) {
     cmp::ListenerOptions o;
@@ -55,10 +53,9 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
                                                               ": legacy_seed needs SEED-CBC (OpenSSL legacy provider), "
                                                               "which this OpenSSL does not provide");
     if (!config_.cmp.secrets_file.empty()) {
-        reload_secrets(true);
-        std::error_code ec;
-        if (!std::filesystem::exists(config_.cmp.secrets_file, ec))
-            return core::make_error("config.secrets_file", "cmp.secrets_file " + config_.cmp.secrets_file + " is missing");
+        auto file = SecretsFile::open(config_.cmp.secrets_file);
+        if (!file) return file.error();
+        secrets_ = std::move(*file);
     }
     if (auto st = open_replay_window(); !st) return st.error();
     auto store = state::FileStore::open(std::filesystem::path(config_.state_dir) / "registry");
@@ -69,7 +66,7 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
     std::vector<GatewayConfig> out;
     for (auto& g : *all) {
         if (configured_.count(g.id)) continue;  // now in the configuration file: that wins
-        auto secret = secret_for(g.id, false);
+        auto secret = secret_for(g.id);
         if (!secret) {
             core::log::error(g.id, "self-registered gateway not served: no secret for it any more "
                                    "(cmp.registration_secret / cmp.secrets_file)");
@@ -187,31 +184,9 @@ void GatewayEvents::stop() {
 
 unsigned short GatewayEvents::port() const { return server_ ? server_->port() : 0; }
 
-void GatewayEvents::reload_secrets(bool force) {
-    const auto now = steady_clock::now();
-    if (!force && now - secrets_checked_ < kSecretsRecheck) return;
-    secrets_checked_ = now;
-    std::error_code ec;
-    auto mtime = std::filesystem::last_write_time(config_.cmp.secrets_file, ec);
-    if (ec || (!force && mtime == secrets_mtime_)) return;
-    try {
-        YAML::Node n = YAML::LoadFile(config_.cmp.secrets_file);
-        std::map<std::string, std::string, std::less<>> fresh;
-        if (n && !n.IsMap()) throw YAML::Exception(n.Mark(), "expected a map of rgId: secret");
-        for (auto it = n.begin(); it != n.end(); ++it) fresh[it->first.as<std::string>()] = it->second.as<std::string>();
-        secrets_ = std::move(fresh);
-        secrets_mtime_ = mtime;
-        core::log::info("cmp", "secrets file read: " + std::to_string(secrets_.size()) + " gateway secrets");
-    } catch (const YAML::Exception& e) {
-        // Keep what we had; the message names the place, never a value.
-        core::log::error("cmp", config_.cmp.secrets_file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-    }
-}
-
-std::optional<std::string> GatewayEvents::secret_for(const std::string& rg_id, bool may_reload) {
-    if (!config_.cmp.secrets_file.empty()) {
-        if (may_reload && !secrets_.count(rg_id)) reload_secrets(false);
-        if (auto it = secrets_.find(rg_id); it != secrets_.end()) return it->second;
+std::optional<std::string> GatewayEvents::secret_for(const std::string& rg_id) {
+    if (secrets_) {
+        if (auto s = secrets_->find(rg_id)) return s;
     }
     if (!config_.cmp.registration_secret.empty())
         return cmp::derive_gateway_secret(config_.cmp.registration_secret, rg_id);
@@ -234,7 +209,7 @@ std::optional<cmp::GatewayAccess> GatewayEvents::access(std::string_view rg_id) 
     }
     const std::string id(rg_id);
     if (registered_.count(rg_id)) {
-        auto secret = secret_for(id, true);
+        auto secret = secret_for(id);
         if (!secret) return std::nullopt;
         return cmp::GatewayAccess{{id, *secret, false}, true};
     }
@@ -246,7 +221,7 @@ std::optional<cmp::GatewayAccess> GatewayEvents::access(std::string_view rg_id) 
                                        ") reached: further self-registrations refused");
         return std::nullopt;
     }
-    auto secret = secret_for(id, true);
+    auto secret = secret_for(id);
     if (!secret) return std::nullopt;
     return cmp::GatewayAccess{{id, *secret, false}, false};
 }
@@ -260,7 +235,7 @@ bool GatewayEvents::enroll(const cmp::Registration& reg) {
     g.oui = reg.info.get("oui");
     g.product_class = reg.info.get("productClass");
     g.serial_number = reg.info.get("serialNumber");
-    auto secret = secret_for(g.id, false);
+    auto secret = secret_for(g.id);
     if (!secret) return false;
     // Remembered first: a crash right after serving it must not forget it.
     if (auto st = registry_->save(g); !st) {

@@ -28,6 +28,7 @@
 
 #include "bridge/app/config.hpp"
 #include "bridge/app/gateway_registry.hpp"
+#include "bridge/app/secrets_file.hpp"
 #include "bridge/state/append_log.hpp"
 #include "bridge/app/virtual_cpe.hpp"
 #include "bridge/cmp/listener.hpp"
@@ -67,8 +68,7 @@ public:
 private:
     core::Status open_replay_window();
     boost::asio::awaitable<http::Response> serve(http::Request req, net::PeerInfo peer);
-    std::optional<std::string> secret_for(const std::string& rg_id, bool may_reload);
-    void reload_secrets(bool force);
+    std::optional<std::string> secret_for(const std::string& rg_id);
     GatewayConfig dynamic_config(const RegisteredGateway& g, std::string secret) const;
     bool enroll(const cmp::Registration& reg);
     void schedule_expiry();
@@ -87,9 +87,7 @@ private:
     // the gateway gets an answer: a restart must not reopen the window.
     std::unique_ptr<state::AppendLog> nonces_;
     std::map<std::string, RegisteredGateway, std::less<>> registered_;  // self-registered
-    std::map<std::string, std::string, std::less<>> secrets_;           // from cmp.secrets_file
-    std::filesystem::file_time_type secrets_mtime_{};
-    std::chrono::steady_clock::time_point secrets_checked_{};
+    std::unique_ptr<SecretsFile> secrets_;  // cmp.secrets_file, watched by its own thread
     std::set<std::string, std::less<>> warned_;  // ids already logged as unusable
     std::set<std::string, std::less<>> seen_;    // gateways registered since the bridge started
     std::chrono::steady_clock::time_point started_{};
