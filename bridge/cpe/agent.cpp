@@ -17,7 +17,7 @@ TimePoint from_unix(std::int64_t s) { return TimePoint(seconds(s)); }
 }  // namespace
 
 Agent::Agent(std::string id, CpeState& state)
-    : id_(std::move(id)), state_(state), rng_(static_cast<std::mt19937::result_type>(cwmp::stable_hash(id_))) {}
+    : id_(std::move(id)), state_(state), rng_(static_cast<std::minstd_rand::result_type>(cwmp::stable_hash(id_) % 2147483646u + 1)) {}
 
 Agent::Actions Agent::start(TimePoint now, milliseconds spread) {
     // Restart semantics (TR-069 3.7.1.5): only some events survive; the

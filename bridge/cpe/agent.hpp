@@ -133,7 +133,8 @@ private:
     cwmp::EventQueue events_;
     std::map<std::string, Changed> changed_;  // parameters under notification awaiting an Inform
     std::uint64_t change_stamp_ = 0;
-    std::mt19937 rng_;
+    // Only the retry jitter: an 8-byte generator, not mt19937's 2.5 KB per CPE.
+    std::minstd_rand rng_;
     bool online_ = true;
     bool in_session_ = false;
     bool session_wanted_ = false;
