@@ -1,9 +1,10 @@
 #pragma once
 // Persistence of per-gateway CPE state behind a narrow interface: the caller
-// serialises its state to an opaque blob (YAML), the store only keeps blobs
-// under validated keys. FileStore survives crashes at any instant (a reader
-// sees either the old or the new blob, never a torn one); MemoryStore serves
-// tests and trace replay.
+// serialises its state to an opaque blob (cpe::encode_state), the store only
+// keeps blobs under validated keys. SqliteStore (sqlite_store.hpp, the
+// default) batches many keys' writes into one commit; FileStore keeps a file
+// per key; both survive crashes at any instant (a reader sees either the old
+// or the new blob, never a torn one). MemoryStore serves tests and replay.
 #include <filesystem>
 #include <functional>
 #include <map>
