@@ -1,0 +1,159 @@
+// bench-canned: this machine's HTTP transport limit for the fleet benchmark
+// (bench/fleet.sh, docs/performance.md "Fleet benchmark"). A Beast server that
+// answers canned bodies (the same server code as bench-load-acs,
+// bench/bench_http.hpp) and a Beast client that replays the exchanges of one
+// CWMP session with bodies of the same sizes (--sizes "req:resp,..." as
+// bench-load-acs reports them) over C concurrent keep-alive connections, until
+// the given number of exchanges is done. By default a connection is closed after
+// each session and a new one opened, as the load ACS closes after its 204; with
+// --keep-connections the connections live for the whole run. Prints exchanges/s.
+// Server and client each run one io_context on their own thread.
+#include <CLI/CLI.hpp>
+#include <boost/asio/connect.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_http.hpp"
+
+namespace {
+
+using namespace benchhttp;
+using Clock = std::chrono::steady_clock;
+
+struct CannedServer {
+    std::mutex mu;
+    std::map<std::size_t, std::string> bodies;
+    const std::string& body(std::size_t n) {
+        std::lock_guard lock(mu);
+        auto it = bodies.find(n);
+        if (it == bodies.end()) it = bodies.emplace(n, std::string(n, 'x')).first;
+        return it->second;
+    }
+    void handle(Request& req, Response& res) {
+        std::size_t n = 0;
+        auto v = req["X-Reply-Size"];
+        for (char c : v) n = n * 10 + static_cast<std::size_t>(c - '0');
+        res.result(bhttp::status::ok);
+        res.set(bhttp::field::content_type, "text/xml; charset=\"utf-8\"");
+        res.body() = body(n);
+    }
+};
+
+struct Exchange {
+    std::size_t request = 0, response = 0;
+};
+
+struct Client {
+    std::vector<Exchange> exchanges;
+    std::vector<std::string> bodies;  // canned request bodies
+    tcp::endpoint server;
+    bool keep_connections = false;
+    std::atomic<long> sessions_left{0};
+    std::atomic<std::uint64_t> done{0}, errors{0};
+
+    asio::awaitable<void> run_connection() {
+        auto ex = co_await asio::this_coro::executor;
+        beast::tcp_stream stream(ex);
+        beast::flat_buffer buffer;
+        bool connected = false;
+        while (sessions_left.fetch_sub(1) > 0) {
+            beast::error_code ec;
+            if (!connected) {
+                stream.expires_after(std::chrono::seconds(30));
+                co_await stream.async_connect(server, asio::redirect_error(asio::use_awaitable, ec));
+                if (ec) {
+                    ++errors;
+                    continue;
+                }
+                stream.socket().set_option(tcp::no_delay(true), ec);
+                connected = true;
+            }
+            for (std::size_t i = 0; i < exchanges.size() && !ec; ++i) {
+                Request req{bhttp::verb::post, "/acs", 11};
+                req.set(bhttp::field::host, "127.0.0.1");
+                req.set(bhttp::field::content_type, "text/xml; charset=\"utf-8\"");
+                req.set("X-Reply-Size", std::to_string(exchanges[i].response));
+                req.body() = bodies[i];
+                const bool last = i + 1 == exchanges.size();
+                req.keep_alive(keep_connections || !last);
+                req.prepare_payload();
+                stream.expires_after(std::chrono::seconds(30));
+                co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+                if (ec) break;
+                Response res;
+                co_await bhttp::async_read(stream, buffer, res, asio::redirect_error(asio::use_awaitable, ec));
+                if (ec || res.body().size() != exchanges[i].response) break;
+                ++done;
+            }
+            if (ec) ++errors;
+            if (ec || !keep_connections) {
+                stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+                stream.close();
+                buffer.clear();
+                connected = false;
+            }
+        }
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"bench-canned: HTTP exchanges/s with canned bodies (the transport limit of bench/fleet.sh)"};
+    std::string sizes = "1500:600,0:1900,2400:900,400:0";
+    std::uint64_t exchanges = 20000;
+    std::size_t concurrency = 100;
+    bool keep = false;
+    cli.add_option("--sizes", sizes, "request:response body bytes of each exchange of a session")->capture_default_str();
+    cli.add_option("--exchanges", exchanges, "at least this many exchanges in total")->capture_default_str();
+    cli.add_option("--concurrency", concurrency, "connections at once")->capture_default_str();
+    cli.add_flag("--keep-connections", keep, "one connection per client for the whole run");
+    CLI11_PARSE(cli, argc, argv);
+
+    Client client;
+    for (std::stringstream ss(sizes); std::getline(ss, sizes, ',');) {
+        Exchange e;
+        if (std::sscanf(sizes.c_str(), "%zu:%zu", &e.request, &e.response) != 2) {
+            std::cerr << "error: bad --sizes entry '" << sizes << "'\n";
+            return 2;
+        }
+        client.exchanges.push_back(e);
+        client.bodies.emplace_back(e.request, 'x');
+    }
+    if (client.exchanges.empty() || concurrency == 0) return 2;
+    const long sessions = static_cast<long>((exchanges + client.exchanges.size() - 1) / client.exchanges.size());
+    client.sessions_left = sessions;
+    client.keep_connections = keep;
+
+    asio::io_context server_ioc, client_ioc;
+    CannedServer server;
+    auto acceptor = benchhttp::listen(server_ioc, "127.0.0.1", 0);
+    client.server = tcp::endpoint(asio::ip::make_address("127.0.0.1"), acceptor->local_endpoint().port());
+    asio::co_spawn(server_ioc, accept_loop(*acceptor, server_ioc, server, std::chrono::seconds(60)), asio::detached);
+    auto work = asio::make_work_guard(server_ioc);
+    std::thread server_thread([&] { server_ioc.run(); });
+
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < concurrency; ++i)
+        asio::co_spawn(asio::make_strand(client_ioc), client.run_connection(), asio::detached);
+    client_ioc.run();
+    const double s = std::chrono::duration<double>(Clock::now() - start).count();
+    asio::post(server_ioc, [&] { acceptor->close(); });
+    work.reset();
+    server_ioc.stop();
+    server_thread.join();
+
+    const double rate = s > 0 ? static_cast<double>(client.done) / s : 0;
+    std::printf("exchanges: %llu\nerrors: %llu\nconcurrency: %zu\nexchanges_per_session: %zu\nelapsed_s: %.3f\n"
+                "exchanges_per_s: %.0f\nsessions_per_s: %.0f\n",
+                static_cast<unsigned long long>(client.done.load()), static_cast<unsigned long long>(client.errors.load()),
+                concurrency, client.exchanges.size(), s, rate, rate / static_cast<double>(client.exchanges.size()));
+    return client.errors == 0 ? 0 : 1;
+}
