@@ -135,6 +135,13 @@ void Bridge::stop() {
     for (auto& [id, cpe] : by_id_) cpe->stop();
 }
 
+std::size_t Bridge::sessions_in_progress() const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (auto& [id, cpe] : by_id_) n += cpe->in_session() ? 1 : 0;
+    return n;
+}
+
 unsigned short Bridge::cr_port() const { return cr_server_ ? cr_server_->port() : 0; }
 unsigned short Bridge::cmp_port() const { return gateway_events_ ? gateway_events_->port() : 0; }
 

@@ -28,7 +28,10 @@ public:
 
     // Loads mappings and state, binds the listeners, starts every virtual CPE.
     core::Status start();
+    // Stops the listeners and every CPE's timers; sessions in progress go on
+    // to their end (sessions_in_progress() says how many are left).
     void stop();
+    std::size_t sessions_in_progress() const;
 
     unsigned short cr_port() const;
     unsigned short cmp_port() const;

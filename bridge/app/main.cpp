@@ -7,6 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/version.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -91,13 +94,37 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
     app::systemd::notify("READY=1\nSTATUS=serving " + std::to_string(bridge_gateways) + " configured gateways");
     boost::asio::steady_timer watchdog(ioc);
     feed_watchdog(watchdog, app::systemd::watchdog_interval());
+    // SIGTERM/SIGINT: a graceful stop. Nothing new starts; sessions in
+    // progress may finish for kGraceful (what they acknowledged is stored as
+    // it happens); then the loop stops and the store drains its queue as it
+    // closes. A second signal stops at once.
+    constexpr auto kGraceful = std::chrono::seconds(10);
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    boost::asio::steady_timer drain(ioc);
+    auto deadline = std::chrono::steady_clock::now();
+    std::function<void()> wait_for_sessions = [&] {
+        const std::size_t left = bridge.sessions_in_progress();
+        if (left == 0 || std::chrono::steady_clock::now() >= deadline) {
+            if (left) core::log::warn("bridge", std::to_string(left) + " sessions cut at the end of the graceful stop");
+            ioc.stop();
+            return;
+        }
+        drain.expires_after(std::chrono::milliseconds(100));
+        drain.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) wait_for_sessions();
+        });
+    };
     signals.async_wait([&](const boost::system::error_code&, int sig) {
         core::log::info("bridge", "signal " + std::to_string(sig) + ", stopping");
         app::systemd::notify("STOPPING=1");
         watchdog.cancel();
         bridge.stop();
-        ioc.stop();
+        deadline = std::chrono::steady_clock::now() + kGraceful;
+        wait_for_sessions();
+        signals.async_wait([&](const boost::system::error_code&, int) {
+            core::log::warn("bridge", "second signal: stopping now");
+            ioc.stop();
+        });
     });
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });

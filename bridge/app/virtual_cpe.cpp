@@ -77,10 +77,12 @@ void VirtualCpe::start(milliseconds spread) {
 }
 
 void VirtualCpe::stop() {
+    // No new session or timer; a session in progress ends as it would (the
+    // caller waits for in_session() to turn false, then stops the loop).
     asio::post(strand_, [self = shared_from_this()] {
         self->stopped_ = true;
         self->wake_.cancel();
-        self->acs_->close();
+        if (!self->in_session_) self->acs_->close();
     });
 }
 
@@ -96,14 +98,17 @@ void VirtualCpe::apply(cpe::Agent::Actions a) {
                        [self = shared_from_this()](std::exception_ptr e, bool ok) {
                            self->apply(self->agent_.reboot_done(!e && ok, now()));
                        });
-    if (a.start_session)
+    if (a.start_session) {
+        in_session_ = true;
         asio::co_spawn(strand_, run_session(),
                        [self = shared_from_this()](std::exception_ptr e, cpe::Agent::SessionEnd end) {
+                           self->in_session_ = false;
                            if (e) end.kind = cpe::Agent::SessionEnd::Kind::failed;
                            auto actions = self->agent_.session_ended(end, now());
                            self->end_recording(end);
                            self->apply(std::move(actions));
                        });
+    }
     arm_timer(a.wake_at);
 }
 

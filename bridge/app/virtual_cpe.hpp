@@ -69,6 +69,8 @@ public:
     // Connection Requests get 503; becoming true starts a pending session.
     void set_online(bool online);
     bool online() const { return online_.load(); }
+    // A session is running (a graceful stop waits for it).
+    bool in_session() const { return in_session_.load(); }
 
     const std::string& id() const { return gateway_.id; }
     // Fixed for the CPE's lifetime (FactoryReset keeps it).
@@ -113,6 +115,7 @@ private:
     mutable std::mutex cr_mutex_;
     std::pair<std::string, std::string> cr_creds_;
     std::atomic<bool> online_{true};  // the agent's view, readable from any thread
+    std::atomic<bool> in_session_{false};
     net::HttpClient acs_client_;
     cmp::GatewayClient gateway_client_;
     std::unique_ptr<AcsTransport> acs_;

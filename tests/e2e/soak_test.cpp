@@ -234,3 +234,33 @@ TEST_CASE("a gateway message captured before a kill -9 is refused when replayed 
     sim.stop();
     fs::remove_all(dir);
 }
+
+TEST_CASE("SIGTERM in the middle of a session: the session finishes, then the bridge exits 0") {
+    fs::path dir = e2e::make_temp_dir("sigterm");
+    const unsigned short cmp_port = e2e::free_port(), cr_port = e2e::free_port(), acs_port = e2e::free_port();
+    // Every gateway call takes 1.5 s: the GetParameterValues below is still
+    // running when the signal arrives.
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "1", "--secret", kSecret, "--latency", "1500"},
+                     (dir / "sim.log").string());
+    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    std::ofstream(dir / "bridge.yaml") << config(dir, acs_port, cmp_port, cr_port, sim_port, 1);
+    e2e::Process acs = start_acs(dir, "sigterm", acs_port,
+                                 "sessions:\n"
+                                 "  - steps:\n"
+                                 "      - rpc: GetParameterValues\n"
+                                 "        names: [InternetGatewayDevice.DeviceInfo.SoftwareVersion]\n",
+                                 1);
+    auto bridge = start_bridge(dir, "1");
+    REQUIRE(e2e::wait_for_log(acs, "-> GetParameterValues", 30s));
+    bridge->kill_now(SIGTERM);
+    const int status = bridge->wait(15s);
+    INFO("bridge log:\n" << bridge->log());
+    INFO("acs log:\n" << acs.log());
+    CHECK(status == 0);
+    CHECK(acs.wait(5s) == 0);  // the session was completed: 204 after the answer
+    CHECK(acs.log().find("session complete") != std::string::npos);
+    CHECK(bridge->log().find("sessions cut") == std::string::npos);
+    sim.stop();
+    fs::remove_all(dir);
+}
