@@ -15,7 +15,9 @@
 # Options: --no-storm --no-cr --no-half --no-canned
 # Environment: BIN_DIR (default: build-release/bin, configured and built here as
 #   Release, under flock $BUILD_LOCK), RESULTS (the table, default
-#   build-release/fleet-<date>.md), STORM_N/CR_N/HALF_N (1000), KEEP=1 keeps the work dir.
+#   build-release/fleet-<date>.md), STORM_N/CR_N/HALF_N (1000), KEEP=1 keeps the work dir,
+#   PROFILE=boot-1000 (a scenario label) records the bridge with perf during that scenario and
+#   saves the report next to the table.
 # Loopback only; everything started here is stopped here.
 set -euo pipefail
 export LC_ALL=C
@@ -127,6 +129,12 @@ run_scenario() {
   PIDS+=($bridge)
   sample_cpu $bridge "$d/cpu" &
   PIDS+=($!)
+  local perf=""
+  if [ "${PROFILE:-}" = "$label" ] && command -v perf >/dev/null; then
+    # Software clock sampling (this VM has no hardware counters); a flat profile by function.
+    perf record -q -e cpu-clock -F 1999 -o "$d/perf.data" -p $bridge > "$d/perf.log" 2>&1 &
+    perf=$!
+  fi
   local i=0 alive=1
   while kill -0 $acs 2>/dev/null && [ $i -lt $((TIMEOUT * 10 + 600)) ]; do
     kill -0 $bridge 2>/dev/null || { alive=0; break; }
@@ -140,6 +148,14 @@ run_scenario() {
   if [ $alive = 1 ]; then
     rss=$(awk '/VmRSS/ {print $2}' /proc/$bridge/status)
     hwm=$(awk '/VmHWM/ {print $2}' /proc/$bridge/status)
+  fi
+  if [ -n "$perf" ]; then
+    kill -INT $perf 2>/dev/null || true
+    wait $perf 2>/dev/null || true
+    perf report -i "$d/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 0.7 2>/dev/null \
+      | grep -v '^$' | head -80 > "${RESULTS%.md}-profile-$label.txt" || true
+    perf report -i "$d/perf.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null \
+      | grep -v '^$' | head -30 >> "${RESULTS%.md}-profile-$label.txt" || true
   fi
   kill $bridge $sim 2>/dev/null || true
   wait $bridge $sim 2>/dev/null || true
@@ -188,10 +204,12 @@ row() {
   [ "$n" != 1 ] || BASE_RSS=$rss
   per=$(awk -v r="$rss" -v b="$BASE_RSS" -v n="$n" 'BEGIN { if (n > 1 && b > 0) printf "%.1f", (r - b) / (n - 1); else printf "-" }')
   cpums=$(awk -v c="$cpu" -v d="$done" 'BEGIN { if (d > 0) printf "%.2f", 1000 * c / d; else printf "-" }')
-  ratio=$(awk -v a="$steady" -v b="${crate:-0}" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * a / b; else printf "-" }')
+  ratio=$(awk -v a="$rate" -v b="${crate:-0}" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * a / b; else printf "-" }')
   [ "$(val timed_out "$s")" = false ] || note="$note; TIMED OUT ($done of $n)"
-  ROWS+=("$(printf '| %s | %s | %s | %.0f | %s / %s | %s | %s | %.0f / %.0f | %s | %s | %s | %s |' "$1" "$n" "$done" \
-    "$steady" "$p50" "$p99" "$gp99" "$cpums" "$((rss / 1024))" "$((hwm / 1024))" "$per" "${crate:-0}" "$ratio" "$note")")
+  [ "${crate:-0}" != 0 ] || crate=-
+  ROWS+=("$(printf '| %s | %s | %s | %.0f / %.0f | %s / %s | %s | %s | %.0f / %.0f | %s | %s | %s | %s |' "$1" "$n" \
+    "$done" "$rate" "$steady" "$p50" "$p99" "$gp99" "$cpums" "$((rss / 1024))" "$((hwm / 1024))" "$per" "$crate" "$ratio" \
+    "$note")")
 }
 
 checks() {  # LABEL: the harness's own correctness (smoke and every run)
@@ -232,7 +250,7 @@ else
     row cr "$CR_N" "then $(val cr_sent "$s") CRs at once: $(val cr_statuses "$s"), CR->Inform p50/p99 $(val cr_to_inform_p50_ms "$s")/$(val cr_to_inform_p99_ms "$s") ms, all CR sessions done in $(val cr_phase_s "$s") s"
   fi
   if [ $HALF = 1 ] && [ -s "$WORK/boot-$HALF_N/summary" ]; then
-    max=$(val sessions_per_s_steady "$WORK/boot-$HALF_N/summary")
+    max=$(val sessions_per_s "$WORK/boot-$HALF_N/summary")
     # Spread the first Informs so that they arrive at about half the rate measured above
     # (the bridge starts at most 100 CPEs per second whatever the window: docs/cwmp.md).
     spread=$(awk -v n="$HALF_N" -v r="$max" 'BEGIN { s = (r > 0) ? 2 * n / r : 10; printf "%d", s < 1 ? 1 : s + 0.5 }')
@@ -244,7 +262,7 @@ fi
 {
   echo "Fleet benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $BIN"
   echo
-  echo "| scenario | gateways | CPEs done | sessions/s | RPC p50 / p99 ms | GPV p99 ms | bridge CPU ms/session | RSS / peak MiB | RSS KiB/gateway | transport limit sessions/s | ratio | notes |"
+  echo "| scenario | gateways | CPEs done | sessions/s overall / steady | RPC p50 / p99 ms | GPV p99 ms | bridge CPU ms/session | RSS / peak MiB | RSS KiB/gateway | transport limit sessions/s | ratio | notes |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$RESULTS"

@@ -299,6 +299,7 @@ private:
             status = co_await cr_attempt(client, *parsed);
         }
         std::lock_guard lock(mu_);
+        if (auto it = cr_sent_.find(cpe); it != cr_sent_.end()) lat_cr_answer_.push_back(ms_between(it->second, Clock::now()));
         ++cr_status_[status];
         ++cr_answered_;
         if (status != 200) ++cr_sessions_;  // no session will come: do not wait for it
@@ -312,7 +313,7 @@ private:
     std::map<std::string, std::string> cr_urls_;
     std::unordered_map<std::string, Clock::time_point> cr_sent_;
     std::map<int, std::size_t> cr_status_;
-    std::vector<double> lat_inform_response_, lat_gpv_, lat_spv_, lat_cr_;
+    std::vector<double> lat_inform_response_, lat_gpv_, lat_spv_, lat_cr_, lat_cr_answer_;
     std::vector<Clock::time_point> done_times_;
     Clock::time_point first_request_{}, cr_phase_start_{};
     double first_request_epoch_ = 0, done_epoch_ = 0;
@@ -329,8 +330,9 @@ void percentiles(std::ostream& out, const std::string& name, std::vector<double>
         return std::max(0.0, v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))] - subtract);
     };
     char line[256];
-    std::snprintf(line, sizeof line, "%s_n: %zu\n%s_p50_ms: %.3f\n%s_p99_ms: %.3f\n%s_max_ms: %.3f\n", name.c_str(),
-                  v.size(), name.c_str(), at(0.5), name.c_str(), at(0.99), name.c_str(), at(1.0));
+    std::snprintf(line, sizeof line, "%s_n: %zu\n%s_min_ms: %.3f\n%s_p50_ms: %.3f\n%s_p99_ms: %.3f\n%s_max_ms: %.3f\n",
+                  name.c_str(), v.size(), name.c_str(), at(0), name.c_str(), at(0.5), name.c_str(), at(0.99),
+                  name.c_str(), at(1.0));
     out << line;
 }
 
@@ -373,6 +375,7 @@ void LoadAcs::write_summary(std::ostream& out, bool timed_out) {
     std::string statuses;
     for (auto& [st, count] : cr_status_) statuses += (statuses.empty() ? "" : " ") + std::to_string(st) + "x" + std::to_string(count);
     out << "cr_statuses: \"" << statuses << "\"\n";
+    percentiles(out, "cr_answer", lat_cr_answer_, 0);  // the CR's final status (after its Digest challenge)
     percentiles(out, "cr_to_inform", lat_cr_, 0);
     if (cr_started_)
         out << "cr_phase_s: " << ms_between(cr_phase_start_, Clock::now()) / 1000 << "\n";
