@@ -1,4 +1,5 @@
 #include "bridge/state/append_log.hpp"
+#include "bridge/state/fs_util.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,11 +18,6 @@ namespace {
 // twice as many as are still live.
 constexpr std::size_t kCompactMinLines = 4096;
 
-core::Error io_error(std::string_view op, const fs::path& path, int err) {
-    return core::make_error("state.io", std::string(op) + " " + path.string() + ": " +
-                                            std::system_category().message(err));
-}
-
 std::string line_of(const AppendLog::Record& r) { return std::to_string(r.expires_unix) + " " + r.text + "\n"; }
 
 core::Status write_all(int fd, const std::string& data, const fs::path& path) {
@@ -33,15 +29,6 @@ core::Status write_all(int fd, const std::string& data, const fs::path& path) {
         off += static_cast<std::size_t>(n);
     }
     return core::Ok{};
-}
-
-core::Status fsync_dir(const fs::path& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return io_error("open directory", dir, errno);
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    return rc == 0 ? core::Status(core::Ok{}) : core::Status(io_error("fsync directory", dir, err));
 }
 
 }  // namespace
@@ -154,7 +141,7 @@ core::Status AppendLog::compact() {
     ::close(fd);
     if (!st) return st;
     if (::rename(tmp.c_str(), file_.c_str()) != 0) return io_error("rename", tmp, errno);
-    if (auto d = fsync_dir(file_.parent_path().empty() ? fs::path(".") : file_.parent_path()); !d) return d;
+    if (auto d = fsync_directory(file_.parent_path().empty() ? fs::path(".") : file_.parent_path()); !d) return d;
     int nfd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (nfd < 0) return io_error("open", file_, errno);
     if (fd_ >= 0) ::close(fd_);

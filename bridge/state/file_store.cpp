@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "bridge/state/store.hpp"
+#include "bridge/state/fs_util.hpp"
 
 namespace state {
 namespace fs = std::filesystem;
@@ -19,11 +20,6 @@ namespace {
 constexpr std::string_view kSuffix = ".yaml";
 constexpr std::string_view kTmpInfix = ".yaml.tmp.";
 constexpr std::size_t kTmpRandomChars = 16;
-
-core::Error io_error(std::string_view op, const fs::path& path, int err) {
-    return core::make_error("state.io",
-                            std::string(op) + " " + path.string() + ": " + std::system_category().message(err));
-}
 
 std::string random_hex() {
     // Uniqueness comes from O_EXCL; the randomness only avoids collisions.
@@ -48,16 +44,6 @@ std::string_view tmp_owner(std::string_view name) {
     if (!rest.ends_with(kTmpInfix)) return {};
     std::string_view key = rest.substr(0, rest.size() - kTmpInfix.size());
     return validate_key(key) ? key : std::string_view{};
-}
-
-core::Status fsync_directory(const fs::path& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return io_error("open directory", dir, errno);
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return io_error("fsync directory", dir, err);
-    return core::Ok{};
 }
 
 core::Status write_all(int fd, std::string_view data, const fs::path& path) {

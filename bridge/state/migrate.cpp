@@ -1,4 +1,5 @@
 #include "bridge/state/migrate.hpp"
+#include "bridge/state/fs_util.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -17,19 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-core::Error io_error(std::string_view op, const fs::path& path, int err) {
-    return core::make_error("state.io", std::string(op) + " " + path.string() + ": " + std::system_category().message(err));
-}
-
-core::Status fsync_directory(const fs::path& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return io_error("open directory", dir, errno);
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return io_error("fsync directory", dir, err);
-    return core::Ok{};
-}
 
 core::Status ensure_private_directory(const fs::path& dir) {
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return io_error("mkdir", dir, errno);
