@@ -19,9 +19,9 @@
 
 namespace e2e {
 
-// One HTTP/1.1 request to 127.0.0.1:port; returns the status line and body ("" on failure).
-inline std::string http_request(unsigned short port, const std::string& method, const std::string& path,
-                                const std::string& token) {
+// Sends `request` (a whole HTTP/1.1 message, "Connection: close") to
+// 127.0.0.1:port; returns everything the server wrote ("" when it could not connect).
+inline std::string http_exchange(unsigned short port, const std::string& request) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -31,15 +31,20 @@ inline std::string http_request(unsigned short port, const std::string& method, 
         ::close(fd);
         return {};
     }
-    std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                      "Authorization: Bearer " + token + "\r\nContent-Length: 0\r\n\r\n";
-    (void)!::write(fd, req.data(), req.size());
+    (void)!::write(fd, request.data(), request.size());
     std::string out;
     char buf[4096];
     ssize_t n;
     while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     return out;
+}
+
+// One bodiless HTTP/1.1 request with a Bearer token; returns the status line and body ("" on failure).
+inline std::string http_request(unsigned short port, const std::string& method, const std::string& path,
+                                const std::string& token) {
+    return http_exchange(port, method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                   "Authorization: Bearer " + token + "\r\nContent-Length: 0\r\n\r\n");
 }
 
 // Polls a process's log until it contains needle (true) or the time is up (false).

@@ -57,28 +57,13 @@ e2e::Process start_acs(const fs::path& dir, const std::string& tag, unsigned sho
                         (dir / ("acs-" + tag + ".log")).string());
 }
 
-// One raw HTTP/1.1 POST; returns the whole response ("" when nothing came back).
+// One HTTP/1.1 POST; returns the whole response ("" when nothing came back).
 std::string post(unsigned short port, const std::string& path, const std::vector<std::string>& headers,
                  const std::string& body) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return {};
-    }
     std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     for (auto& h : headers) req += h + "\r\n";
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    (void)!::write(fd, req.data(), req.size());
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    return out;
+    return e2e::http_exchange(port, req);
 }
 
 std::int64_t now_unix() {
