@@ -157,14 +157,16 @@ run_scenario() {
     perf report -i "$d/perf.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null \
       | grep -v '^$' | head -30 >> "${RESULTS%.md}-profile-$label.txt" || true
   fi
+  local sim_cpu
+  sim_cpu=$(awk -v t="$TCK" '{ printf "%.3f", ($14 + $15) / t }' /proc/$sim/stat 2>/dev/null || echo 0)
   kill $bridge $sim 2>/dev/null || true
   wait $bridge $sim 2>/dev/null || true
   local first last cpu
   first=$(val first_request_epoch "$d/summary" 2>/dev/null || echo 0)
   last=$(val last_session_epoch "$d/summary" 2>/dev/null || echo 0)
   cpu=$(cpu_between "${first:-0}" "$(awk -v l="${last:-0}" 'BEGIN { printf "%.3f", l + 0.2 }')" "$d/cpu")
-  printf 'status: %s\nbridge_alive: %s\nrss_kb: %s\nhwm_kb: %s\ncpu_s: %s\n' "$status" $alive "$rss" "$hwm" "$cpu" \
-    > "$d/metrics"
+  printf 'status: %s\nbridge_alive: %s\nrss_kb: %s\nhwm_kb: %s\ncpu_s: %s\nsim_cpu_s: %s\n' "$status" $alive "$rss" \
+    "$hwm" "$cpu" "$sim_cpu" > "$d/metrics"
   if [ $alive = 0 ] || [ ! -s "$d/summary" ]; then
     echo "fleet: $label: the bridge or the ACS failed" >&2
     tail -5 "$d/bridge.log" "$d/acs.log" >&2
@@ -204,6 +206,9 @@ row() {
   [ "$n" != 1 ] || BASE_RSS=$rss
   per=$(awk -v r="$rss" -v b="$BASE_RSS" -v n="$n" 'BEGIN { if (n > 1 && b > 0) printf "%.1f", (r - b) / (n - 1); else printf "-" }')
   cpums=$(awk -v c="$cpu" -v d="$done" 'BEGIN { if (d > 0) printf "%.2f", 1000 * c / d; else printf "-" }')
+  # The peers' whole-run CPU (start-up included) per session: they share the same cores.
+  cpums="$cpums ($(awk -v a="$(val sim_cpu_s "$m")" -v b="$(val acs_cpu_s "$s")" -v d="$done" \
+    'BEGIN { if (d > 0) printf "%.2f / %.2f", 1000 * a / d, 1000 * b / d; else printf "-" }'))"
   ratio=$(awk -v a="$rate" -v b="${crate:-0}" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * a / b; else printf "-" }')
   [ "$(val timed_out "$s")" = false ] || note="$note; TIMED OUT ($done of $n)"
   [ "${crate:-0}" != 0 ] || crate=-
@@ -262,7 +267,7 @@ fi
 {
   echo "Fleet benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $BIN"
   echo
-  echo "| scenario | gateways | CPEs done | sessions/s overall / steady | RPC p50 / p99 ms | GPV p99 ms | bridge CPU ms/session | RSS / peak MiB | RSS KiB/gateway | transport limit sessions/s | ratio | notes |"
+  echo "| scenario | gateways | CPEs done | sessions/s overall / steady | RPC p50 / p99 ms | GPV p99 ms | bridge CPU ms/session (sim / ACS) | RSS / peak MiB | RSS KiB/gateway | transport limit sessions/s | ratio | notes |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$RESULTS"

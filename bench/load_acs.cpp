@@ -13,6 +13,7 @@
 // simulator's configured latency (--gateway-latency-ms, 0 in the benchmark).
 // Writes a flat YAML summary (--summary) that fleet.sh reads with awk.
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
 #include <boost/asio/signal_set.hpp>
 
 #include <algorithm>
@@ -359,6 +360,9 @@ void LoadAcs::write_summary(std::ostream& out, bool timed_out) {
     out << "refused_503: " << refused_503_ << "\nfailed_sessions: " << failed_sessions_ << "\n";
     out << "bad_answers: " << bad_answers_ << "\nprotocol_errors: " << protocol_errors_ << "\n";
     out << "gateway_latency_ms: " << o_.gateway_latency_ms << "\n";
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    out << "acs_cpu_s: " << ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6 << "\n";
     std::string sizes = sample_sizes_;
     if (!o_.username.empty() && !sizes.empty()) sizes = sizes.substr(0, sizes.find(':')) + ":0," + sizes;
     if (!sizes.empty() && sizes.back() == ',') sizes.pop_back();
