@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "bridge/app/bridge_metrics.hpp"
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/cpe/rpc_handler.hpp"
@@ -31,6 +32,7 @@ struct VirtualCpe::CallLog : cmp::CallObserver {
                                     std::to_string(elapsed.count()) + " ms)");
         else
             core::log::warn(id, "CMP " + req.function + " failed: " + res.error().message);
+        observe_cmp_call(req.function, res ? std::to_string(res->result_code) : res.error().code, elapsed);
         if (recorder) recorder->on_call(req, req_xml, res, res_xml, elapsed);
     }
 };
@@ -92,6 +94,7 @@ void VirtualCpe::apply(cpe::Agent::Actions a) {
     if (a.online && online_.exchange(*a.online) != *a.online)
         core::log::info(gateway_.id, *a.online ? "gateway reachable" : "gateway unreachable");
     if (a.persist) persist();
+    publish_status(a.wake_at);
     if (stopped_) return;
     if (a.reboot_gateway)
         asio::co_spawn(strand_, reboot_gateway(*a.reboot_gateway),
@@ -168,7 +171,9 @@ std::string VirtualCpe::state_blob() {
 }
 
 void VirtualCpe::persist() {
-    env_.store.save_async(gateway_.id, state_blob(), [id = gateway_.id](core::Status st) {
+    if (dropped_) return;  // retire(): its state is being removed
+    env_.store.save_async(gateway_.id, state_blob(), [id = gateway_.id, asked = steady_clock::now()](core::Status st) {
+        observe_commit("background", asked);
         if (!st) core::log::error(id, "cannot persist state: " + st.error().message);
     });
 }
@@ -193,7 +198,10 @@ auto async_save(state::Store& store, std::string key, std::string blob, Token&& 
 }  // namespace
 
 asio::awaitable<bool> VirtualCpe::persist_durable() {
+    if (dropped_) co_return false;  // retire(): nothing may be acknowledged any more
+    const auto asked = steady_clock::now();
     core::Status st = co_await async_save(env_.store, gateway_.id, state_blob(), asio::use_awaitable);
+    observe_commit("durable", asked);
     if (!st) core::log::error(gateway_.id, "cannot persist state: " + st.error().message);
     co_return st.ok();
 }

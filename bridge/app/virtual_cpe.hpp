@@ -13,11 +13,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bridge/app/config.hpp"
 #include "bridge/app/transport.hpp"
@@ -32,6 +34,23 @@
 #include "bridge/state/store.hpp"
 
 namespace app {
+
+// What the admin listener shows of one CPE (VirtualCpe::status()).
+struct CpeStatus {
+    std::string id;
+    cwmp::DeviceId device_id;  // as the last Inform carried it
+    bool online = true, bootstrapped = false, in_session = false;
+    std::optional<cpe::TimePoint> last_inform;    // the last Inform the ACS acknowledged
+    std::vector<std::string> last_inform_events;  // ... and its events
+    std::vector<std::string> pending_events;      // waiting for the next Inform
+    std::string last_fault;                       // the last fault answered to the ACS ("9005 GetParameterValues: ...")
+    std::optional<cpe::TimePoint> last_fault_at;
+    std::string last_outcome;                     // of the last session: done, failed, no_inform
+    std::string last_error;                       // why it failed
+    std::optional<cpe::TimePoint> last_session_end;
+    std::uint32_t retry_count = 0;                // failed sessions in a row
+    std::optional<cpe::TimePoint> next_wake;      // when the CPE looks at its schedule next
+};
 
 struct CpeEnvironment {
     const Config& config;
@@ -73,6 +92,12 @@ public:
     bool in_session() const { return in_session_.load(); }
 
     const std::string& id() const { return gateway_.id; }
+    // A copy of the CPE's status, from any thread (virtual_cpe_status.cpp).
+    CpeStatus status() const;
+    // The admin listener drops the CPE: no session, timer or state write
+    // after this; `done` runs on the strand once that holds, so the caller
+    // may then remove the state (no write of this CPE can follow it).
+    void retire(std::function<void()> done);
     // Fixed for the CPE's lifetime (FactoryReset keeps it).
     const std::string& cr_path() const { return cr_path_; }
     std::string cr_url() const;
@@ -104,6 +129,12 @@ private:
     cpe::LocalContext local_context() const;
     void note_change(const std::string& path, const std::string& value);
     static cpe::TimePoint now() { return std::chrono::system_clock::now(); }
+    // Status and metrics (virtual_cpe_status.cpp), called on the strand.
+    void publish_status(cpe::TimePoint wake_at);
+    void note_session_start(std::uint32_t retry_count);
+    void note_inform_acknowledged(const std::vector<cwmp::EventStruct>& events);
+    void note_answer(const cwmp::Body& request, const cwmp::Body& answer);
+    void note_session_end(const cpe::Agent::SessionEnd& end);
 
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     CpeEnvironment& env_;
@@ -126,6 +157,10 @@ private:
     boost::asio::system_timer wake_;
     std::uint64_t wake_generation_ = 0;
     bool stopped_ = false;
+    bool dropped_ = false;  // retire(): the state is being removed, write nothing more
+    mutable std::mutex status_mutex_;
+    CpeStatus status_;  // updated on the strand, copied by status()
+    std::chrono::steady_clock::time_point session_started_{};
 };
 
 }  // namespace app

@@ -86,6 +86,7 @@ void VirtualCpe::end_recording(const cpe::Agent::SessionEnd& end) {
 asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
     using End = cpe::Agent::SessionEnd;
     const cpe::Agent::InformInput pending = agent_.inform_input();
+    note_session_start(pending.retry_count);
     if (env_.recorders) {
         const auto& c = env_.config;
         SessionStart start{gateway_.id, gateway_url_, c.acs.cwmp_version, c.acs.url, c.acs.username, env_.cr_url_base,
@@ -124,6 +125,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         core::log::warn(gateway_.id, "no session: cannot build the Inform: " + f->string);
         end.kind = End::Kind::no_inform;
         end.error = "no Inform: " + f->string;
+        note_session_end(end);
         co_return end;
     }
     const cwmp::Inform inform = std::get<cwmp::Inform>(std::move(built));
@@ -136,6 +138,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         core::log::error(gateway_.id, "bad ACS URL: " + acs_url.error().message);
         end.kind = End::Kind::no_inform;
         end.error = "bad ACS URL";
+        note_session_end(end);
         co_return end;
     }
     core::log::info(gateway_.id, "session: Inform [" + join_events(inform.events) + "] to " + acs_url->to_string());
@@ -155,6 +158,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         if (!inform_done && session.inform_acknowledged()) {
             inform_done = dirty = true;
             agent_.inform_acknowledged(inform.events, pending);
+            note_inform_acknowledged(inform.events);
             state_.last_cr_url = cr_url();
         }
         for (; requests_done < session.requests_acknowledged() && requests_done < request_keys.size(); ++requests_done) {
@@ -188,6 +192,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         if (changes_gateway && !co_await persist_durable()) {
             cwmp::Body refused = cpe::make_fault(9002, "Internal error: the CPE state cannot be stored");
             core::log::info(gateway_.id, "ACS <- " + describe(refused));
+            note_answer(req, refused);
             action = session.on_device_answer(std::move(refused));
             continue;
         }
@@ -215,6 +220,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             if (handler.effects().cr_credentials_changed) publish_credentials();
         }
         core::log::info(gateway_.id, "ACS <- " + describe(answer));
+        note_answer(req, answer);
         action = session.on_device_answer(std::move(answer));
     }
 
@@ -236,6 +242,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         core::log::info(gateway_.id, "session done (" + std::to_string(session.acs_requests_served()) + " ACS requests)");
     else
         core::log::warn(gateway_.id, "session failed: " + action.error);
+    note_session_end(end);
     co_return end;
 }
 
