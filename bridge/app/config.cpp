@@ -322,6 +322,36 @@ void read_cmp(const Reader& r, const YAML::Node& doc, CmpConfig& c) {
     read_limits(r, cmp, "cmp", c.limits);
 }
 
+// admin: the operator's listener. Without credentials it may listen on a
+// loopback address only: anyone reaching it could drop gateways.
+void read_admin(const Reader& r, const YAML::Node& doc, AdminConfig& a) {
+    auto n = r.section(doc, "admin", "admin",
+                       {"listen", "username", "password", "password_file", "token", "token_file", "tls"});
+    if (!n) return;
+    if (!n["listen"]) r.fail(n, "admin: missing admin.listen (IP:port of the admin listener)");
+    a.listen = r.listen(n["listen"], "admin.listen");
+    if (n["username"]) a.username = r.string(n["username"], "admin.username");
+    auto password = r.secret(n, "password", "admin.password");
+    if (password) a.password = password->value;
+    if (a.username.empty() != a.password.empty())
+        r.fail(password ? password->node : n["username"], "admin: username and password go together (HTTP Basic)");
+    if (auto t = r.secret(n, "token", "admin.token")) {
+        a.token = t->value;
+        if (a.token.size() < 16) r.fail(t->node, "admin.token must be at least 16 bytes (32 random bytes recommended)");
+    }
+    if (auto t = r.section(n, "tls", "admin.tls", {"cert_file", "key_file"})) {
+        if (!t["cert_file"] || !t["key_file"]) r.fail(t, "admin.tls needs cert_file and key_file");
+        net::TlsServerConfig tls;
+        tls.cert_file = r.existing(t["cert_file"], "admin.tls.cert_file", Want::file);
+        tls.key_file = r.existing(t["key_file"], "admin.tls.key_file", Want::file);
+        a.tls = tls;
+    }
+    const std::string host = net::split_host_port(a.listen)->first;
+    if (!a.needs_auth() && !boost::asio::ip::make_address(host).is_loopback())
+        r.fail(n["listen"], "admin.listen: " + host + " is not a loopback address: set admin.username/password or "
+                                                     "admin.token (anyone reaching the listener could drop gateways)");
+}
+
 void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
     auto gws = doc["gateways"];
     if (!gws || gws.IsNull()) return;
@@ -356,7 +386,7 @@ void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
 void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
     if (doc.IsNull()) r.fail(doc, "the configuration file is empty (see docs/configuration.md)");
     r.only_keys(doc, "the configuration", {"acs", "connection_request", "cmp", "state_dir", "state_backend",
-                                           "periodic_inform", "defaults", "gateways"});
+                                           "periodic_inform", "defaults", "gateways", "admin"});
     read_acs(r, doc, c.acs);
     read_connection_request(r, doc, c.connection_request);
     read_cmp(r, doc, c.cmp);
@@ -388,6 +418,7 @@ void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
         if (auto s = r.secret(d, "secret", "defaults.secret")) c.default_secret = s->value;
     }
     read_gateways(r, doc, c);
+    read_admin(r, doc, c.admin);
     if (c.cmp.accept_registrations && c.default_mapping.empty())
         r.fail(doc["cmp"]["accept_registrations"],
                "cmp.accept_registrations needs defaults.mapping (self-registered gateways use it)");

@@ -79,6 +79,19 @@ struct PeriodicInformConfig {
 // one SQLite database with group commit, or FileStore's file per gateway.
 enum class StateBackend { sqlite, files };
 
+// The admin listener (docs/operations.md, "Monitoring and the admin
+// listener"): metrics, health, the status page and operator actions. Off
+// unless `admin.listen` is set. Credentials are required unless it listens
+// on a loopback address only.
+struct AdminConfig {
+    std::string listen;                      // empty: no admin listener
+    std::string username, password;          // HTTP Basic (browsers)
+    std::string token;                       // Bearer (Prometheus, scripts)
+    std::optional<net::TlsServerConfig> tls;
+    bool enabled() const { return !listen.empty(); }
+    bool needs_auth() const { return !username.empty() || !token.empty(); }
+};
+
 struct Config {
     std::string file;
     AcsConfig acs;
@@ -90,6 +103,7 @@ struct Config {
     std::string default_mapping;
     std::string default_secret;
     std::vector<GatewayConfig> gateways;
+    AdminConfig admin;
 };
 
 // Never throws: a folder, an unreadable file, broken YAML and every refused
