@@ -1,4 +1,5 @@
 #include "bridge/app/gateway_events.hpp"
+#include "bridge/app/async_callback.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -131,29 +132,15 @@ core::Status GatewayEvents::open_replay_window() {
     return core::Ok{};
 }
 
-namespace {
-
-// Waits (without blocking the event loop) until the log's writer thread has
-// made every record up to `seq` durable.
-template <class Token>
-auto async_durable(state::AppendLog& log, std::uint64_t seq, Token&& token) {
-    return asio::async_initiate<Token, void(bool)>(
-        [&log, seq](auto handler) {
-            auto ex = asio::get_associated_executor(handler);
-            auto h = std::make_shared<decltype(handler)>(std::move(handler));
-            log.when_durable(seq, [h, ex](bool ok) { asio::post(ex, [h, ok]() mutable { (*h)(ok); }); });
-        },
-        token);
-}
-
-}  // namespace
-
 asio::awaitable<http::Response> GatewayEvents::serve(http::Request req, net::PeerInfo peer) {
     const std::uint64_t before = nonces_ ? nonces_->last_appended() : 0;
     http::Response res = listener_.handle(req, peer.address, cmp::unix_now());
     if (nonces_ && nonces_->last_appended() != before) {
         // The answer acknowledges the message: its nonce must be on disk first.
-        bool ok = co_await async_durable(*nonces_, nonces_->last_appended(), asio::use_awaitable);
+        auto wait = [log = nonces_.get(), seq = nonces_->last_appended()](auto done) {
+            log->when_durable(seq, std::move(done));
+        };
+        bool ok = co_await async_from_callback<bool>(std::move(wait), asio::use_awaitable);
         if (!ok) {
             core::log::error("cmp", "the replay window could not be stored: answering 503");
             http::Response busy;
@@ -208,14 +195,18 @@ std::optional<cmp::GatewayAccess> GatewayEvents::access(std::string_view rg_id) 
         return cmp::GatewayAccess{{g.id, g.secret, g.legacy_seed}, true};
     }
     const std::string id(rg_id);
+    std::unique_lock lock(registered_mutex_);
     if (registered_.count(rg_id)) {
+        lock.unlock();
         auto secret = secret_for(id);
         if (!secret) return std::nullopt;
         return cmp::GatewayAccess{{id, *secret, false}, true};
     }
     // Ids become file names (state store keys) and header values: the stricter rule of the two.
     if (!config_.cmp.accept_registrations || !state::validate_key(id) || id.size() > 64) return std::nullopt;
-    if (registered_.size() >= config_.cmp.max_registered) {
+    const std::size_t count = registered_.size();
+    lock.unlock();
+    if (count >= config_.cmp.max_registered) {
         if (warned_.insert("#full").second)
             core::log::warn("cmp", "cmp.max_registered (" + std::to_string(config_.cmp.max_registered) +
                                        ") reached: further self-registrations refused");
@@ -250,7 +241,10 @@ bool GatewayEvents::enroll(const cmp::Registration& reg) {
     core::log::info(g.id, "new gateway registered itself: " + printable(g.manufacturer) + " " +
                               printable(g.product_class) + ", serial " + printable(g.serial_number) + ", agent " +
                               printable(g.url));
-    registered_[g.id] = std::move(g);
+    {
+        std::lock_guard lock(registered_mutex_);
+        registered_[g.id] = std::move(g);
+    }
     seen_.insert(reg.rg_id);
     return true;
 }
@@ -260,6 +254,7 @@ bool GatewayEvents::registered(const cmp::Registration& reg) {
     auto cpe = hooks_.find(reg.rg_id);
     if (!cpe) return false;
     const std::string ctrl = reg.info.get("rgCtrlUrl");
+    std::unique_lock lock(registered_mutex_);
     if (auto it = registered_.find(reg.rg_id); it != registered_.end() && it->second.url != ctrl) {
         // Remembered at once; the running CPE keeps its client until the bridge restarts.
         it->second.url = ctrl;
@@ -267,6 +262,7 @@ bool GatewayEvents::registered(const cmp::Registration& reg) {
         core::log::warn(reg.rg_id, "announces a new control URL " + printable(ctrl) +
                                        " (used from the next bridge start)");
     }
+    lock.unlock();
     cpe->set_online(true);
     const bool first = seen_.insert(reg.rg_id).second;
     if (first && steady_clock::now() - started_ < kStartupGrace) {
@@ -274,6 +270,18 @@ bool GatewayEvents::registered(const cmp::Registration& reg) {
     } else if (reg.rebooted) {
         cpe->request_session("1 BOOT");
     }
+    return true;
+}
+
+bool GatewayEvents::forget(std::string_view rg_id) {
+    {
+        std::lock_guard lock(registered_mutex_);
+        auto it = registered_.find(rg_id);
+        if (it == registered_.end()) return false;
+        registered_.erase(it);
+    }
+    if (auto st = registry_->remove(rg_id); !st)
+        core::log::error(std::string(rg_id), "dropped, but its registry entry could not be removed: " + st.error().message);
     return true;
 }
 

@@ -3,6 +3,7 @@
 // when is cpe::Agent's business; the session itself is in
 // virtual_cpe_session.cpp.
 #include "bridge/app/virtual_cpe.hpp"
+#include "bridge/app/async_callback.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -178,29 +179,15 @@ void VirtualCpe::persist() {
     });
 }
 
-namespace {
-
-// Waits, without blocking the strand, for the store's writer thread to make
-// one save durable; resumes on the caller's executor.
-template <class Token>
-auto async_save(state::Store& store, std::string key, std::string blob, Token&& token) {
-    return asio::async_initiate<Token, void(core::Status)>(
-        [&store](auto handler, std::string key, std::string blob) {
-            auto ex = asio::get_associated_executor(handler);
-            auto h = std::make_shared<decltype(handler)>(std::move(handler));
-            store.save_async(std::move(key), std::move(blob), [h, ex](core::Status st) {
-                asio::post(ex, [h, st = std::move(st)]() mutable { (*h)(std::move(st)); });
-            });
-        },
-        token, std::move(key), std::move(blob));
-}
-
-}  // namespace
-
 asio::awaitable<bool> VirtualCpe::persist_durable() {
     if (dropped_) co_return false;  // retire(): nothing may be acknowledged any more
     const auto asked = steady_clock::now();
-    core::Status st = co_await async_save(env_.store, gateway_.id, state_blob(), asio::use_awaitable);
+    // Named, not a temporary in the co_await: GCC 12 destroys captured
+    // temporaries of a co_await expression twice.
+    auto save = [this, blob = state_blob()](auto done) mutable {
+        env_.store.save_async(gateway_.id, std::move(blob), std::move(done));
+    };
+    core::Status st = co_await async_from_callback<core::Status>(std::move(save), asio::use_awaitable);
     observe_commit("durable", asked);
     if (!st) core::log::error(gateway_.id, "cannot persist state: " + st.error().message);
     co_return st.ok();
