@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "bridge/cmp/catalogue.hpp"
 #include "bridge/cmp/codec.hpp"
 #include "bridge/core/clock.hpp"
@@ -16,7 +18,11 @@ namespace asio = boost::asio;
 
 Bridge::Bridge(asio::io_context& ioc, Config config) : ioc_(ioc), config_(std::move(config)) {}
 
-Bridge::~Bridge() { stop(); }
+Bridge::~Bridge() {
+    stop();
+    std::lock_guard lock(workers_mutex_);
+    for (auto& t : workers_) t.join();
+}
 
 core::Result<std::shared_ptr<const mapping::Table>> Bridge::table_for(const std::string& path) {
     if (auto it = tables_.find(path); it != tables_.end()) return it->second;
@@ -125,10 +131,27 @@ core::Status Bridge::start() {
     if (spread.count() > 0)
         core::log::info("bridge", "first Informs spread over " + std::to_string(spread.count() / 1000.0) + " s");
     for (auto& [id, cpe] : by_id_) cpe->start(spread);
+    if (config_.admin.enabled()) {
+        admin_ = std::make_unique<AdminServer>(
+            ioc_, config_.admin,
+            AdminHooks{[this] { return gateway_views(); }, [this] { return ready_.load(); },
+                       [this](const std::string& id) {
+                           auto cpe = find_by_id(id);
+                           if (cpe) cpe->request_session("2 PERIODIC");
+                           return cpe != nullptr;
+                       },
+                       [this](const std::string& id, std::function<void(int, std::string)> done) {
+                           drop_gateway(id, std::move(done));
+                       }});
+        if (auto st = admin_->start(); !st) return st;
+    }
+    ready_ = true;
     return core::Ok{};
 }
 
 void Bridge::stop() {
+    ready_ = false;
+    if (admin_) admin_->stop();
     if (cr_server_) cr_server_->stop();
     if (gateway_events_) gateway_events_->stop();
     std::lock_guard lock(mutex_);
@@ -144,5 +167,54 @@ std::size_t Bridge::sessions_in_progress() const {
 
 unsigned short Bridge::cr_port() const { return cr_server_ ? cr_server_->port() : 0; }
 unsigned short Bridge::cmp_port() const { return gateway_events_ ? gateway_events_->port() : 0; }
+unsigned short Bridge::admin_port() const { return admin_ ? admin_->port() : 0; }
+
+std::vector<GatewayView> Bridge::gateway_views() const {
+    std::vector<std::shared_ptr<VirtualCpe>> cpes;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, cpe] : by_id_) cpes.push_back(cpe);
+    }
+    std::vector<GatewayView> out;
+    out.reserve(cpes.size());
+    for (auto& cpe : cpes) {
+        // Whatever is not in the configuration file registered itself (remembered or new).
+        const bool configured = std::any_of(config_.gateways.begin(), config_.gateways.end(),
+                                            [&](const GatewayConfig& g) { return g.id == cpe->id(); });
+        out.push_back(GatewayView{cpe->status(), !configured});
+    }
+    return out;
+}
+
+void Bridge::drop_gateway(const std::string& id, std::function<void(int, std::string)> done) {
+    for (const auto& g : config_.gateways)
+        if (g.id == id) return done(409, id + " is in the configuration file: remove it there and restart");
+    std::shared_ptr<VirtualCpe> cpe;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = by_id_.find(id);
+        if (it == by_id_.end()) return done(404, "no gateway " + id);
+        cpe = it->second;
+        by_id_.erase(it);
+        by_cr_path_.erase("/" + cpe->cr_path());  // Connection Requests for it now get 404
+    }
+    core::log::info(id, "admin: dropping the self-registered gateway");
+    // Once the CPE writes nothing more, its registry entry and state go, off
+    // the event loop (both wait for the disk).
+    cpe->retire([this, id, done = std::move(done)]() mutable {
+        std::lock_guard lock(workers_mutex_);
+        workers_.emplace_back([this, id, done = std::move(done)] {
+            const bool was_registered = gateway_events_->forget(id);
+            auto st = store_->remove(id);
+            if (!st) {
+                core::log::error(id, "dropped, but its state could not be removed: " + st.error().message);
+                return done(500, id + " dropped, but its state could not be removed: " + st.error().message);
+            }
+            core::log::info(id, "admin: dropped (registry entry " + std::string(was_registered ? "removed" : "absent") +
+                                    ", state removed)");
+            done(200, id + " dropped");
+        });
+    });
+}
 
 }  // namespace app

@@ -4,11 +4,16 @@
 // io_context.
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "bridge/app/admin_server.hpp"
 #include "bridge/app/config.hpp"
 #include "bridge/app/connection_request_server.hpp"
 #include "bridge/app/gateway_events.hpp"
@@ -35,6 +40,14 @@ public:
 
     unsigned short cr_port() const;
     unsigned short cmp_port() const;
+    unsigned short admin_port() const;  // 0: no admin listener
+
+    // ---- for the admin listener (thread-safe) ----
+    std::vector<GatewayView> gateway_views() const;
+    // Drops a self-registered gateway: out of the registry maps at once, its
+    // CPE retired, then (on a thread of its own) its registry entry and its
+    // state removed; `done(status, message)`: 200, 404 unknown, 409 configured.
+    void drop_gateway(const std::string& id, std::function<void(int, std::string)> done);
     // `run --record`: every session is recorded (docs/traces.md). Before start().
     void record_sessions(SessionRecorderFactory* recorder) { recorder_ = recorder; }
 
@@ -54,6 +67,10 @@ private:
     std::unique_ptr<ConnectionRequestServer> cr_server_;
     std::unique_ptr<GatewayEvents> gateway_events_;  // the CMP listener and what gateway messages do
     SessionRecorderFactory* recorder_ = nullptr;
+    std::unique_ptr<AdminServer> admin_;
+    std::atomic<bool> ready_{false};  // /readyz: listeners bound, store open, CPEs started
+    std::mutex workers_mutex_;
+    std::vector<std::thread> workers_;  // drops writing to disk; joined before the store closes
 };
 
 }  // namespace app

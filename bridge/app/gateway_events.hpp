@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -65,6 +66,13 @@ public:
 
     cmp::Listener& listener() { return listener_; }
 
+    // The admin listener drops a self-registered gateway: it is forgotten
+    // at once (the listener treats it as unknown; with accept_registrations
+    // it may register again, as a new device) and its registry entry is
+    // removed. False: not a self-registered gateway. Thread-safe; writes the
+    // registry, so call it off the event loop.
+    bool forget(std::string_view rg_id);
+
 private:
     core::Status open_replay_window();
     boost::asio::awaitable<http::Response> serve(http::Request req, net::PeerInfo peer);
@@ -86,6 +94,8 @@ private:
     // The nonces the listener accepted within its window, durable before
     // the gateway gets an answer: a restart must not reopen the window.
     std::unique_ptr<state::AppendLog> nonces_;
+    // Guards registered_: the listener reads it under its own lock, forget() from the admin listener.
+    mutable std::mutex registered_mutex_;
     std::map<std::string, RegisteredGateway, std::less<>> registered_;  // self-registered
     std::unique_ptr<SecretsFile> secrets_;  // cmp.secrets_file, watched by its own thread
     std::set<std::string, std::less<>> warned_;  // ids already logged as unusable
