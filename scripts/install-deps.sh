@@ -7,6 +7,7 @@ packages=(
   libboost1.81-dev libssl-dev libtinyxml2-dev libyaml-cpp-dev libcli11-dev doctest-dev
   libxml2-utils libbenchmark-dev libsqlite3-dev
   dpkg-dev file
+  chromium chromium-driver
 )
 missing=()
 for p in "${packages[@]}"; do
