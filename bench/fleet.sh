@@ -152,10 +152,10 @@ run_scenario() {
   if [ -n "$perf" ]; then
     kill -INT $perf 2>/dev/null || true
     wait $perf 2>/dev/null || true
-    perf report -i "$d/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 0.7 2>/dev/null \
-      | grep -v '^$' | head -80 > "${RESULTS%.md}-profile-$label.txt" || true
-    perf report -i "$d/perf.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null \
-      | grep -v '^$' | head -30 >> "${RESULTS%.md}-profile-$label.txt" || true
+    { perf report -i "$d/perf.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null
+      perf report -i "$d/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 0.6 2>/dev/null
+    } | grep -v '^#' | grep -v '^$' | sed 's/[[:space:]-]*$//' | cut -c1-160 | head -80 \
+      > "${RESULTS%.md}-profile-$label.txt" || true
   fi
   local sim_cpu
   sim_cpu=$(awk -v t="$TCK" '{ printf "%.3f", ($14 + $15) / t }' /proc/$sim/stat 2>/dev/null || echo 0)
