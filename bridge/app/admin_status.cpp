@@ -106,6 +106,7 @@ std::pair<std::string, std::map<std::string, std::string>> split_target(std::str
 std::string relative(Clock::time_point t, Clock::time_point now) {
     const auto d = std::chrono::duration_cast<std::chrono::seconds>(now - t).count();
     const auto a = d < 0 ? -d : d;
+    if (a == 0) return "now";
     std::string amount = a < 120 ? std::to_string(a) + " s"
                          : a < 7200 ? std::to_string(a / 60) + " min"
                          : a < 172800 ? std::to_string(a / 3600) + " h"

@@ -98,6 +98,7 @@ TEST_CASE("query strings and relative times") {
     CHECK(params.count("x") == 1);
     CHECK(split_target("/s?q=a+b%zz").second["q"] == "a b%zz");
     CHECK(relative(kNow - seconds(5), kNow) == "5 s ago");
+    CHECK(relative(kNow, kNow) == "now");
     CHECK(relative(kNow + minutes(3), kNow) == "in 3 min");
     CHECK(relative(kNow - hours(5), kNow) == "5 h ago");
     CHECK(relative(kNow - hours(72), kNow) == "3 d ago");
