@@ -25,6 +25,7 @@ Bridge::~Bridge() {
 }
 
 core::Result<std::shared_ptr<const mapping::Table>> Bridge::table_for(const std::string& path) {
+    std::lock_guard lock(tables_mutex_);
     if (auto it = tables_.find(path); it != tables_.end()) return it->second;
     auto t = mapping::Table::load_file(path);
     if (!t) return t.error();
@@ -111,6 +112,10 @@ core::Status Bridge::start() {
     const std::string base = cr_server_->url_base();
     env_ = std::make_unique<CpeEnvironment>(CpeEnvironment{config_, *store_, base, recorder_});
 
+    {
+        std::lock_guard lock(mutex_);
+        gateways_ = config_.gateways;
+    }
     for (const auto& g : config_.gateways)
         if (auto st = add_gateway(g); !st) return st;
     for (const auto& g : *remembered)
@@ -179,19 +184,21 @@ std::vector<GatewayView> Bridge::gateway_views() const {
     out.reserve(cpes.size());
     for (auto& cpe : cpes) {
         // Whatever is not in the configuration file registered itself (remembered or new).
-        const bool configured = std::any_of(config_.gateways.begin(), config_.gateways.end(),
-                                            [&](const GatewayConfig& g) { return g.id == cpe->id(); });
+        bool configured;
+        {
+            std::lock_guard lock(mutex_);
+            configured = is_configured(cpe->id());
+        }
         out.push_back(GatewayView{cpe->status(), !configured});
     }
     return out;
 }
 
 void Bridge::drop_gateway(const std::string& id, std::function<void(int, std::string)> done) {
-    for (const auto& g : config_.gateways)
-        if (g.id == id) return done(409, id + " is in the configuration file: remove it there and restart");
     std::shared_ptr<VirtualCpe> cpe;
     {
         std::lock_guard lock(mutex_);
+        if (is_configured(id)) return done(409, id + " is in the configuration file: remove it there and reload");
         auto it = by_id_.find(id);
         if (it == by_id_.end()) return done(404, "no gateway " + id);
         cpe = it->second;

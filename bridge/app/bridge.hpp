@@ -48,6 +48,12 @@ public:
     // CPE retired, then (on a thread of its own) its registry entry and its
     // state removed; `done(status, message)`: 200, 404 unknown, 409 configured.
     void drop_gateway(const std::string& id, std::function<void(int, std::string)> done);
+    // SIGHUP: re-reads the configuration file and applies what can change
+    // while running (bridge_reload.cpp): gateways added, removed or changed
+    // (URL, secret, mapping table or the table's content), on a thread of its
+    // own; a bad file or table is refused with file:line:col and nothing
+    // changes. Sessions in progress are not cut.
+    void reload();
     // `run --record`: every session is recorded (docs/traces.md). Before start().
     void record_sessions(SessionRecorderFactory* recorder) { recorder_ = recorder; }
 
@@ -55,12 +61,17 @@ private:
     core::Result<std::shared_ptr<const mapping::Table>> table_for(const std::string& path);
     core::Status add_gateway(const GatewayConfig& g);
     std::shared_ptr<VirtualCpe> find_by_id(std::string_view id);
+    void reload_now();  // on a worker thread
+    bool is_configured(std::string_view id) const;  // under mutex_
 
     boost::asio::io_context& ioc_;
     Config config_;
     std::unique_ptr<state::Store> store_;
     std::unique_ptr<CpeEnvironment> env_;
+    std::mutex tables_mutex_;  // table_for runs at start, from self-registration and from a reload
     std::map<std::string, std::shared_ptr<const mapping::Table>> tables_;
+    std::vector<GatewayConfig> gateways_;  // configured gateways as of the last (re)load, under mutex_
+    std::mutex reload_mutex_;              // one reload at a time
     mutable std::mutex mutex_;  // guards the registry maps (listeners run on other strands)
     std::map<std::string, std::shared_ptr<VirtualCpe>, std::less<>> by_id_;
     std::map<std::string, std::shared_ptr<VirtualCpe>, std::less<>> by_cr_path_;

@@ -42,7 +42,7 @@ std::string printable(std::string_view s, std::size_t max = 200) {
 
 GatewayEvents::GatewayEvents(asio::io_context& ioc, const Config& config, Hooks hooks)
     : ioc_(ioc), config_(config), hooks_(std::move(hooks)), listener_(*this, listener_options(config)), expiry_(ioc) {
-    for (const auto& g : config_.gateways) configured_[g.id] = &g;
+    for (const auto& g : config_.gateways) configured_[g.id] = g;
 }
 
 GatewayEvents::~GatewayEvents() { stop(); }
@@ -66,7 +66,7 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
     if (!all) return all.error();
     std::vector<GatewayConfig> out;
     for (auto& g : *all) {
-        if (configured_.count(g.id)) continue;  // now in the configuration file: that wins
+        if (configured_.count(g.id)) continue;  // now in the configuration file: that wins (before listen(): no lock needed)
         auto secret = secret_for(g.id);
         if (!secret) {
             core::log::error(g.id, "self-registered gateway not served: no secret for it any more "
@@ -189,13 +189,19 @@ GatewayConfig GatewayEvents::dynamic_config(const RegisteredGateway& g, std::str
     return c;
 }
 
+void GatewayEvents::set_configured(const std::vector<GatewayConfig>& gateways) {
+    std::lock_guard lock(registered_mutex_);
+    configured_.clear();
+    for (const auto& g : gateways) configured_[g.id] = g;
+}
+
 std::optional<cmp::GatewayAccess> GatewayEvents::access(std::string_view rg_id) {
-    if (auto it = configured_.find(rg_id); it != configured_.end()) {
-        const GatewayConfig& g = *it->second;
-        return cmp::GatewayAccess{{g.id, g.secret, g.legacy_seed}, true};
-    }
     const std::string id(rg_id);
     std::unique_lock lock(registered_mutex_);
+    if (auto it = configured_.find(rg_id); it != configured_.end()) {
+        const GatewayConfig& g = it->second;
+        return cmp::GatewayAccess{{g.id, g.secret, g.legacy_seed}, true};
+    }
     if (registered_.count(rg_id)) {
         lock.unlock();
         auto secret = secret_for(id);

@@ -54,6 +54,8 @@ public:
     core::Result<std::vector<GatewayConfig>> open();
     // Binds cmp.listen and starts the keep-alive clock.
     core::Status listen();
+    // A reload changed the configured gateways: who may talk is decided from these now.
+    void set_configured(const std::vector<GatewayConfig>& gateways);
     void stop();
     unsigned short port() const;
 
@@ -89,7 +91,8 @@ private:
     boost::asio::steady_timer expiry_;
     bool stopped_ = false;
 
-    std::map<std::string, const GatewayConfig*, std::less<>> configured_;
+    // The configured gateways (a copy: a reload replaces them), under registered_mutex_.
+    std::map<std::string, GatewayConfig, std::less<>> configured_;
     std::unique_ptr<GatewayRegistry> registry_;
     // The nonces the listener accepted within its window, durable before
     // the gateway gets an answer: a restart must not reopen the window.

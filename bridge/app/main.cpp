@@ -99,6 +99,18 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
     // it happens); then the loop stops and the store drains its queue as it
     // closes. A second signal stops at once.
     constexpr auto kGraceful = std::chrono::seconds(10);
+    // SIGHUP: reload what may change while running (Bridge::reload); it is
+    // never a reason to stop.
+    boost::asio::signal_set hangup(ioc, SIGHUP);
+    std::function<void()> on_hangup = [&] {
+        hangup.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            core::log::info("bridge", "SIGHUP: reloading");
+            bridge.reload();
+            on_hangup();
+        });
+    };
+    on_hangup();
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     boost::asio::steady_timer drain(ioc);
     auto deadline = std::chrono::steady_clock::now();
@@ -118,6 +130,7 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
         core::log::info("bridge", "signal " + std::to_string(sig) + ", stopping");
         app::systemd::notify("STOPPING=1");
         watchdog.cancel();
+        hangup.cancel();
         bridge.stop();
         deadline = std::chrono::steady_clock::now() + kGraceful;
         wait_for_sessions();

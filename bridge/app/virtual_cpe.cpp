@@ -111,9 +111,27 @@ void VirtualCpe::apply(cpe::Agent::Actions a) {
                            auto actions = self->agent_.session_ended(end, now());
                            self->end_recording(end);
                            self->apply(std::move(actions));
+                           if (auto idle = std::exchange(self->on_idle_, nullptr)) idle();
                        });
     }
     arm_timer(a.wake_at);
+}
+
+void VirtualCpe::hand_over(std::function<void(bool)> done) {
+    asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
+        self->stopped_ = true;
+        self->wake_.cancel();
+        auto flush = [self, done = std::move(done)]() mutable {
+            asio::co_spawn(self->strand_, self->persist_durable(),
+                           [self, done = std::move(done)](std::exception_ptr e, bool ok) {
+                               // The replacement owns the state from here: this one writes nothing more.
+                               self->dropped_ = true;
+                               done(!e && ok);
+                           });
+        };
+        if (self->in_session_) self->on_idle_ = std::move(flush);
+        else flush();
+    });
 }
 
 void VirtualCpe::arm_timer(cpe::TimePoint at) {

@@ -98,6 +98,11 @@ public:
     // after this; `done` runs on the strand once that holds, so the caller
     // may then remove the state (no write of this CPE can follow it).
     void retire(std::function<void()> done);
+    // A reload replaces the CPE (new URL, secret or mapping table): nothing
+    // new starts, a session in progress runs to its end, then the state is
+    // made durable and `done(stored)` runs on the strand; the replacement is
+    // created from what was stored.
+    void hand_over(std::function<void(bool stored)> done);
     // Fixed for the CPE's lifetime (FactoryReset keeps it).
     const std::string& cr_path() const { return cr_path_; }
     std::string cr_url() const;
@@ -157,6 +162,7 @@ private:
     boost::asio::system_timer wake_;
     std::uint64_t wake_generation_ = 0;
     bool stopped_ = false;
+    std::function<void()> on_idle_;  // hand_over(): run when the session in progress ends
     bool dropped_ = false;  // retire(): the state is being removed, write nothing more
     mutable std::mutex status_mutex_;
     CpeStatus status_;  // updated on the strand, copied by status()

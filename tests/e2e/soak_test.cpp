@@ -249,3 +249,49 @@ TEST_CASE("SIGTERM in the middle of a session: the session finishes, then the br
     sim.stop();
     fs::remove_all(dir);
 }
+
+TEST_CASE("SIGHUP reloads the gateway list and mapping tables; a broken table is refused and nothing changes") {
+    fs::path dir = e2e::make_temp_dir("reload");
+    const unsigned short cmp_port = e2e::free_port(), cr_port = e2e::free_port(), acs_port = e2e::free_port();
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "2", "--secret", kSecret},
+                     (dir / "sim.log").string());
+    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    // GW-0001 bootstraps; after the reload GW-0001 is replaced (new table) and GW-0002 is new.
+    e2e::Process acs = start_acs(dir, "reload", acs_port,
+                                 "steps:\n"
+                                 "  - rpc: GetParameterValues\n"
+                                 "    names: [InternetGatewayDevice.DeviceInfo.SoftwareVersion]\n",
+                                 3);
+    std::ofstream(dir / "bridge.yaml") << config(dir, acs_port, cmp_port, cr_port, sim_port, 1);
+    auto bridge = start_bridge(dir, "1");
+    REQUIRE(e2e::wait_for_log(acs, "session complete", 30s));
+
+    // A table with an error: refused with its position, the bridge keeps serving.
+    std::ofstream(dir / "broken.yaml") << "model: InternetGatewayDevice:1.4\nfunctions:\n  getRgInfo: [unclosed\n";
+    std::string broken = config(dir, acs_port, cmp_port, cr_port, sim_port, 2);
+    const std::string gw2 = "/cmp/GW-0002\" }";
+    broken.replace(broken.find(gw2), gw2.size(), "/cmp/GW-0002\", mapping: " + (dir / "broken.yaml").string() + " }");
+    std::ofstream(dir / "bridge.yaml", std::ios::trunc) << broken;
+    bridge->kill_now(SIGHUP);
+    REQUIRE(e2e::wait_for_log(*bridge, "reload refused", 10s));
+    CHECK(bridge->log().find("broken.yaml:") != std::string::npos);
+    CHECK(bridge->wait(200ms) == -1);  // still running
+
+    // A good file: GW-0002 added, GW-0001's table changed.
+    std::string good = config(dir, acs_port, cmp_port, cr_port, sim_port, 2);
+    const std::string gw1 = "/cmp/GW-0001\" }";
+    good.replace(good.find(gw1), gw1.size(),
+                 "/cmp/GW-0001\", mapping: " + fs::absolute("mappings/tr098-tr157.yaml").string() + " }");
+    std::ofstream(dir / "bridge.yaml", std::ios::trunc) << good;
+    bridge->kill_now(SIGHUP);
+    REQUIRE(e2e::wait_for_log(*bridge, "reload done: 1 added, 0 removed, 1 replaced", 20s));
+    const int rc = acs.wait(40s);
+    INFO("bridge log:\n" << bridge->log());
+    INFO("acs log:\n" << acs.log());
+    CHECK(rc == 0);  // three sessions: GW-0001, its replacement, and the new GW-0002
+    CHECK(bridge->wait(200ms) == -1);
+    bridge->stop();
+    sim.stop();
+    fs::remove_all(dir);
+}

@@ -142,12 +142,6 @@ cpe::CpeState with_events(std::vector<std::string> codes, bool bootstrapped = tr
     return s;
 }
 
-bool has_event(const cwmp::Inform& inform, std::string_view code) {
-    for (auto& e : inform.events)
-        if (e.event_code == code) return true;
-    return false;
-}
-
 cwmp::SetParameterValues spv_ntp(std::string key) {
     cwmp::SetParameterValues spv;
     spv.parameters.push_back({IGD + "Time.NTPServer1", "ntp.example.net", "xsd:string"});
