@@ -1,5 +1,8 @@
 #include "bridge/app/admin_server.hpp"
 
+#include <filesystem>
+#include <fstream>
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -109,6 +112,23 @@ bool AdminServer::authorized(const http::Request& req) const {
     return false;
 }
 
+namespace {
+
+// Resident bytes and open descriptors, from /proc/self (Linux); 0 where unknown.
+std::pair<double, double> process_usage() {
+    double rss = 0, fds = 0;
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) rss = std::strtod(line.c_str() + 6, nullptr) * 1024;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        fds += 1;
+    return {rss, fds};
+}
+
+}  // namespace
+
 std::string AdminServer::metrics_text() {
     auto& m = metrics();
     std::lock_guard lock(scrape_mutex_);
@@ -128,6 +148,24 @@ std::string AdminServer::metrics_text() {
     // An event code no CPE holds any more reads 0 rather than its last count.
     m.pending_events.for_each([](const std::vector<std::string>&, core::metrics::Gauge& g) { g.set(0); });
     for (const auto& [code, n] : pending) m.pending_events.with({code}).set(n);
+    // The listeners count since they started: the counters follow by the difference.
+    auto follow = [&](const std::string& listener, const char* reason, std::uint64_t total) {
+        auto& c = m.listener_refused.with({listener, reason});
+        if (total > c.value()) c.inc(total - c.value());
+    };
+    std::vector<std::pair<std::string, net::ServerStats>> listeners;
+    if (hooks_.listeners) listeners = hooks_.listeners();
+    if (server_) listeners.emplace_back("admin", server_->stats());
+    for (const auto& [name, st] : listeners) {
+        m.listener_connections.with({name}).set(static_cast<double>(st.connections));
+        follow(name, "listener_limit", st.refused_listener_limit);
+        follow(name, "source_limit", st.refused_source_limit);
+        follow(name, "before_body", st.refused_before_body);
+        follow(name, "budget", st.refused_budget);
+    }
+    const auto [rss, fds] = process_usage();
+    m.process_rss.with(std::vector<std::string>{}).set(rss);
+    m.process_fds.with(std::vector<std::string>{}).set(fds);
     return m.registry.render();
 }
 

@@ -35,6 +35,8 @@ struct AdminHooks {
     // Drops a self-registered gateway; `done(status, message)` is called
     // once, from any thread: 200 dropped, 404 unknown, 409 configured, 500.
     std::function<void(const std::string& id, std::function<void(int, std::string)> done)> drop;
+    // The listeners' counters by name ("cr", "cmp"), for /metrics; may be empty.
+    std::function<std::vector<std::pair<std::string, net::ServerStats>>()> listeners;
 };
 
 class AdminServer {

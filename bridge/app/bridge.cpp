@@ -147,6 +147,10 @@ core::Status Bridge::start() {
                        },
                        [this](const std::string& id, std::function<void(int, std::string)> done) {
                            drop_gateway(id, std::move(done));
+                       },
+                       [this] {
+                           return std::vector<std::pair<std::string, net::ServerStats>>{
+                               {"cr", cr_server_->stats()}, {"cmp", gateway_events_->stats()}};
                        }});
         if (auto st = admin_->start(); !st) return st;
     }

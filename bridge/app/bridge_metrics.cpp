@@ -33,7 +33,16 @@ BridgeMetrics::BridgeMetrics()
       in_session(registry.gauge("bridge_sessions_in_progress", "CWMP sessions running now")),
       retrying(registry.gauge("bridge_gateways_retrying", "CPEs whose last session failed and waits for its retry")),
       pending_events(registry.gauge("bridge_pending_events",
-                                    "Inform events waiting to be delivered, by event code", {"event"})) {
+                                    "Inform events waiting to be delivered, by event code", {"event"})),
+      listener_connections(registry.gauge("bridge_listener_connections",
+                                          "Connections open now, by listener (cr, cmp, admin)", {"listener"})),
+      listener_refused(registry.counter("bridge_listener_refused_total",
+                                        "Connections or requests a listener refused before reading a body, by "
+                                        "reason: listener_limit, source_limit, before_body (credentials or "
+                                        "size from the header), budget (body bytes of all connections)",
+                                        {"listener", "reason"})),
+      process_rss(registry.gauge("process_resident_memory_bytes", "Resident memory of the bridge process")),
+      process_fds(registry.gauge("process_open_fds", "File descriptors the bridge process holds open")) {
     // Known label sets appear at 0 from the first scrape, so rate() and
     // alerts work before the first occurrence.
     for (const char* o : {"done", "failed", "no_inform"}) {
@@ -45,6 +54,8 @@ BridgeMetrics::BridgeMetrics()
     for (const char* s : {"online", "offline"}) gateways.with({s});
     in_session.with(std::vector<std::string>{});
     retrying.with(std::vector<std::string>{});
+    process_rss.with(std::vector<std::string>{});
+    process_fds.with(std::vector<std::string>{});
 }
 
 BridgeMetrics& metrics() {

@@ -30,6 +30,10 @@ struct BridgeMetrics {
     core::metrics::Family<core::metrics::Gauge>& in_session;      // (none)
     core::metrics::Family<core::metrics::Gauge>& retrying;        // (none)
     core::metrics::Family<core::metrics::Gauge>& pending_events;  // event
+    core::metrics::Family<core::metrics::Gauge>& listener_connections;  // listener
+    core::metrics::Family<core::metrics::Counter>& listener_refused;    // listener, reason
+    core::metrics::Family<core::metrics::Gauge>& process_rss;           // (none)
+    core::metrics::Family<core::metrics::Gauge>& process_fds;           // (none)
 
     BridgeMetrics();
 };

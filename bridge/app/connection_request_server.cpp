@@ -76,6 +76,8 @@ void ConnectionRequestServer::stop() {
 
 unsigned short ConnectionRequestServer::port() const { return server_ ? server_->port() : 0; }
 
+net::ServerStats ConnectionRequestServer::stats() const { return server_ ? server_->stats() : net::ServerStats{}; }
+
 asio::awaitable<http::Response> ConnectionRequestServer::handle(http::Request req, net::PeerInfo peer) {
     auto cpe = lookup_(cpe::target_path(req.target));
     std::optional<cpe::CrTarget> target;

@@ -29,6 +29,7 @@ public:
     core::Status start();
     void stop();
     unsigned short port() const;
+    net::ServerStats stats() const;
     // What ConnectionRequestURLs start with: the configured url_base, else http://<listen address>:<port>.
     const std::string& url_base() const { return url_base_; }
 

@@ -171,6 +171,8 @@ void GatewayEvents::stop() {
 
 unsigned short GatewayEvents::port() const { return server_ ? server_->port() : 0; }
 
+net::ServerStats GatewayEvents::stats() const { return server_ ? server_->stats() : net::ServerStats{}; }
+
 std::optional<std::string> GatewayEvents::secret_for(const std::string& rg_id) {
     if (secrets_) {
         if (auto s = secrets_->find(rg_id)) return s;

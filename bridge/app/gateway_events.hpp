@@ -58,6 +58,7 @@ public:
     void set_configured(const std::vector<GatewayConfig>& gateways);
     void stop();
     unsigned short port() const;
+    net::ServerStats stats() const;
 
     // ---- cmp::ListenerHost (called under the listener's lock) ----
     std::optional<cmp::GatewayAccess> access(std::string_view rg_id) override;

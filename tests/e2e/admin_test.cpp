@@ -172,6 +172,12 @@ TEST_CASE("admin listener: metrics, status JSON and page (headless chromium), cr
     CHECK(value_of("bridge_cmp_call_duration_seconds_bucket{function=\"getRgInfo\",le=\"+Inf\"}") >= 3);
     CHECK(value_of("bridge_state_commit_duration_seconds_count{kind=\"durable\"}") >= 3);
     CHECK(value_of("bridge_gateways{state=\"online\"}") == 3);
+    // The listeners and the process (-1: the series is missing).
+    CHECK(value_of("bridge_listener_refused_total{listener=\"admin\",reason=\"before_body\"}") >= 0);
+    CHECK(value_of("bridge_listener_refused_total{listener=\"cmp\",reason=\"source_limit\"}") == 0);
+    CHECK(value_of("bridge_listener_connections{listener=\"admin\"}") >= 1);
+    CHECK(value_of("process_resident_memory_bytes") > 1e6);
+    CHECK(value_of("process_open_fds") > 3);
 
     // ---- status JSON ----
     const Reply json = request(admin_port, "GET", "/status.json", kBearer);
