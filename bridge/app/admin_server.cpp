@@ -1,5 +1,6 @@
 #include "bridge/app/admin_server.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -169,8 +170,28 @@ std::string AdminServer::metrics_text() {
     return m.registry.render();
 }
 
-asio::awaitable<http::Response> AdminServer::action(const std::string& id, const std::string& what) {
+asio::awaitable<http::Response> AdminServer::action(const std::string& id, const std::string& what,
+                                                    const std::map<std::string, std::string>& params) {
     auto& counter = metrics().admin_actions;
+    if (what == "log-level") {
+        // One gateway's log in detail (or quiet) while the rest stays as it is.
+        const auto it = params.find("level");
+        const std::string wanted = it == params.end() ? "" : it->second;
+        core::log::Level l{};
+        if (wanted != "default" && !core::log::parse_level(wanted, l)) {
+            counter.with({"log-level", "400"}).inc();
+            co_return reply(400, "level=debug|info|warn|error|off|default\n");
+        }
+        const auto all = hooks_.gateways();
+        if (std::none_of(all.begin(), all.end(), [&](const GatewayView& g) { return g.status.id == id; })) {
+            counter.with({"log-level", "404"}).inc();
+            co_return reply(404, "no gateway " + id + "\n");
+        }
+        core::log::set_component_level(id, wanted == "default" ? std::nullopt : std::optional<core::log::Level>(l));
+        core::log::write(core::log::Level::info, id, "admin: log level " + wanted);
+        counter.with({"log-level", "200"}).inc();
+        co_return reply(200, id + " logs at " + wanted + "\n");
+    }
     if (what == "inform") {
         // TR-069 has no event for "the operator asked": 2 PERIODIC is the
         // CPE checking in without a particular cause, which every ACS handles
@@ -237,8 +258,8 @@ asio::awaitable<http::Response> AdminServer::handle(http::Request req, net::Peer
         const std::string rest = path.substr(9);
         const auto slash = rest.rfind('/');
         const std::string what = slash == std::string::npos ? "" : rest.substr(slash + 1);
-        if (slash == std::string::npos || slash == 0 || (what != "inform" && what != "drop"))
-            co_return reply(404, "actions: /actions/<id>/inform, /actions/<id>/drop\n");
+        if (slash == std::string::npos || slash == 0 || (what != "inform" && what != "drop" && what != "log-level"))
+            co_return reply(404, "actions: /actions/<id>/inform, /actions/<id>/drop, /actions/<id>/log-level?level=L\n");
         if (req.method != "POST") {
             http::Response r = reply(405, "POST only\n");
             r.headers.push_back({"Allow", "POST"});
@@ -253,7 +274,7 @@ asio::awaitable<http::Response> AdminServer::handle(http::Request req, net::Peer
             core::log::warn_from("admin", peer.address, "403", "refused a cross-site admin action from " + peer.address);
             co_return reply(403, "cross-site action refused\n");
         }
-        co_return co_await action(rest.substr(0, slash), what);
+        co_return co_await action(rest.substr(0, slash), what, params);
     }
     co_return reply(404, "not found; see /status, /status.json, /metrics, /healthz, /readyz\n");
 }

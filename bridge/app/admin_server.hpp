@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,7 +55,8 @@ public:
 private:
     bool authorized(const http::Request& req) const;
     std::string metrics_text();
-    boost::asio::awaitable<http::Response> action(const std::string& id, const std::string& what);
+    boost::asio::awaitable<http::Response> action(const std::string& id, const std::string& what,
+                                                  const std::map<std::string, std::string>& params);
 
     boost::asio::io_context& ioc_;
     const AdminConfig& config_;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <map>
 #include <mutex>
 
 namespace core::log {
@@ -62,6 +63,31 @@ void json_field(std::string& out, std::string_view key, std::string_view value) 
 
 void set_level(Level l) { g_level = l; }
 Level level() { return g_level.load(std::memory_order_relaxed); }
+
+namespace {
+std::atomic<bool> g_has_component_levels{false};
+std::mutex g_component_mutex;
+std::map<std::string, Level, std::less<>> g_component_levels;
+}  // namespace
+
+void set_component_level(std::string_view component, std::optional<Level> l) {
+    std::lock_guard lock(g_component_mutex);
+    if (l) g_component_levels.insert_or_assign(std::string(component), *l);
+    else if (auto it = g_component_levels.find(component); it != g_component_levels.end()) g_component_levels.erase(it);
+    g_has_component_levels = !g_component_levels.empty();
+}
+
+std::optional<Level> component_level(std::string_view component) {
+    std::lock_guard lock(g_component_mutex);
+    auto it = g_component_levels.find(component);
+    return it == g_component_levels.end() ? std::nullopt : std::optional<Level>(it->second);
+}
+
+bool enabled(Level l, std::string_view component) {
+    if (g_has_component_levels.load(std::memory_order_relaxed))
+        if (auto own = component_level(component)) return *own <= l && *own != Level::off;
+    return level() <= l;
+}
 void set_format(Format f) { g_format = f; }
 Format format() { return g_format.load(std::memory_order_relaxed); }
 

@@ -10,6 +10,7 @@
 //            turns into PRIORITY=; it adds the time itself
 #include <atomic>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,9 +47,18 @@ std::string json_escape(std::string_view s);
 // `s` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
 std::string valid_utf8(std::string_view s);
 
-inline void debug(std::string_view c, std::string_view m) { if (level() <= Level::debug) write(Level::debug, c, m); }
-inline void info(std::string_view c, std::string_view m) { if (level() <= Level::info) write(Level::info, c, m); }
-inline void warn(std::string_view c, std::string_view m) { if (level() <= Level::warn) write(Level::warn, c, m); }
-inline void error(std::string_view c, std::string_view m) { if (level() <= Level::error) write(Level::error, c, m); }
+// A component (a gateway id) may have its own level, set at run time (the
+// admin listener's log-level action) to look at one gateway in detail without
+// drowning the log; nullopt returns it to the process's level.
+void set_component_level(std::string_view component, std::optional<Level> l);
+std::optional<Level> component_level(std::string_view component);
+// Whether an event of level `l` from `component` is written. Without any
+// component level set this is one atomic load.
+bool enabled(Level l, std::string_view component);
+
+inline void debug(std::string_view c, std::string_view m) { if (enabled(Level::debug, c)) write(Level::debug, c, m); }
+inline void info(std::string_view c, std::string_view m) { if (enabled(Level::info, c)) write(Level::info, c, m); }
+inline void warn(std::string_view c, std::string_view m) { if (enabled(Level::warn, c)) write(Level::warn, c, m); }
+inline void error(std::string_view c, std::string_view m) { if (enabled(Level::error, c)) write(Level::error, c, m); }
 
 }  // namespace core::log

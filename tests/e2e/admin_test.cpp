@@ -215,10 +215,21 @@ TEST_CASE("admin listener: metrics, status JSON and page (headless chromium), cr
     CHECK(detail.find("<button id=\"drop\">") != std::string::npos);
     CHECK(detail.find("by itself") != std::string::npos);
 
+    // ---- per-gateway log level: GW-0001 silenced, the others as before ----
+    CHECK(request(admin_port, "POST", "/actions/GW-0001/log-level?level=loud", kBearer).status == 400);
+    CHECK(request(admin_port, "POST", "/actions/GW-0404/log-level?level=debug", kBearer).status == 404);
+    const std::size_t informs_before = e2e::count_in(bridge.log(), "GW-0001: session: Inform [");
+    REQUIRE(informs_before >= 1);
+    CHECK(request(admin_port, "POST", "/actions/GW-0001/log-level?level=off", kBearer).status == 200);
+
     // ---- inform now: GW-0001 opens a session with 2 PERIODIC (the script's second session) ----
     CHECK(request(admin_port, "POST", "/actions/GW-0001/inform", kBearer).status == 202);
     CHECK(request(admin_port, "POST", "/actions/GW-0404/inform", kBearer).status == 404);
     REQUIRE(acs.wait(30s) == 0);
+    // The session happened (the ACS saw it) but GW-0001 logged nothing of it.
+    CHECK(bridge.log().find("GW-0001: admin: log level off") != std::string::npos);
+    CHECK(e2e::count_in(bridge.log(), "GW-0001: session: Inform [") == informs_before);
+    CHECK(request(admin_port, "POST", "/actions/GW-0001/log-level?level=default", kBearer).status == 200);
     YAML::Node report = YAML::LoadFile((dir / "report.yaml").string());
     bool periodic = false;
     for (YAML::Node s : report["sessions"])
