@@ -27,6 +27,10 @@ BridgeMetrics::BridgeMetrics()
                                       "From handing a CPE's state to the store to its durable commit; kind: "
                                       "background (nothing waits) or durable (a session waits for it)",
                                       {"kind"}, latency_buckets())),
+      acs_exchange(registry.histogram("bridge_acs_exchange_duration_seconds",
+                                      "One HTTP exchange with the ACS (a CPE message and the ACS's answer), by "
+                                      "outcome: ok (an answer came) or error (transport failure)",
+                                      {"outcome"}, latency_buckets())),
       admin_actions(registry.counter("bridge_admin_actions_total", "Operator actions on the admin listener",
                                      {"action", "result"})),
       gateways(registry.gauge("bridge_gateways", "Virtual CPEs by gateway reachability", {"state"})),
@@ -51,6 +55,7 @@ BridgeMetrics::BridgeMetrics()
     }
     session_retries.with(std::vector<std::string>{});
     for (const char* k : {"background", "durable"}) store_commit.with({k});
+    for (const char* o : {"ok", "error"}) acs_exchange.with({o});
     for (const char* s : {"online", "offline"}) gateways.with({s});
     in_session.with(std::vector<std::string>{});
     retrying.with(std::vector<std::string>{});

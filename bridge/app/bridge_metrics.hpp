@@ -23,6 +23,7 @@ struct BridgeMetrics {
     core::metrics::Family<core::metrics::Counter>& cmp_calls;           // function, result
     core::metrics::Family<core::metrics::Histogram>& cmp_latency;       // function
     core::metrics::Family<core::metrics::Histogram>& store_commit;      // kind
+    core::metrics::Family<core::metrics::Histogram>& acs_exchange;      // outcome: ok, error
     core::metrics::Family<core::metrics::Counter>& admin_actions;       // action, result
 
     // ---- set from the CPEs' status at each scrape (AdminServer) ----

@@ -3,6 +3,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bridge/app/virtual_cpe.hpp"
+#include "bridge/app/bridge_metrics.hpp"
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/cpe/inform.hpp"
@@ -176,7 +177,10 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             const http::Url url = action.url;
             std::optional<http::Request> copy;
             if (recorder) copy = action.request;
+            const auto sent = std::chrono::steady_clock::now();
             auto res = co_await acs_->send(url, std::move(action.request));
+            metrics().acs_exchange.with({res ? "ok" : "error"})
+                .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());
             if (recorder) recorder->on_acs_exchange(url, *copy, res);
             action = res ? session.on_response(*res) : session.on_transport_error(res.error().message);
             if (take_acknowledgements()) co_await persist_durable();

@@ -178,6 +178,7 @@ TEST_CASE("admin listener: metrics, status JSON and page (headless chromium), cr
     CHECK(value_of("bridge_listener_connections{listener=\"admin\"}") >= 1);
     CHECK(value_of("process_resident_memory_bytes") > 1e6);
     CHECK(value_of("process_open_fds") > 3);
+    CHECK(value_of("bridge_acs_exchange_duration_seconds_count{outcome=\"ok\"}") >= 6);  // Inform + empty POST, 3 CPEs
 
     // ---- status JSON ----
     const Reply json = request(admin_port, "GET", "/status.json", kBearer);
