@@ -130,6 +130,13 @@ std::pair<double, double> process_usage() {
 
 }  // namespace
 
+// A browser holding Basic credentials sends them to any site's form too: an
+// action must come from this listener's own pages (browsers send Origin on
+// every POST) or from a client that sends none (curl).
+static bool cross_site(const std::string& origin, const std::string* host) {
+    return !host || (origin != "http://" + *host && origin != "https://" + *host);
+}
+
 std::string AdminServer::metrics_text() {
     auto& m = metrics();
     std::lock_guard lock(scrape_mutex_);
@@ -254,6 +261,21 @@ asio::awaitable<http::Response> AdminServer::handle(http::Request req, net::Peer
                                : page(gateway_html(g, Clock::now(), nonce), nonce);
         co_return reply(404, "no gateway " + id + "\n");
     }
+    if (path == "/actions/reload" && hooks_.reload) {
+        if (req.method != "POST") {
+            http::Response r = reply(405, "POST only\n");
+            r.headers.push_back({"Allow", "POST"});
+            co_return r;
+        }
+        if (const std::string* origin = req.find("Origin"); origin && cross_site(*origin, req.find("Host"))) {
+            core::log::warn_from("admin", peer.address, "403", "refused a cross-site admin action from " + peer.address);
+            co_return reply(403, "cross-site action refused\n");
+        }
+        core::log::info("admin", "reload requested by the operator");
+        hooks_.reload();
+        metrics().admin_actions.with({"reload", "202"}).inc();
+        co_return reply(202, "reload started: its outcome is in the log (reload done / reload refused)\n");
+    }
     if (path.starts_with("/actions/")) {
         const std::string rest = path.substr(9);
         const auto slash = rest.rfind('/');
@@ -265,12 +287,8 @@ asio::awaitable<http::Response> AdminServer::handle(http::Request req, net::Peer
             r.headers.push_back({"Allow", "POST"});
             co_return r;
         }
-        // A browser holding Basic credentials sends them to any site's form
-        // too: an action must come from this listener's own pages (browsers
-        // send Origin on every POST) or from a client that sends none (curl).
         const std::string* origin = req.find("Origin");
-        const std::string* host = req.find("Host");
-        if (origin && (!host || (*origin != "http://" + *host && *origin != "https://" + *host))) {
+        if (origin && cross_site(*origin, req.find("Host"))) {
             core::log::warn_from("admin", peer.address, "403", "refused a cross-site admin action from " + peer.address);
             co_return reply(403, "cross-site action refused\n");
         }

@@ -38,6 +38,8 @@ struct AdminHooks {
     std::function<void(const std::string& id, std::function<void(int, std::string)> done)> drop;
     // The listeners' counters by name ("cr", "cmp"), for /metrics; may be empty.
     std::function<std::vector<std::pair<std::string, net::ServerStats>>()> listeners;
+    // Reloads the configuration (as SIGHUP does); may be empty.
+    std::function<void()> reload;
 };
 
 class AdminServer {

@@ -151,7 +151,8 @@ core::Status Bridge::start() {
                        [this] {
                            return std::vector<std::pair<std::string, net::ServerStats>>{
                                {"cr", cr_server_->stats()}, {"cmp", gateway_events_->stats()}};
-                       }});
+                       },
+                       [this] { reload(); }});
         if (auto st = admin_->start(); !st) return st;
     }
     ready_ = true;

@@ -74,7 +74,10 @@ int replay(const ReplayArgs& a) {
         item.problems.push_back({f, 0, 0, why, {}});
         status = 2;
     };
+    std::size_t done = 0;
     for (auto& f : a.traces) {
+        // Machine formats print only at the end: say on stderr how far a long run is.
+        if (!text && a.traces.size() > 1) std::cerr << "replay " << ++done << "/" << a.traces.size() << ": " << f << "\n";
         auto t0 = std::chrono::steady_clock::now();
         report::Item item{f};
         auto t = trace::load_file(f);

@@ -163,6 +163,7 @@ private:
     std::uint64_t wake_generation_ = 0;
     bool stopped_ = false;
     std::function<void()> on_idle_;  // hand_over(): run when the session in progress ends
+    std::uint64_t session_count_ = 0;  // sessions of this process, for the log's session ids
     bool dropped_ = false;  // retire(): the state is being removed, write nothing more
     mutable std::mutex status_mutex_;
     CpeStatus status_;  // updated on the strand, copied by status()

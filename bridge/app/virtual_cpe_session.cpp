@@ -101,6 +101,14 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
     attach_recorder(recording_.get());
     SessionRecorder* recorder = recording_.get();
     End end;
+    // Every line of this session carries its id (a `session` field in the
+    // json log format), so one session can be followed among thousands.
+    const std::string session_id = gateway_.id + "/" + std::to_string(++session_count_);
+    auto say = [&](core::log::Level level, const std::string& message) {
+        if (core::log::enabled(level, gateway_.id))
+            core::log::write(level, gateway_.id, message, {{"session", session_id}});
+    };
+    using L = core::log::Level;
 
     cpe::RpcHandler handler(local_context(), state_, agent_.events(), *device_);
     cpe::InformInput in;
@@ -123,7 +131,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         // No session was attempted: every event is kept, 6 CONNECTION REQUEST
         // included, and the retry schedule (TR-069 3.2.1.1) tries again; the
         // ACS's Connection Request is not answered 200 and then forgotten.
-        core::log::warn(gateway_.id, "no session: cannot build the Inform: " + f->string);
+        say(L::warn, "no session: cannot build the Inform: " + f->string);
         end.kind = End::Kind::no_inform;
         end.error = "no Inform: " + f->string;
         note_session_end(end);
@@ -142,7 +150,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         note_session_end(end);
         co_return end;
     }
-    core::log::info(gateway_.id, "session: Inform [" + join_events(inform.events) + "] to " + acs_url->to_string());
+    say(L::info, "session: Inform [" + join_events(inform.events) + "] to " + acs_url->to_string());
     cwmp::SessionConfig sc;
     sc.acs_url = *acs_url;
     sc.username = cpe::effective_acs_username(local, state_);
@@ -187,7 +195,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             continue;
         }
         const cwmp::Body& req = action.acs_request.body;
-        core::log::info(gateway_.id, "ACS -> " + describe(req));
+        say(L::info, "ACS -> " + describe(req));
         // A fault must mean nothing changed (TR-069 A.3.2.1). So an RPC that
         // changes the gateway runs only once the store has shown it can
         // write, and if storing the outcome still fails the CPE's own state
@@ -195,7 +203,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         const bool changes_gateway = cpe::RpcHandler::may_change_device(req);
         if (changes_gateway && !co_await persist_durable()) {
             cwmp::Body refused = cpe::make_fault(9002, "Internal error: the CPE state cannot be stored");
-            core::log::info(gateway_.id, "ACS <- " + describe(refused));
+            say(L::info, "ACS <- " + describe(refused));
             note_answer(req, refused);
             action = session.on_device_answer(std::move(refused));
             continue;
@@ -223,7 +231,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             }
             if (handler.effects().cr_credentials_changed) publish_credentials();
         }
-        core::log::info(gateway_.id, "ACS <- " + describe(answer));
+        say(L::info, "ACS <- " + describe(answer));
         note_answer(req, answer);
         action = session.on_device_answer(std::move(answer));
     }
@@ -243,9 +251,9 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
     end.error = action.error;
     if (fx.cr_credentials_changed) publish_credentials();
     if (ok)
-        core::log::info(gateway_.id, "session done (" + std::to_string(session.acs_requests_served()) + " ACS requests)");
+        say(L::info, "session done (" + std::to_string(session.acs_requests_served()) + " ACS requests)");
     else
-        core::log::warn(gateway_.id, "session failed: " + action.error);
+        say(L::warn, "session failed: " + action.error);
     note_session_end(end);
     co_return end;
 }

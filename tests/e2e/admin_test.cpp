@@ -217,6 +217,12 @@ TEST_CASE("admin listener: metrics, status JSON and page (headless chromium), cr
     CHECK(detail.find("by itself") != std::string::npos);
 
     // ---- per-gateway log level: GW-0001 silenced, the others as before ----
+    // ---- reload from the admin listener: the same as SIGHUP, nothing changed in the file ----
+    CHECK(request(admin_port, "GET", "/actions/reload", kBearer).status == 405);
+    CHECK(request(admin_port, "POST", "/actions/reload", kBearer + "Origin: http://evil.example\r\n").status == 403);
+    CHECK(request(admin_port, "POST", "/actions/reload", kBearer).status == 202);
+    CHECK(e2e::wait_for_log(bridge, "reload done: 0 added, 0 removed, 0 replaced", 10s));
+
     CHECK(request(admin_port, "POST", "/actions/GW-0001/log-level?level=loud", kBearer).status == 400);
     CHECK(request(admin_port, "POST", "/actions/GW-0404/log-level?level=debug", kBearer).status == 404);
     const std::size_t informs_before = e2e::count_in(bridge.log(), "GW-0001: session: Inform [");
