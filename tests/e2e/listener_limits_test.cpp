@@ -19,6 +19,7 @@
 #include "bridge/http/auth.hpp"
 #include "bridge/cpe/cpe_state.hpp"
 #include "tests/e2e/cmp_e2e_util.hpp"
+#include "tests/loopback_socket.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -64,27 +65,9 @@ long status_kib(pid_t pid, const std::string& field) {
     return -1;
 }
 
+// Every blocking read and write of the test is bounded (5 s).
 int connect_from(const char* source, unsigned short port, bool nonblocking) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-    if (fd < 0) return -1;
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &src.sin_addr);
-    sockaddr_in dst{};
-    dst.sin_family = AF_INET;
-    dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    dst.sin_port = htons(port);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-        (::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS)) {
-        ::close(fd);
-        return -1;
-    }
-    if (!nonblocking) {
-        timeval tv{5, 0};  // every blocking read and write of the test is bounded
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    }
-    return fd;
+    return test_net::connect_from(source, port, nonblocking ? 0 : 5000);
 }
 
 // One request on a fresh blocking connection; the parsed answer (status 0: no answer).

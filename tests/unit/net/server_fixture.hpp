@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "bridge/net/http_server.hpp"
+#include "tests/loopback_socket.hpp"
 
 namespace nettest {
 
@@ -41,24 +42,7 @@ struct RunningServer {
 
 // A connected blocking socket from `source` (e.g. "127.0.0.2"), -1 on failure.
 inline int connect_from(const char* source, unsigned short port, int timeout_ms = 3000) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &src.sin_addr);
-    sockaddr_in dst{};
-    dst.sin_family = AF_INET;
-    dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    dst.sin_port = htons(port);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-        ::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
+    return test_net::connect_from(source, port, timeout_ms);
 }
 
 inline bool send_all(int fd, const std::string& data) {
