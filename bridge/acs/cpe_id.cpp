@@ -1,0 +1,47 @@
+#include "bridge/acs/cpe_id.hpp"
+
+namespace acs {
+namespace {
+
+// RFC 3986 unreserved characters except '-', which separates the parts.
+bool keep(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '~';
+}
+
+void append_encoded(std::string& out, std::string_view part) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (unsigned char c : part) {
+        if (keep(c)) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
+    }
+}
+
+}  // namespace
+
+std::string cpe_id(const cwmp::DeviceId& device) {
+    std::string out;
+    append_encoded(out, device.oui);
+    out += '-';
+    if (!device.product_class.empty()) {
+        append_encoded(out, device.product_class);
+        out += '-';
+    }
+    append_encoded(out, device.serial_number);
+    return out;
+}
+
+std::string data_model_root(const cwmp::Inform& inform) {
+    for (const auto& p : inform.parameters) {
+        auto dot = p.name.find('.');
+        if (dot != std::string::npos) return p.name.substr(0, dot + 1);
+    }
+    return {};
+}
+
+}  // namespace acs
