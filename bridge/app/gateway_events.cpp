@@ -2,9 +2,12 @@
 #include "bridge/app/async_callback.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <yaml-cpp/yaml.h>
+
+#include <future>
 
 #include "bridge/cmp/message_auth.hpp"
 #include "bridge/cmp/seed_cipher.hpp"
@@ -134,7 +137,13 @@ core::Status GatewayEvents::open_replay_window() {
 
 asio::awaitable<http::Response> GatewayEvents::serve(http::Request req, net::PeerInfo peer) {
     const std::uint64_t before = nonces_ ? nonces_->last_appended() : 0;
-    http::Response res = listener_.handle(req, peer.address, cmp::unix_now());
+    cmp::Listener::Outcome out = listener_.process(req, peer.address, cmp::unix_now());
+    http::Response res = std::move(out.response);
+    if (out.pending) {
+        // A new gateway proved its secret: enrolled without the listener's lock held.
+        const bool enrolled = co_await enroll_unlocked(out.pending->registration);
+        res = listener_.finish(*out.pending, enrolled, cmp::unix_now());
+    }
     if (nonces_ && nonces_->last_appended() != before) {
         // The answer acknowledges the message: its nonce must be on disk first.
         auto wait = [log = nonces_.get(), seq = nonces_->last_appended()](auto done) {
@@ -167,6 +176,15 @@ void GatewayEvents::stop() {
     stopped_ = true;
     expiry_.cancel();
     if (server_) server_->stop();
+    blocking_.join();  // registry writes under way complete (the gateways were not answered yet)
+    blocking_joined_ = true;
+}
+
+asio::awaitable<bool> GatewayEvents::enroll_unlocked(cmp::Registration reg) {
+    auto work = [this, reg = std::move(reg)]() -> asio::awaitable<bool> { co_return enroll(reg); };
+    // Resumes on the connection's executor once the blocking thread is done.
+    bool ok = co_await asio::co_spawn(blocking_, std::move(work), asio::use_awaitable);
+    co_return ok;
 }
 
 unsigned short GatewayEvents::port() const { return server_ ? server_->port() : 0; }
@@ -226,6 +244,19 @@ std::optional<cmp::GatewayAccess> GatewayEvents::access(std::string_view rg_id) 
 }
 
 bool GatewayEvents::enroll(const cmp::Registration& reg) {
+    {
+        std::lock_guard lock(registered_mutex_);
+        // Two authRg of one new id in flight, or enrolled since access() was asked: one CPE per gateway.
+        if (registered_.count(reg.rg_id) || !enrolling_.insert(reg.rg_id).second) return false;
+    }
+    struct Done {
+        GatewayEvents* self;
+        std::string id;
+        ~Done() {
+            std::lock_guard lock(self->registered_mutex_);
+            self->enrolling_.erase(id);
+        }
+    } done{this, reg.rg_id};
     RegisteredGateway g;
     g.id = reg.rg_id;
     g.url = reg.info.get("rgCtrlUrl");
@@ -249,10 +280,8 @@ bool GatewayEvents::enroll(const cmp::Registration& reg) {
     core::log::info(g.id, "new gateway registered itself: " + printable(g.manufacturer) + " " +
                               printable(g.product_class) + ", serial " + printable(g.serial_number) + ", agent " +
                               printable(g.url));
-    {
-        std::lock_guard lock(registered_mutex_);
-        registered_[g.id] = std::move(g);
-    }
+    std::lock_guard lock(registered_mutex_);
+    registered_[g.id] = std::move(g);
     seen_.insert(reg.rg_id);
     return true;
 }
@@ -264,15 +293,18 @@ bool GatewayEvents::registered(const cmp::Registration& reg) {
     const std::string ctrl = reg.info.get("rgCtrlUrl");
     std::unique_lock lock(registered_mutex_);
     if (auto it = registered_.find(reg.rg_id); it != registered_.end() && it->second.url != ctrl) {
-        // Remembered at once; the running CPE keeps its client until the bridge restarts.
+        // Remembered at once (written by the blocking thread, in order with
+        // other registry writes); the running CPE keeps its client until the bridge restarts.
         it->second.url = ctrl;
-        if (auto st = registry_->save(it->second); !st) core::log::error(reg.rg_id, st.error().message);
+        asio::post(blocking_, [this, g = it->second] {
+            if (auto st = registry_->save(g); !st) core::log::error(g.id, st.error().message);
+        });
         core::log::warn(reg.rg_id, "announces a new control URL " + printable(ctrl) +
                                        " (used from the next bridge start)");
     }
+    const bool first = seen_.insert(reg.rg_id).second;
     lock.unlock();
     cpe->set_online(true);
-    const bool first = seen_.insert(reg.rg_id).second;
     if (first && steady_clock::now() - started_ < kStartupGrace) {
         core::log::debug(reg.rg_id, "registered right after the bridge started: its BOOT is already queued");
     } else if (reg.rebooted) {
@@ -288,7 +320,17 @@ bool GatewayEvents::forget(std::string_view rg_id) {
         if (it == registered_.end()) return false;
         registered_.erase(it);
     }
-    if (auto st = registry_->remove(rg_id); !st)
+    // Through the blocking thread, after any registry write queued before it (a
+    // control URL change must not bring the entry back). The caller is off the event loop.
+    core::Status result = core::Ok{};
+    if (blocking_joined_) {
+        result = registry_->remove(rg_id);  // stopped: nothing else writes any more
+    } else {
+        std::promise<core::Status> removed;
+        asio::post(blocking_, [&] { removed.set_value(registry_->remove(rg_id)); });
+        result = removed.get_future().get();
+    }
+    if (auto& st = result; !st)
         core::log::error(std::string(rg_id), "dropped, but its registry entry could not be removed: " + st.error().message);
     return true;
 }

@@ -15,7 +15,9 @@
 // cmp.accept_registrations, any valid id holding its provisioned or derived secret.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -63,6 +65,7 @@ public:
     // ---- cmp::ListenerHost (called under the listener's lock) ----
     std::optional<cmp::GatewayAccess> access(std::string_view rg_id) override;
     bool registered(const cmp::Registration& reg) override;
+    bool defer_enrollment(const cmp::Registration&) override { return true; }
     void alive(std::string_view rg_id) override;
     void gone(std::string_view rg_id, std::string_view reason) override;
     int notification(const cmp::Request& msg) override;
@@ -81,7 +84,9 @@ private:
     boost::asio::awaitable<http::Response> serve(http::Request req, net::PeerInfo peer);
     std::optional<std::string> secret_for(const std::string& rg_id);
     GatewayConfig dynamic_config(const RegisteredGateway& g, std::string secret) const;
+    // Runs on blocking_: the registry write (fsync) and the new CPE's creation.
     bool enroll(const cmp::Registration& reg);
+    boost::asio::awaitable<bool> enroll_unlocked(cmp::Registration reg);
     void schedule_expiry();
 
     boost::asio::io_context& ioc_;
@@ -90,6 +95,10 @@ private:
     cmp::Listener listener_;
     std::unique_ptr<net::HttpServer> server_;
     boost::asio::steady_timer expiry_;
+    // Registry writes and enrollments: file I/O and fsync, never on the
+    // event loop nor under the listener's lock. One thread keeps them ordered.
+    boost::asio::thread_pool blocking_{1};
+    std::atomic<bool> blocking_joined_{false};
     bool stopped_ = false;
 
     // The configured gateways (a copy: a reload replaces them), under registered_mutex_.
@@ -103,7 +112,8 @@ private:
     std::map<std::string, RegisteredGateway, std::less<>> registered_;  // self-registered
     std::unique_ptr<SecretsFile> secrets_;  // cmp.secrets_file, watched by its own thread
     std::set<std::string, std::less<>> warned_;  // ids already logged as unusable
-    std::set<std::string, std::less<>> seen_;    // gateways registered since the bridge started
+    std::set<std::string, std::less<>> seen_;    // gateways registered since the bridge started (registered_mutex_)
+    std::set<std::string, std::less<>> enrolling_;  // under registered_mutex_: one enrollment per id at a time
     std::chrono::steady_clock::time_point started_{};
 };
 

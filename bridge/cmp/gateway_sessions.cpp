@@ -33,11 +33,12 @@ GatewaySessions::Session* GatewaySessions::current(std::string_view rg_id, const
     return nullptr;
 }
 
-Response GatewaySessions::dispatch(const Request& msg, const GatewayAccess& access, std::int64_t now) {
+Response GatewaySessions::dispatch(const Request& msg, const GatewayAccess& access, std::int64_t now,
+                                   std::optional<Registration>* deferred) {
     const std::string& rg = msg.header.rg_id;
     const std::string& fn = msg.function;
     if (fn == "regRg") return reg(msg, access, now);
-    if (fn == "authRg") return auth(msg, access, now);
+    if (fn == "authRg") return auth(msg, access, now, deferred);
     Session* s = current(rg, access);
     if (fn == "keepAliveRg") {
         if (!s || s->id != msg.args.get("sessionId")) return answer(msg, rc::unauthorized, "unknown or superseded session");
@@ -87,7 +88,8 @@ Response GatewaySessions::reg(const Request& msg, const GatewayAccess& access, s
     return r;
 }
 
-Response GatewaySessions::auth(const Request& msg, const GatewayAccess& access, std::int64_t now) {
+Response GatewaySessions::auth(const Request& msg, const GatewayAccess& access, std::int64_t now,
+                               std::optional<Registration>* deferred) {
     const std::string& rg = msg.header.rg_id;
     auto it = sessions_.find(rg);
     if (it == sessions_.end() || it->second.id != msg.args.get("sessionId")) {
@@ -95,7 +97,8 @@ Response GatewaySessions::auth(const Request& msg, const GatewayAccess& access, 
         return answer(msg, rc::unauthorized, "unknown session");
     }
     Session& s = it->second;
-    if (s.authenticated) return answer(msg, rc::unauthorized, "session already authenticated");  // nonce is single-use
+    if (s.authenticated || s.enrolling)
+        return answer(msg, rc::unauthorized, "session already authenticated");  // nonce is single-use
     if (now - s.opened > options_.auth_timeout.count()) {
         sessions_.erase(it);
         return answer(msg, rc::unauthorized, "registration expired: register again");
@@ -106,13 +109,37 @@ Response GatewaySessions::auth(const Request& msg, const GatewayAccess& access, 
         sessions_.erase(it);
         return answer(msg, rc::unauthorized, "authentication failed");
     }
-    s.authenticated = true;
     s.last_seen = now;
     Registration reg{rg, s.info, access.enrolled, s.rebooted};
+    if (deferred && !access.enrolled && host_.defer_enrollment(reg)) {
+        // Not authenticated until the host enrolled it: its notifications wait.
+        s.enrolling = true;
+        *deferred = std::move(reg);
+        return answer(msg, rc::success);  // placeholder: finish_enrollment() answers
+    }
+    s.authenticated = true;
     if (!host_.registered(reg)) {
         sessions_.erase(rg);
         return answer(msg, rc::unauthorized, "registration refused");
     }
+    core::log::info(rg, "authenticated, session " + s.id);
+    return answer(msg, rc::success);
+}
+
+Response GatewaySessions::finish_enrollment(const Request& msg, bool enrolled, std::int64_t now) {
+    const std::string& rg = msg.header.rg_id;
+    auto it = sessions_.find(rg);
+    // A new regRg may have replaced the session while the host was enrolling.
+    if (it == sessions_.end() || it->second.id != msg.args.get("sessionId") || !it->second.enrolling)
+        return answer(msg, rc::unauthorized, "registration superseded: register again");
+    Session& s = it->second;
+    s.enrolling = false;
+    if (!enrolled) {
+        sessions_.erase(it);
+        return answer(msg, rc::unauthorized, "registration refused");
+    }
+    s.authenticated = true;
+    s.last_seen = now;
     core::log::info(rg, "authenticated, session " + s.id);
     return answer(msg, rc::success);
 }

@@ -45,6 +45,13 @@ public:
     virtual std::optional<GatewayAccess> access(std::string_view rg_id) = 0;
     // authRg succeeded. false refuses the registration (resultCode 4).
     virtual bool registered(const Registration& reg) = 0;
+    // authRg succeeded for a gateway the host does not serve yet
+    // (Registration::enrolled false). Enrolling one means durable writes and
+    // creating a CPE, which must not happen under the listener's lock: true
+    // defers the decision (Listener::process() hands the registration back,
+    // the host enrolls it unlocked, Listener::finish() answers). false: the
+    // host decides at once through registered().
+    virtual bool defer_enrollment(const Registration&) { return false; }
     virtual void alive(std::string_view rg_id) = 0;
     // deregRg (reason from the gateway) or keep-alive timeout.
     virtual void gone(std::string_view rg_id, std::string_view reason) = 0;
@@ -64,7 +71,13 @@ public:
     GatewaySessions(ListenerHost& host, SessionOptions options) : host_(host), options_(options) {}
 
     // One validated gateway -> HOMS request; the response's header is the caller's.
-    Response dispatch(const Request& msg, const GatewayAccess& access, std::int64_t now);
+    // deferred: when given and the host defers an enrollment, receives the
+    // registration and the returned response is a placeholder; the answer
+    // comes from finish_enrollment().
+    Response dispatch(const Request& msg, const GatewayAccess& access, std::int64_t now,
+                      std::optional<Registration>* deferred = nullptr);
+    // The host's verdict on a deferred enrollment (the authRg in msg).
+    Response finish_enrollment(const Request& msg, bool enrolled, std::int64_t now);
     // Ends sessions whose keep-alives stopped and abandoned registrations.
     void expire(std::int64_t now);
 
@@ -75,13 +88,15 @@ private:
     struct Session {
         std::string id, nonce;
         bool authenticated = false;
+        bool enrolling = false;  // authRg verified, the host's enrollment pending
         bool rebooted = true;
         std::int64_t opened = 0, last_seen = 0;
         Record info;
     };
 
     Response reg(const Request& msg, const GatewayAccess& access, std::int64_t now);
-    Response auth(const Request& msg, const GatewayAccess& access, std::int64_t now);
+    Response auth(const Request& msg, const GatewayAccess& access, std::int64_t now,
+                  std::optional<Registration>* deferred);
     Session* current(std::string_view rg_id, const GatewayAccess& access);
 
     ListenerHost& host_;

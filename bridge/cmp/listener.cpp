@@ -82,6 +82,18 @@ std::optional<http::Response> Listener::precheck(const http::Request& req, std::
 }
 
 http::Response Listener::handle(const http::Request& req, std::string_view peer, std::int64_t now) {
+    Outcome out = process(req, peer, now);
+    // A host that defers without finishing would leave the gateway unanswered.
+    if (out.pending) return finish(*out.pending, false, now);
+    return std::move(out.response);
+}
+
+http::Response Listener::finish(const PendingEnrollment& p, bool enrolled, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    return respond(p.incoming, sessions_.finish_enrollment(p.request, enrolled, now), now);
+}
+
+Listener::Outcome Listener::process(const http::Request& req, std::string_view peer, std::int64_t now) {
     std::lock_guard lock(mutex_);
     const std::string from(peer);
     auto lookup = [this](std::string_view rg) -> std::optional<PeerKeys> {
@@ -92,13 +104,13 @@ http::Response Listener::handle(const http::Request& req, std::string_view peer,
     Incoming in = open_request(req, verifier_, options_.require_auth, now, lookup);
     if (!in.ok()) {
         warn_refused(from, in.rg_id, in.refuse_status, in.reason);
-        return make_refusal(in.refuse_status);
+        return Outcome{make_refusal(in.refuse_status), std::nullopt};
     }
 
     auto decoded = decode_request(in.xml, options_.limits, &Catalogue::builtin());
     if (!decoded) {
         core::log::warn_from("cmp", from, "malformed", "malformed message from " + from + ": " + decoded.error().message);
-        return make_http_response(500, encode(fault_for(decoded.error())), in, now);
+        return Outcome{make_http_response(500, encode(fault_for(decoded.error())), in, now), std::nullopt};
     }
     Request& msg = *decoded;
     const std::string& rg = msg.header.rg_id;
@@ -106,7 +118,7 @@ http::Response Listener::handle(const http::Request& req, std::string_view peer,
         core::log::warn_from("cmp", from, "rgId mismatch",
                              "refused message from " + from + ": X-CMP-Auth rgId '" + in.rg_id + "' but header rgId '" +
                                  rg + "'");
-        return make_refusal(401, msg.function);
+        return Outcome{make_refusal(401, msg.function), std::nullopt};
     }
     if (const std::string* action = req.find("SOAPAction")) {
         std::string_view named = function_from_soap_action(*action);
@@ -118,7 +130,7 @@ http::Response Listener::handle(const http::Request& req, std::string_view peer,
             f.function = msg.function;
             f.header = msg.header;
             f.header.time_stamp = format_date_time(now);
-            return make_http_response(500, encode(f), in, now);
+            return Outcome{make_http_response(500, encode(f), in, now), std::nullopt};
         }
     }
 
@@ -127,22 +139,25 @@ http::Response Listener::handle(const http::Request& req, std::string_view peer,
     if (!spec || spec->direction != Direction::from_gateway) {
         core::log::warn_from("cmp", from, "function",
                              "function " + msg.function + " from " + from + " is not a gateway -> HOMS function");
-        return respond(in, make_response(msg, result_code::unknown_function,
+        return Outcome{respond(in, make_response(msg, result_code::unknown_function,
                                          "unknown gateway -> HOMS function " + msg.function),
-                       now);
+                       now), std::nullopt};
     }
     if (auto st = cat.validate(msg); !st) {
         core::log::warn(rg.empty() ? "cmp" : rg, "invalid " + msg.function + ": " + st.error().message);
-        return respond(in, make_response(msg, result_code_for(st.error()), st.error().message), now);
+        return Outcome{respond(in, make_response(msg, result_code_for(st.error()), st.error().message), now), std::nullopt};
     }
 
     // Signed requests: rg is the authenticated id. Unsigned (laboratory): the header's word.
     std::optional<GatewayAccess> access = host_.access(rg);
     if (!access) {
         core::log::warn_from("cmp", from, "unknown gateway", "message from " + from + " for unknown gateway '" + rg + "' refused");
-        return respond(in, make_response(msg, result_code::unauthorized, "unknown gateway"), now);
+        return Outcome{respond(in, make_response(msg, result_code::unauthorized, "unknown gateway"), now), std::nullopt};
     }
-    return respond(in, sessions_.dispatch(msg, *access, now), now);
+    std::optional<Registration> deferred;
+    Response answer = sessions_.dispatch(msg, *access, now, &deferred);
+    if (deferred) return Outcome{{}, PendingEnrollment{std::move(*deferred), std::move(msg), std::move(in)}};
+    return Outcome{respond(in, answer, now), std::nullopt};
 }
 
 }  // namespace cmp

@@ -34,12 +34,30 @@ struct ListenerOptions {
     soap::Limits limits;
 };
 
+// An authRg whose enrollment the host deferred (ListenerHost::defer_enrollment):
+// what Listener::finish() needs to answer it once the host decided.
+struct PendingEnrollment {
+    Registration registration;
+    Request request;   // the authRg
+    Incoming incoming;  // for signing (and encrypting) the answer
+};
+
 class Listener {
 public:
     Listener(ListenerHost& host, ListenerOptions options = {});
 
-    // peer: the remote address, for logs.
+    // peer: the remote address, for logs. For hosts that never defer enrollment.
     http::Response handle(const http::Request& req, std::string_view peer, std::int64_t now);
+
+    // handle() in two phases: the checks and the session protocol under the
+    // lock; an enrollment the host deferred comes back in `pending`, to be
+    // carried out without the lock and answered with finish().
+    struct Outcome {
+        http::Response response;  // meaningless while pending is set
+        std::optional<PendingEnrollment> pending;
+    };
+    Outcome process(const http::Request& req, std::string_view peer, std::int64_t now);
+    http::Response finish(const PendingEnrollment& pending, bool enrolled, std::int64_t now);
     // The checks of handle() that need no body, for net::HttpServer's
     // pre-body hook (issue 10: nothing is buffered for a peer that cannot
     // even name a gateway): the method, then, when X-CMP-Auth is required or

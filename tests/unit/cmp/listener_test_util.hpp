@@ -27,6 +27,7 @@ struct FakeHost : cmp::ListenerHost {
     std::vector<std::string> alive_calls, gone_calls;
     std::vector<cmp::Request> notifications;
     bool refuse_registration = false;
+    bool defer = false;  // enrollments come back from Listener::process()
     int notification_code = 0;
 
     std::optional<cmp::GatewayAccess> access(std::string_view rg) override {
@@ -39,6 +40,7 @@ struct FakeHost : cmp::ListenerHost {
         registrations.push_back(r);
         return !refuse_registration;
     }
+    bool defer_enrollment(const cmp::Registration&) override { return defer; }
     void alive(std::string_view rg) override { alive_calls.emplace_back(rg); }
     void gone(std::string_view rg, std::string_view reason) override {
         gone_calls.push_back(std::string(rg) + ":" + std::string(reason));

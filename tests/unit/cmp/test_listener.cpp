@@ -238,3 +238,67 @@ TEST_CASE("size and depth limits: a signed message beyond them is a SOAP Fault, 
     // Within the limits the same message is served.
     CHECK(gw.reg() == rc::success);
 }
+
+// Issue 11: enrolling a new gateway writes the registry (fsync) and creates a
+// CPE; the listener hands it back so none of that runs under its lock, and
+// answers the authRg only once the host decided.
+TEST_CASE("self-registration deferred: other gateways are served meanwhile, the answer waits for the verdict") {
+    FakeHost host;
+    host.defer = true;
+    cmp::Listener listener(host);
+    Gw newcomer{listener, {"GW-NEW1", "derived-secret-0123456789"}};
+    host.enrollable["GW-NEW1"] = newcomer.keys.secret;
+    Gw known{listener, {"GW-0001", "s3cret-one-0123456789"}};
+    host.add("GW-0001", known.keys.secret);
+
+    // The authRg of the newcomer, in two phases.
+    auto start_auth = [&](Gw& gw) {
+        REQUIRE(gw.reg() == rc::success);
+        cmp::Record a;
+        a.set("rgId", gw.keys.rg_id).set("sessionId", gw.session)
+            .set("authDigest", cmp::auth_digest(gw.keys.secret, gw.nonce, gw.keys.rg_id, gw.session));
+        auto out = cmp::make_http_request(gw.msg("authRg", a), kPath, gw.keys, gw.now);
+        REQUIRE(out);
+        return std::make_pair(listener.process(out->http, "192.0.2.8", gw.now), out->nonce);
+    };
+    auto read = [&](Gw& gw, const http::Response& res, const std::string& nonce) {
+        auto r = cmp::read_http_response(res, kPath, gw.keys, nonce, gw.now, "authRg");
+        REQUIRE(r);  // signed with the authRg's nonce, like any answer
+        return r->result_code;
+    };
+
+    SUBCASE("enrolled") {
+        auto [outcome, nonce] = start_auth(newcomer);
+        REQUIRE(outcome.pending);
+        CHECK(outcome.pending->registration.rg_id == "GW-NEW1");
+        CHECK_FALSE(outcome.pending->registration.enrolled);
+        CHECK(host.registrations.empty());  // registered() is not called for a deferred enrollment
+        // While the host enrolls it: the listener serves everyone else ...
+        CHECK(known.reg() == rc::success);
+        CHECK(known.auth() == rc::success);
+        CHECK(known.keepalive() == rc::success);
+        // ... and the newcomer is not authenticated yet: its notifications wait.
+        CHECK_FALSE(listener.authenticated("GW-NEW1"));
+        CHECK(newcomer.join() == rc::unauthorized);
+        CHECK(read(newcomer, listener.finish(*outcome.pending, true, newcomer.now), nonce) == rc::success);
+        CHECK(listener.authenticated("GW-NEW1"));
+        CHECK(newcomer.keepalive() == rc::success);
+        CHECK(newcomer.join() == rc::success);
+    }
+    SUBCASE("refused by the host") {
+        auto [outcome, nonce] = start_auth(newcomer);
+        REQUIRE(outcome.pending);
+        CHECK(read(newcomer, listener.finish(*outcome.pending, false, newcomer.now), nonce) == rc::unauthorized);
+        CHECK_FALSE(listener.authenticated("GW-NEW1"));
+        CHECK(newcomer.keepalive() == rc::unauthorized);
+    }
+    SUBCASE("a new regRg while enrolling supersedes it") {
+        auto [outcome, nonce] = start_auth(newcomer);
+        REQUIRE(outcome.pending);
+        const std::string first_session = newcomer.session;
+        REQUIRE(newcomer.reg() == rc::success);
+        CHECK(newcomer.session != first_session);
+        CHECK(read(newcomer, listener.finish(*outcome.pending, true, newcomer.now), nonce) == rc::unauthorized);
+        CHECK(newcomer.auth() == rc::unauthorized);  // the listener's handle() never leaves a deferral unanswered
+    }
+}
