@@ -30,9 +30,10 @@ using config_detail::shown;
 using config_detail::Want;
 using config_detail::read_tls;
 
-void read_acs(const Reader& r, const YAML::Node& doc, AcsConfig& a) {
+void read_acs(const Reader& r, const YAML::Node& doc, AcsConfig& a, bool required) {
     auto acs = r.section(doc, "acs", "acs",
                          {"url", "username", "password", "password_file", "cwmp_version", "tls", "timeout_s"});
+    if (!acs && !required) return;  // reverse mode only
     if (!acs) r.fail(doc, "missing 'acs' section (url, username, password)");
     if (!acs["url"]) r.fail(acs, "missing acs.url");
     a.url = r.url(acs["url"], "acs.url");
@@ -193,8 +194,10 @@ void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
 void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
     if (doc.IsNull()) r.fail(doc, "the configuration file is empty (see docs/configuration.md)");
     r.only_keys(doc, "the configuration", {"acs", "connection_request", "cmp", "state_dir", "state_backend",
-                                           "periodic_inform", "defaults", "gateways", "admin"});
-    read_acs(r, doc, c.acs);
+                                           "periodic_inform", "defaults", "gateways", "admin", "reverse"});
+    if (doc["reverse"]) read_reverse(r, doc, c.reverse.emplace());
+    // The forward direction needs its ACS; a reverse-only bridge has none.
+    read_acs(r, doc, c.acs, !c.reverse || doc["gateways"] || doc["cmp"]);
     read_connection_request(r, doc, c.connection_request);
     read_cmp(r, doc, c.cmp);
     if (!doc["state_dir"]) r.fail(doc, "missing 'state_dir' (where virtual CPE state is persisted)");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bridge/core/result.hpp"
+#include "bridge/app/reverse_config.hpp"
 #include "bridge/cwmp/messages.hpp"
 #include "bridge/net/tls.hpp"
 
@@ -104,6 +105,10 @@ struct Config {
     std::string default_secret;
     std::vector<GatewayConfig> gateways;
     AdminConfig admin;
+    // Reverse mode (docs/reverse.md): TR-069 CPEs managed by a HOMS through the bridge.
+    std::optional<ReverseConfig> reverse;
+    // Whether the forward direction (gateways -> ACS) runs: an acs section was given.
+    bool forward() const { return !acs.url.empty(); }
 };
 
 // Never throws: a folder, an unreadable file, broken YAML and every refused

@@ -289,3 +289,37 @@ TEST_CASE("periodic_inform.start_spread_s: 0 to a day, default three minutes") {
     refused(kAcs + "periodic_inform:\n  start_spread_s: -1\n" + kRest, "6:19",
             {"periodic_inform.start_spread_s", "allowed: 0 to 86400 seconds"});
 }
+
+TEST_CASE("reverse: a reverse-only bridge needs no acs section; its own keys are checked at file:line:col") {
+    std::ofstream(tmp().dir / "cpes.yaml") << "default: {username: cpe, password: pw}\n";
+    const std::string rev = "state_dir: state\n"                                          // line 1
+                            "reverse:\n"                                                  // line 2
+                            "  acs:\n    listen: 127.0.0.1:7557\n"                        // lines 3-4
+                            "    credentials_file: cpes.yaml\n"                           // line 5
+                            "  homs:\n    url: http://127.0.0.1:7443/cmp\n"               // lines 6-7
+                            "    secret: a-shared-gateway-secret\n"                       // line 8
+                            "  agent: { listen: 127.0.0.1:7700, url_base: http://127.0.0.1:7700/ }\n"  // line 9
+                            "  mappings: { InternetGatewayDevice: map.yaml }\n";          // line 10
+    auto c = accepted(rev);
+    REQUIRE(c.reverse);
+    CHECK_FALSE(c.forward());
+    CHECK(c.reverse->acs.credentials_file == (tmp().dir / "cpes.yaml").string());
+    CHECK(c.reverse->homs.url == "http://127.0.0.1:7443/cmp");
+    CHECK(c.reverse->agent.url_base == "http://127.0.0.1:7700");
+    CHECK(c.reverse->mappings.at("InternetGatewayDevice") == (tmp().dir / "map.yaml").string());
+    CHECK(c.reverse->call_wait == std::chrono::milliseconds(8000));
+    // Both directions in one file: the forward part is read as usual.
+    CHECK(accepted(kAcs + kRest + rev.substr(rev.find("reverse:"))).forward());
+
+    auto replace = [&](const std::string& from, const std::string& to) {
+        std::string t = rev;
+        t.replace(t.find(from), from.size(), to);
+        return t;
+    };
+    refused(replace("    credentials_file: cpes.yaml\n", ""), "4:5", {"credentials_file", "authenticated"});
+    refused(replace("cpes.yaml", "absent.yaml"), "5:23", {"reverse.acs.credentials_file", "does not exist"});
+    refused(replace("    secret: a-shared-gateway-secret\n", ""), "7:5", {"reverse.homs", "secret"});
+    refused(replace("InternetGatewayDevice: map.yaml", "Devise: map.yaml"), "10:15", {"unknown key 'Devise'"});
+    refused(replace("url: http://127.0.0.1:7443/cmp", "url: 127.0.0.1:7443"), "7:10", {"reverse.homs.url"});
+    refused(replace("  mappings:", "  call_wait_s: 0\n  mappings:"), "10:16", {"reverse.call_wait_s", "out of range"});
+}
