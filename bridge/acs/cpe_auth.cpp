@@ -89,3 +89,19 @@ http::Response CpeAuthenticator::challenge(std::int64_t now_unix, bool stale) co
 }
 
 }  // namespace acs
+
+namespace acs {
+std::string authorization_username(const http::Request& request) {
+    const std::string* authz = request.find("Authorization");
+    if (!authz) return {};
+    auto parsed = http::parse_auth_header(*authz);
+    if (!parsed || parsed->size() != 1) return {};
+    const auto& item = (*parsed)[0];
+    if (item.scheme == "basic") {
+        auto decoded = http::base64_decode(item.token68);
+        return decoded ? decoded->substr(0, decoded->find(':')) : std::string();
+    }
+    const std::string* user = item.param("username");
+    return user ? *user : std::string();
+}
+}  // namespace acs

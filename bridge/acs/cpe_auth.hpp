@@ -74,3 +74,9 @@ private:
 };
 
 }  // namespace acs
+
+namespace acs {
+// The username an Authorization header (Digest or Basic) names, without
+// checking it: for a request whose header the authenticator already accepted.
+std::string authorization_username(const http::Request& request);
+}  // namespace acs
