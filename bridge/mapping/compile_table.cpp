@@ -10,6 +10,7 @@
 
 #include "bridge/mapping/compile.hpp"
 #include "bridge/mapping/digest.hpp"
+#include "bridge/mapping/reverse_mapping.hpp"
 
 namespace mapping {
 namespace {
@@ -165,7 +166,7 @@ std::shared_ptr<Table> Compiler::run(const YNode& doc, const std::vector<std::st
     for (const auto& s : texts) all += s;
     t_->hash_ = sha256_hex(all);
     check_keys(doc, {"model", "datamodel", "mounts", "vendor_prefix", "catalogue", "faults", "objects", "events", "rpc",
-                     "unmapped", "description"},
+                     "unmapped", "reverse", "description"},
                "the table");
     if (!load_models(doc)) return nullptr;
     if (const YNode* vp = doc.get("vendor_prefix")) {
@@ -190,6 +191,11 @@ std::shared_ptr<Table> Compiler::run(const YNode& doc, const std::vector<std::st
     load_events(doc.get("events"));
     load_rpc(doc.get("rpc"));
     load_unmapped(doc.get("unmapped"));  // last: it checks against every rule
+    // Names checked here (a typo is never ignored); invertibility only by the reverse validator.
+    if (const YNode* rv = doc.get("reverse")) {
+        t_->reverse_source_ = *rv;
+        check_reverse_section(t_, *rv, d_);
+    }
     if (!d_.empty()) return nullptr;
     return t_;
 }

@@ -223,6 +223,8 @@ void merge_tables(YNode& base, const YNode& over) {
                 if (fn && fn->is_map() && fv.is_map()) merge_map(*fn, fv, {"request", "response"});
                 else put(*existing, fk, fv);
             }
+        } else if (k.text == "reverse") {
+            merge_map(*existing, v, {"fields", "unsupported"});
         } else if (k.text == "events" || k.text == "mounts" || k.text == "unmapped") {
             merge_map(*existing, v);
         } else {

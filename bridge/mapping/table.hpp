@@ -213,6 +213,10 @@ public:
     std::set<std::string> functions() const;
     // Catalogue functions the table leaves out on purpose (`unmapped:`), with the reason.
     const std::map<std::string, std::string, std::less<>>& unmapped() const { return unmapped_; }
+    // The `reverse:` section as written (nullptr when absent). Only the reverse
+    // direction reads it (mapping::ReverseMapping, docs/mapping.md section 20),
+    // so the forward use of a table never depends on it.
+    const YNode* reverse_source() const { return reverse_source_ ? &*reverse_source_ : nullptr; }
 
 private:
     friend class Compiler;
@@ -229,6 +233,7 @@ private:
     std::vector<EventRule> events_;
     std::vector<TransferRule> transfers_;
     std::map<std::string, std::string, std::less<>> unmapped_;
+    std::optional<YNode> reverse_source_;
 };
 
 }  // namespace mapping

@@ -1,0 +1,197 @@
+// Gateway -> HOMS messages from what a CPE reports: the table's `events:`
+// rules read backwards (a row parameter turning to the rule's constant is the
+// join/leave; alert parameters become the alert's fields), subscriptions, and
+// the completion message of a transfer.
+#include <algorithm>
+
+#include "bridge/mapping/reverse_call.hpp"
+
+namespace mapping {
+namespace {
+
+using Values = std::map<std::string, std::string, std::less<>>;
+
+std::optional<std::string> value_at(const Table& t, const ReverseSource& s, const Values& values, const std::string& row) {
+    if (s.constant) return s.constant;
+    std::string path = s.param >= 0 ? t.params()[s.param].path : s.path;
+    if (auto i = path.find("{i}."); i != std::string::npos) path = row + path.substr(i + 4);
+    else if (path.rfind(t.root(), 0) != 0) path = row + path;
+    auto it = values.find(path);
+    if (it == values.end()) return std::nullopt;
+    return s.param >= 0 ? reverse_read(t.params()[s.param], it->second) : std::optional(it->second);
+}
+
+bool complete(const cmp::FunctionSpec& spec, const cmp::Record& args) {
+    return std::all_of(spec.request.begin(), spec.request.end(),
+                       [&](const cmp::FieldSpec& f) { return !f.required || args.has(f.name); });
+}
+
+// A message field from reverse.fields, else from the row parameter reading the same field name.
+std::optional<std::string> message_field(const ReverseMapping& m, const EventRule& e, const std::string& field,
+                                         const Values& values, const std::string& row) {
+    const Table& t = m.table();
+    if (const auto* srcs = m.override_of(e.message, field))
+        for (const auto& s : *srcs)
+            if (auto v = value_at(t, s, values, row)) return v;
+    if (e.object < 0 || t.objects()[e.object].kind != ObjectKind::list) return std::nullopt;
+    for (int pi : t.objects()[e.object].params) {
+        const ParamRule& p = t.params()[pi];
+        if (p.source != Source::field || p.field_path.leaf() != field) continue;
+        ReverseSource s;
+        s.param = pi;
+        if (auto v = value_at(t, s, values, row)) return v;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<cmp::Request> subscription_event(const ReverseMapping& m, const std::string& event_id,
+                                               ReverseEventState::Subscription& sub,
+                                               const std::vector<std::pair<std::string, std::string>>& values,
+                                               bool initial) {
+    const Table& t = m.table();
+    auto rule = std::find_if(t.events().begin(), t.events().end(), [](const EventRule& e) { return !e.subscription.empty(); });
+    if (rule == t.events().end()) return std::nullopt;
+    const cmp::FunctionSpec* spec = t.catalogue().find(rule->message);
+    if (!spec) return std::nullopt;
+    cmp::Request msg;
+    msg.function = rule->message;
+    rule->subscription.assign(msg.args, event_id);
+    // The subscription's own arguments the message repeats (devId).
+    for (const auto& f : sub.args.fields)
+        if (!f.is_list() && spec->request_field(f.name) && !msg.args.has(f.name)) msg.args.set(f.name, std::get<0>(f.value));
+    bool any = false;
+    for (const auto& [path, value] : values) {
+        auto it = sub.vars.find(path);
+        if (it == sub.vars.end()) continue;
+        const std::string name = it->second;
+        // The subscribed parameter's rule (for its transform).
+        const ParamRule* p = nullptr;
+        for (const auto& r : t.params())
+            if (r.notify && path.rfind(table_prefix(r.path), 0) == 0 && path.size() > r.name.size() &&
+                path.compare(path.size() - r.name.size(), r.name.size(), r.name) == 0)
+                p = &r;
+        std::optional<std::string> v = value;
+        if (!rule->value.transform.identity()) {
+            auto w = rule->value.transform.write(value);
+            v = w ? std::optional(*w) : std::nullopt;
+        } else if (p) {
+            v = reverse_read(*p, value);
+        }
+        if (!v) continue;
+        rule->value.field.assign(msg.args, *v, [&](std::string_view) { return std::optional(name); });
+        any = true;
+    }
+    if (!any) return std::nullopt;
+    if (spec->request_field("seq")) {
+        sub.seq = initial ? 0 : sub.seq + 1;
+        msg.args.set("seq", std::to_string(sub.seq));
+    }
+    return msg;
+}
+
+std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::Inform& inform, ReverseEventState& state) {
+    const Table& t = m.table();
+    std::vector<std::pair<std::string, std::string>> changed;
+    for (const auto& p : inform.parameters) {
+        const std::string* prev = state.value(p.name);
+        if (!prev || *prev != p.value) changed.emplace_back(p.name, p.value);
+        state.remember(p.name, p.value);
+    }
+    const bool value_change = std::any_of(inform.events.begin(), inform.events.end(),
+                                          [](const cwmp::EventStruct& e) { return e.event_code == "4 VALUE CHANGE"; });
+    std::vector<cmp::Request> out;
+    if (!value_change || changed.empty()) return out;
+
+    for (auto& [id, sub] : state.subscriptions)
+        if (auto msg = subscription_event(m, id, sub, changed, false)) out.push_back(std::move(*msg));
+
+    for (const EventRule& e : t.events()) {
+        if (!e.subscription.empty() || e.object < 0) continue;
+        const ObjectRule& o = t.objects()[e.object];
+        const cmp::FunctionSpec* spec = t.catalogue().find(e.message);
+        if (!spec) continue;
+        if (o.kind == ObjectKind::list) {
+            // A row parameter taking the rule's constant (Active -> "true": join) is the event.
+            const std::string prefix = table_prefix(o.path);
+            std::set<std::string> rows;
+            for (const auto& [pi, v] : e.values) {
+                if (!v.constant) continue;
+                const ParamRule& p = t.params()[pi];
+                for (const auto& [path, value] : changed) {
+                    if (path.rfind(prefix, 0) != 0) continue;
+                    auto dot = path.find('.', prefix.size());
+                    if (dot == std::string::npos || path.substr(dot + 1) != p.name) continue;
+                    std::string canon = datamodel::check_value(p.ptype, value, false)
+                                            ? datamodel::canonical_value(p.ptype, value) : value;
+                    if (canon == *v.constant) rows.insert(path.substr(0, dot + 1));
+                }
+            }
+            for (const auto& row : rows) {
+                cmp::Request msg;
+                msg.function = e.message;
+                for (const auto& fs : spec->request)
+                    if (auto v = message_field(m, e, fs.name, state.values, row)) msg.args.set(fs.name, *v);
+                // Without its key or a required field the message would be refused: not sent.
+                if (complete(*spec, msg.args)) out.push_back(std::move(msg));
+            }
+        } else if (o.kind == ObjectKind::fixed) {
+            bool touched = std::any_of(e.values.begin(), e.values.end(), [&](const auto& pv) {
+                return std::any_of(changed.begin(), changed.end(),
+                                   [&](const auto& c) { return c.first == t.params()[pv.first].path; });
+            });
+            if (!touched) continue;
+            cmp::Request msg;
+            msg.function = e.message;
+            for (const auto& [pi, spec_v] : e.values) {
+                if (spec_v.constant) continue;
+                const std::string* raw = state.value(t.params()[pi].path);
+                if (!raw) continue;
+                std::optional<std::string> v;
+                if (!spec_v.transform.identity()) {
+                    auto w = spec_v.transform.write(*raw);
+                    if (w) v = *w;
+                } else {
+                    v = reverse_read(t.params()[pi], *raw);
+                }
+                if (v) spec_v.field.assign(msg.args, *v);
+            }
+            for (const auto& fs : spec->request)
+                if (!msg.args.has(fs.name))
+                    if (auto v = message_field(m, e, fs.name, state.values, "")) msg.args.set(fs.name, *v);
+            if (complete(*spec, msg.args)) out.push_back(std::move(msg));
+        }
+    }
+    return out;
+}
+
+std::optional<cmp::Request> reverse_transfer_complete(const ReverseMapping& m, const cwmp::TransferComplete& tc,
+                                                      const ReverseEventState& state) {
+    // CommandKeys of operations the bridge started: "cmp:<function>:<transactionId>" (ReverseCall::key).
+    const std::string& key = tc.command_key;
+    if (key.rfind("cmp:", 0) != 0) return std::nullopt;
+    auto colon = key.find(':', 4);
+    const TransferRule* rule = m.transfer_of(key.substr(4, colon == std::string::npos ? std::string::npos : colon - 4));
+    if (!rule || rule->completion.empty()) return std::nullopt;
+    const Table& t = m.table();
+    cmp::Request msg;
+    msg.function = rule->completion;
+    const int code = tc.fault.code == 0 ? cmp::result_code::success : result_code_of_fault(tc.fault.code);
+    rule->result_field.assign(msg.args, std::to_string(code));
+    if (!rule->start_field.empty()) rule->start_field.assign(msg.args, tc.start_time);
+    if (!rule->complete_field.empty()) rule->complete_field.assign(msg.args, tc.complete_time);
+    if (const cmp::FunctionSpec* spec = t.catalogue().find(rule->completion))
+        for (const auto& fs : spec->request) {
+            if (msg.args.has(fs.name)) continue;
+            if (const auto* srcs = m.override_of(rule->completion, fs.name))
+                for (const auto& s : *srcs)
+                    if (auto v = value_at(t, s, state.values, "")) {
+                        msg.args.set(fs.name, *v);
+                        break;
+                    }
+        }
+    return msg;
+}
+
+}  // namespace mapping

@@ -1,0 +1,359 @@
+// Reverse direction: set functions, operations, home device functions,
+// gateway events from Informs and TransferComplete, and the reverse validator.
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "bridge/mapping/reverse_call.hpp"
+#include "helpers.hpp"
+#include "reverse_helpers.hpp"
+
+namespace {
+
+using mapping::ReverseMapping;
+const std::string IGD = "InternetGatewayDevice.";
+
+std::shared_ptr<const ReverseMapping> shipped(const std::string& name) {
+    auto t = mapping::Table::load_file(std::string(BRIDGE_SOURCE_DIR) + "/mappings/" + name);
+    REQUIRE_MESSAGE(t, (t ? "" : t.error().message));
+    return ReverseMapping::make(*t);
+}
+
+void lan(rt::FakeCpe& cpe) {
+    const std::string l = IGD + "LANDevice.1.LANHostConfigManagement.";
+    cpe.put(l + "DHCPServerEnable", "true", "xsd:boolean");
+    cpe.put(l + "MinAddress", "192.168.1.10");
+    cpe.put(l + "MaxAddress", "192.168.1.99");
+    cpe.put(l + "SubnetMask", "255.255.255.0");
+    cpe.put(l + "DHCPLeaseTime", "86400", "xsd:unsignedInt");
+    cpe.put(l + "IPInterface.1.IPInterfaceIPAddress", "192.168.1.1");
+    cpe.put(l + "IPInterface.1.IPInterfaceSubnetMask", "255.255.255.0");
+}
+
+void home_rows(rt::FakeCpe& cpe) {
+    cpe.row_templates[IGD + "X_EXAMPLE-COM_HomeDevice."] = {
+        {"DevId", ""}, {"ServiceId", ""}, {"Action", ""}, {"Arguments", ""}, {"Invoke", "false"}, {"Result", ""}};
+    cpe.row_templates[IGD + "X_EXAMPLE-COM_HomeDeviceVariable."] = {{"DevId", ""}, {"ServiceId", ""}, {"Name", ""}, {"Value", ""}};
+}
+
+}  // namespace
+
+TEST_CASE("reverse setRgNetInfo: one SetParameterValues, traceable ParameterKey, read-only fields ignored") {
+    auto m = shipped("tr098.yaml");
+    rt::FakeCpe cpe;
+    lan(cpe);
+    cmp::Record lanrec;
+    lanrec.set("ipAddr", "192.168.2.1").set("mask", "255.255.0.0").set("dhcpMin", "192.168.2.10").set("dhcpEnable", "0");
+    cmp::Record wanrec;
+    wanrec.set("status", "Connected").set("mac", "aa:bb:cc:dd:ee:ff");  // read-only on a gateway: ignored
+    auto r = rt::answer(m, cpe, rt::request("setRgNetInfo", cmp::Record{}.add_list("lan", {lanrec}).add_list("wan", {wanrec})));
+    CHECK(r.result_code == 0);
+    REQUIRE(cpe.log.size() == 1);
+    const auto& spv = std::get<cwmp::SetParameterValues>(cpe.log[0]);
+    CHECK(spv.parameter_key == "cmp:setRgNetInfo:tx-17");
+    const std::string l = IGD + "LANDevice.1.LANHostConfigManagement.";
+    CHECK(cpe.get(l + "IPInterface.1.IPInterfaceIPAddress") == "192.168.2.1");
+    // mask is written by two parameters: both get it.
+    CHECK(cpe.get(l + "SubnetMask") == "255.255.0.0");
+    CHECK(cpe.get(l + "IPInterface.1.IPInterfaceSubnetMask") == "255.255.0.0");
+    CHECK(cpe.get(l + "DHCPServerEnable") == "false");  // canonical boolean, typed from the rule
+    for (const auto& p : spv.parameters)
+        if (p.name == l + "DHCPServerEnable") CHECK(p.type == "xsd:boolean");
+    CHECK(spv.parameters.size() == 5);  // ipAddr, mask (twice), dhcpMin, dhcpEnable
+
+    SUBCASE("a CPE fault becomes the resultCode of one table") {
+        cwmp::Fault f{9003, "Invalid arguments", {{l + "MinAddress", 9007, "Invalid parameter value"}}};
+        cpe.fault_next = f;
+        auto bad = rt::answer(m, cpe, rt::request("setRgNetInfo", cmp::Record{}.add_list("lan", {lanrec})));
+        CHECK(bad.result_code == cmp::result_code::invalid_argument);
+        CHECK(bad.result_msg.find("MinAddress: 9007") != std::string::npos);
+    }
+    SUBCASE("a value of the wrong type is refused before any RPC") {
+        cmp::Record bad;
+        bad.set("leaseTime", "soon");
+        cpe.log.clear();
+        auto r2 = rt::answer(m, cpe, rt::request("setRgNetInfo", cmp::Record{}.add_list("lan", {bad})));
+        CHECK(r2.result_code == cmp::result_code::invalid_argument);
+        CHECK(cpe.log.empty());
+    }
+    SUBCASE("a field no parameter of the CPE carries: not_supported") {
+        cmp::Record second;
+        second.set("ipAddr", "10.9.9.9");
+        auto r3 = rt::answer(m, cpe,
+                             rt::request("setRgNetInfo", cmp::Record{}.add_list("wan", {cmp::Record{}, second})));
+        CHECK(r3.result_code == cmp::result_code::not_supported);
+        CHECK(r3.result_msg.find("wan[1].ipAddr") != std::string::npos);
+    }
+}
+
+TEST_CASE("reverse fault table: CWMP faults and transport errors to resultCodes") {
+    namespace rc = cmp::result_code;
+    CHECK(mapping::result_code_of_fault(9000) == rc::not_supported);
+    CHECK(mapping::result_code_of_fault(9004) == rc::resource_unavailable);
+    CHECK(mapping::result_code_of_fault(9005) == rc::not_supported);
+    CHECK(mapping::result_code_of_fault(9007) == rc::invalid_argument);
+    CHECK(mapping::result_code_of_fault(9010) == rc::transfer_failed);
+    CHECK(mapping::result_code_of_fault(9015) == rc::transfer_failed);
+    CHECK(mapping::result_code_of_fault(9018) == rc::upgrade_failed);
+    CHECK(mapping::result_code_of_fault(9850) == rc::general_failure);
+    CHECK(mapping::result_code_of_error(core::make_error("acs.busy", "")) == rc::busy);
+    CHECK(mapping::result_code_of_error(core::make_error("acs.timeout", "")) == rc::timeout);
+    CHECK(mapping::result_code_of_error(core::make_error("acs.unreachable", "")) == rc::timeout);
+
+    auto m = shipped("tr098.yaml");
+    mapping::ReverseCall call(m, rt::request("getRgInfo"), {});
+    auto step = call.next();
+    REQUIRE(std::holds_alternative<cwmp::Body>(step));
+    call.on_rpc_result(core::make_error("acs.unreachable", "no session within 30 s"));
+    auto done = call.next();
+    REQUIRE(std::holds_alternative<cmp::Response>(done));
+    CHECK(std::get<cmp::Response>(done).result_code == rc::timeout);
+}
+
+TEST_CASE("reverse operations: the rpc: section read backwards, completion from TransferComplete") {
+    auto m = shipped("tr098.yaml");
+    rt::FakeCpe cpe;
+    auto r = rt::answer(m, cpe, rt::request("rebootRg"));
+    CHECK(r.result_code == 0);
+    REQUIRE(cpe.log.size() == 1);
+    CHECK(std::get<cwmp::Reboot>(cpe.log[0]).command_key == "cmp:rebootRg:tx-17");
+
+    auto delayed = rt::answer(m, cpe, rt::request("rebootRg", cmp::Record{}.set("delaySec", "30")));
+    CHECK(delayed.result_code == cmp::result_code::not_supported);  // Reboot has no delay
+    CHECK(cpe.log.size() == 1);
+
+    CHECK(rt::answer(m, cpe, rt::request("resetRg")).result_code == 0);
+    CHECK(std::holds_alternative<cwmp::FactoryReset>(cpe.log.back()));
+
+    cmp::Record up;
+    up.set("fwUrl", "http://fw/img.bin").set("fwVersion", "3.1").set("fileSize", "4096").set("userName", "u")
+        .set("password", "p").set("delaySec", "5");
+    CHECK(rt::answer(m, cpe, rt::request("upgradeRgFirmware", up)).result_code == 0);
+    const auto& d = std::get<cwmp::Download>(cpe.log.back());
+    CHECK(d.file_type == "1 Firmware Upgrade Image");
+    CHECK(d.url == "http://fw/img.bin");
+    CHECK(d.target_file_name == "3.1");
+    CHECK(d.file_size == 4096);
+    CHECK(d.username == "u");
+    CHECK(d.password == "p");
+    CHECK(d.delay_seconds == 5);
+    CHECK(d.command_key == "cmp:upgradeRgFirmware:tx-17");
+
+    CHECK(rt::answer(m, cpe, rt::request("restoreRgConfig", cmp::Record{}.set("url", "http://cfg"))).result_code == 0);
+    CHECK(std::get<cwmp::Download>(cpe.log.back()).file_type == "3 Vendor Configuration File");
+    CHECK(rt::answer(m, cpe, rt::request("backupRgConfig", cmp::Record{}.set("url", "http://up"))).result_code == 0);
+    CHECK(std::get<cwmp::Upload>(cpe.log.back()).file_type == "1 Vendor Configuration File");
+
+    cpe.fault_next = cwmp::Fault{9013, "Unsupported protocol", {}};
+    CHECK(rt::answer(m, cpe, rt::request("backupRgConfig", cmp::Record{}.set("url", "gopher://x"))).result_code ==
+          cmp::result_code::transfer_failed);
+
+    SUBCASE("TransferComplete -> notifyRgUpgradeResult, fwVersion from the Inform's SoftwareVersion") {
+        mapping::ReverseEventState state;
+        cwmp::Inform inform;
+        inform.events = {{"7 TRANSFER COMPLETE", ""}, {"M Download", "cmp:upgradeRgFirmware:tx-17"}};
+        inform.parameters = {{IGD + "DeviceInfo.SoftwareVersion", "3.1", "xsd:string"}};
+        CHECK(mapping::reverse_events(*m, inform, state).empty());
+        cwmp::TransferComplete tc;
+        tc.command_key = "cmp:upgradeRgFirmware:tx-17";
+        tc.start_time = "2026-12-03T12:00:00Z";
+        tc.complete_time = "2026-12-03T12:05:00Z";
+        auto msg = mapping::reverse_transfer_complete(*m, tc, state);
+        REQUIRE(msg);
+        CHECK(msg->function == "notifyRgUpgradeResult");
+        CHECK(msg->args.get("resultCode") == "0");
+        CHECK(msg->args.get("fwVersion") == "3.1");
+        CHECK(msg->args.get("completeTime") == "2026-12-03T12:05:00Z");
+        CHECK(m->table().catalogue().validate(cmp::Request{{"rg", "1", "2026-12-03T12:00:00Z"}, msg->function, msg->args}));
+        tc.fault = {9018, "File corrupted"};
+        CHECK(mapping::reverse_transfer_complete(*m, tc, state)->args.get("resultCode") == "12");
+        // Someone else's transfer, or one whose answer already completed it: no message.
+        tc.command_key = "acs-42";
+        CHECK_FALSE(mapping::reverse_transfer_complete(*m, tc, state));
+        tc.command_key = "cmp:restoreRgConfig:tx-3";
+        CHECK_FALSE(mapping::reverse_transfer_complete(*m, tc, state));
+    }
+}
+
+TEST_CASE("reverse ctrlHomeDev: the row is found or added, set with the trigger last, results read back") {
+    auto m = shipped("tr098.yaml");
+    rt::FakeCpe cpe;
+    home_rows(cpe);
+    // The CPE runs the action when Invoke turns true (what the virtual CPE of the forward side does).
+    cpe.after_set = [](rt::FakeCpe& c, const cwmp::SetParameterValues& s) {
+        for (const auto& p : s.parameters)
+            if (p.name.ends_with(".Invoke") && p.value == "true") {
+                std::string row = p.name.substr(0, p.name.size() - 6);
+                c.put(row + "Result", "Status=" + std::string(c.get(row + "Arguments").find("1") != std::string::npos ? "on" : "off"));
+                c.put(row + "Invoke", "false");
+            }
+    };
+    cmp::Record args;
+    args.set("devId", "uuid:lamp").set("serviceId", "urn:upnp-org:serviceId:SwitchPower.1").set("actionName", "SetTarget");
+    args.add_list("arg", {cmp::Record{}.set("name", "newTargetValue").set("value", "1")});
+    auto r = rt::answer(m, cpe, rt::request("ctrlHomeDev", args));
+    REQUIRE(r.result_code == 0);
+    const auto* out = r.fields.list("outArg");
+    REQUIRE(out);
+    CHECK(out->at(0).get("name") == "Status");
+    CHECK(out->at(0).get("value") == "on");
+    CHECK(cpe.count<cwmp::AddObject>() == 1);
+    const auto& spv = std::get<cwmp::SetParameterValues>(cpe.log[2]);
+    CHECK(spv.parameters.back().name == IGD + "X_EXAMPLE-COM_HomeDevice.1.Invoke");
+    CHECK(cpe.get(IGD + "X_EXAMPLE-COM_HomeDevice.1.Arguments") == "newTargetValue=1");
+    CHECK(cpe.log.size() == 4);  // GetParameterValues, AddObject, SetParameterValues, GetParameterValues
+
+    // The same device and service again: the row is reused.
+    cpe.log.clear();
+    r = rt::answer(m, cpe, rt::request("ctrlHomeDev", args));
+    CHECK(r.result_code == 0);
+    CHECK(cpe.count<cwmp::AddObject>() == 0);
+    CHECK(cpe.log.size() == 3);
+}
+
+TEST_CASE("reverse subscriptions: applyHomeDevEvent watches rows, value changes become notifyHomeDevEvent") {
+    auto m = shipped("tr098.yaml");
+    rt::FakeCpe cpe;
+    home_rows(cpe);
+    mapping::ReverseEventState state;
+    mapping::ReverseContext ctx;
+    ctx.state = &state;
+    cpe.after_set = [](rt::FakeCpe& c, const cwmp::SetParameterValues& s) {
+        for (const auto& p : s.parameters)
+            if (p.name.ends_with(".Name")) c.put(p.name.substr(0, p.name.size() - 4) + "Value", p.value == "Status" ? "0" : "50");
+    };
+    cmp::Record args;
+    args.set("devId", "uuid:lamp").set("serviceId", "urn:upnp-org:serviceId:SwitchPower.1");
+    args.add_list("varName", {cmp::Record{}.set("name", "Status"), cmp::Record{}.set("name", "Level")});
+    mapping::ReverseCall call(m, rt::request("applyHomeDevEvent", args), ctx);
+    auto r = rt::drive(call, cpe);
+    REQUIRE(r.result_code == 0);
+    const std::string id = r.fields.get("eventId");
+    CHECK(id == "rev-1");
+    const std::string v1 = IGD + "X_EXAMPLE-COM_HomeDeviceVariable.1.Value";
+    const std::string v2 = IGD + "X_EXAMPLE-COM_HomeDeviceVariable.2.Value";
+    CHECK(cpe.notification[v1] == 2);
+    CHECK(cpe.notification[v2] == 2);
+    CHECK(cpe.get(IGD + "X_EXAMPLE-COM_HomeDeviceVariable.2.Name") == "Level");
+    // The initial event, seq 0, with the current values.
+    REQUIRE(call.follow_ups().size() == 1);
+    const auto& init = call.follow_ups()[0];
+    CHECK(init.function == "notifyHomeDevEvent");
+    CHECK(init.args.get("eventId") == id);
+    CHECK(init.args.get("devId") == "uuid:lamp");
+    CHECK(init.args.get("seq") == "0");
+    REQUIRE(init.args.list("var")->size() == 2);
+
+    // A VALUE CHANGE of a watched value.
+    cwmp::Inform inform;
+    inform.events = {{"4 VALUE CHANGE", ""}};
+    inform.parameters = {{v1, "1", "xsd:string"}, {IGD + "DeviceInfo.SoftwareVersion", "2.0", "xsd:string"}};
+    auto msgs = mapping::reverse_events(*m, inform, state);
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0].function == "notifyHomeDevEvent");
+    CHECK(msgs[0].args.get("seq") == "1");
+    REQUIRE(msgs[0].args.list("var")->size() == 1);
+    CHECK(msgs[0].args.list("var")->at(0).get("name") == "Status");
+    CHECK(msgs[0].args.list("var")->at(0).get("value") == "1");
+    CHECK(m->table().catalogue().validate(cmp::Request{{"rg", "1", "2026-12-03T12:00:00Z"}, msgs[0].function, msgs[0].args}));
+    // The same value again is no change.
+    CHECK(mapping::reverse_events(*m, inform, state).empty());
+
+    auto rel = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", id)), ctx);
+    CHECK(rel.result_code == 0);
+    CHECK(cpe.notification[v1] == 0);
+    CHECK(state.subscriptions.empty());
+    auto again = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", id)), ctx);
+    CHECK(again.result_code == cmp::result_code::subscription_not_found);
+}
+
+TEST_CASE("reverse events: host joins and leaves from VALUE CHANGE of Active, alerts from the alarm parameters") {
+    auto m = shipped("tr098.yaml");
+    mapping::ReverseEventState state;
+    const std::string h = IGD + "LANDevice.1.Hosts.Host.3.";
+    // What an earlier getHomeDevList (or Inform) told about the host.
+    state.remember(h + "MACAddress", "aa:bb:cc:00:00:03");
+    state.remember(h + "Active", "false");
+    cwmp::Inform inform;
+    inform.events = {{"4 VALUE CHANGE", ""}};
+    inform.parameters = {{h + "Active", "1", "xsd:boolean"}};
+    auto msgs = mapping::reverse_events(*m, inform, state);
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0].function == "notifyHomeDevJoin");
+    CHECK(msgs[0].args.get("devId") == "aa:bb:cc:00:00:03");  // reverse.fields: the MAC when no vendor DevId
+    CHECK(msgs[0].args.has("deviceType"));
+    inform.parameters = {{h + "Active", "false", "xsd:boolean"}};
+    msgs = mapping::reverse_events(*m, inform, state);
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0].function == "notifyHomeDevLeave");
+    CHECK(msgs[0].args.get("devId") == "aa:bb:cc:00:00:03");
+
+    // Not a VALUE CHANGE Inform (a periodic one): remembered, no message.
+    inform.events = {{"2 PERIODIC", ""}};
+    inform.parameters = {{h + "Active", "true", "xsd:boolean"}};
+    CHECK(mapping::reverse_events(*m, inform, state).empty());
+
+    const std::string a = IGD + "X_EXAMPLE-COM_Alarms.";
+    inform.events = {{"4 VALUE CHANGE", ""}};
+    inform.parameters = {{a + "SecurityAlertId", "7", "xsd:string"},         {a + "SecurityAlertType", "portScan", "xsd:string"},
+                         {a + "SecurityAlertSeverity", "major", "xsd:string"}, {a + "SecurityAlertSource", "1.2.3.4", "xsd:string"},
+                         {a + "SecurityAlertTime", "2026-12-03T12:00:00Z", "xsd:dateTime"}};
+    msgs = mapping::reverse_events(*m, inform, state);
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0].function == "notifyRgSecAlert");
+    CHECK(msgs[0].args.get("alertType") == "portScan");
+    CHECK(msgs[0].args.get("source") == "1.2.3.4");
+    CHECK(m->table().catalogue().validate(cmp::Request{{"rg", "1", "2026-12-03T12:00:00Z"}, msgs[0].function, msgs[0].args}));
+}
+
+TEST_CASE("reverse validation: shipped tables are clean; non-invertible rules are reported at file:line:col") {
+    for (const char* name : {"tr098.yaml", "tr098-tr157.yaml", "tr106.yaml"}) {
+        auto m = shipped(name);
+        std::string all;
+        for (const auto& d : m->diagnostics()) all += d.to_string() + "\n";
+        INFO(name << "\n" << all);
+        CHECK(m->diagnostics().empty());
+    }
+    // A table whose only source of a required field cannot be inverted, and a template.
+    const std::string yaml = R"Y(model: InternetGatewayDevice:1.4
+datamodel: InternetGatewayDevice-1.4.dm
+objects:
+  InternetGatewayDevice.Time.:
+    read: getRgTime
+    write: setRgTime
+    parameters:
+      NTPServer1: ntpServer1
+      NTPServer2: ntpServer2
+      NTPServer3: ntpServer3
+      NTPServer4: ntpServer4
+      NTPServer5: ntpServer5
+      CurrentLocalTime: currentLocalTime
+      LocalTimeZone: { field: localTimeZone, extract: '^GMT([+-][0-9:]+)$', access: ro }
+  InternetGatewayDevice.DeviceInfo.:
+    read: getRgInfo
+    parameters:
+      Manufacturer: { template: "{manufacturer} ({oui})" }
+)Y";
+    auto t = mapping::Table::load_string(yaml, std::string(BRIDGE_SOURCE_DIR) + "/mappings/reverse-test.yaml");
+    REQUIRE_MESSAGE(t, (t ? "" : t.error().message));
+    auto m = ReverseMapping::make(*t);
+    std::string all;
+    for (const auto& d : m->diagnostics()) all += d.to_string() + "\n";
+    INFO(all);
+    CHECK(all.find("reverse-test.yaml:14:7: reverse: InternetGatewayDevice.Time.LocalTimeZone reads "
+                   "getRgTime.localTimeZone through 'extract', which has no inverse") != std::string::npos);
+    CHECK(all.find("reverse-test.yaml:18:7: reverse: InternetGatewayDevice.DeviceInfo.Manufacturer combines fields") !=
+          std::string::npos);
+    CHECK(all.find("hint:") != std::string::npos);
+    // The forward use of the same table is unaffected (it loaded above); a misspelt name in a
+    // reverse: section is refused by the forward check too (a typo never silently drops a rule).
+    mapping::Diagnostics d;
+    CHECK_FALSE(mapping::Table::compile_string(yaml + "reverse:\n  unsupported:\n    nosuchFunction: \"x\"\n",
+                                               "typo.yaml", {}, d));
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].to_string().find("typo.yaml:21:5: reverse: unknown function 'nosuchFunction'") == 0);
+
+    std::ostringstream out, err;
+    CHECK(mapping::run_validate_reverse({std::string(BRIDGE_SOURCE_DIR) + "/mappings/tr098.yaml"}, out, err) == 0);
+    CHECK(out.str().find("ok in reverse") != std::string::npos);
+}
