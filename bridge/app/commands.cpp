@@ -8,6 +8,7 @@
 #include <set>
 
 #include "bridge/app/config.hpp"
+#include "bridge/mapping/reverse_mapping.hpp"
 #include "bridge/mapping/validator.hpp"
 #include "bridge/trace/replay.hpp"
 
@@ -47,6 +48,10 @@ int validate(const std::vector<std::string>& files, report::Format format) {
     }
     print(format, "validate", items);
     return status;
+}
+
+int validate_reverse(const std::vector<std::string>& files) {
+    return mapping::run_validate_reverse(files, std::cout, std::cerr);
 }
 
 int replay(const ReplayArgs& a) {

@@ -10,6 +10,8 @@ namespace app::commands {
 
 // 0 every table valid, 1 an error (file:line:col on stderr, or in the report).
 int validate(const std::vector<std::string>& files, report::Format format);
+// validate --reverse: the forward check, then the tables read the other way (issue 13); text only.
+int validate_reverse(const std::vector<std::string>& files);
 
 struct ReplayArgs {
     std::vector<std::string> traces;

@@ -194,6 +194,8 @@ int main(int argc, char** argv) {
     std::string validate_format = "text";
     validate->add_option("mapping", files, "mapping files")->required();
     validate->add_option("--format", validate_format, "text, json or junit (on stdout)")->check(formats);
+    bool validate_reverse = false;
+    validate->add_flag("--reverse", validate_reverse, "also check the tables read the other way (docs/reverse.md)");
 
     auto* version = cli.add_subcommand("version", "print the version and the libraries built with");
 
@@ -223,6 +225,7 @@ int main(int argc, char** argv) {
     if (*check) return app::commands::check(config_path);
     if (*validate) {
         app::report::parse_format(validate_format, rf);
+        if (validate_reverse) return app::commands::validate_reverse(files);
         return app::commands::validate(files, rf);
     }
     return 2;
