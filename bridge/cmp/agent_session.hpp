@@ -95,6 +95,8 @@ public:
     Actions reregister(AgentIdentity identity, TimePoint now);
     // deregRg(reason) when registered, then finished. Undelivered notifications are dropped (counted).
     Actions stop(std::string reason, TimePoint now);
+    // The shared secret changed (re-provisioned): the next authRg proves the new one.
+    void set_secret(std::string secret) { secret_ = std::move(secret); }
     // keepAliveRg.upTime: `seconds` at `now` (by default 0 at start()).
     void set_up_time(std::uint32_t seconds, TimePoint now);
 

@@ -444,3 +444,16 @@ TEST_CASE("an answer with nothing in flight is ignored") {
     CHECK_FALSE(f.send);
     CHECK(r.agent.registered());
 }
+
+TEST_CASE("set_secret: the next authRg proves the new secret") {
+    Rig r;
+    r.start();
+    r.accept_reg();
+    r.answer(cmp::result_code::unauthorized);  // the HOMS has another secret for us
+    r.agent.set_secret("re-provisioned-secret-0123456789");
+    r.wake();
+    r.accept_reg();
+    REQUIRE(r.sent().function == "authRg");
+    CHECK(cmp::check_auth_digest(r.sent().args.get("authDigest"), "re-provisioned-secret-0123456789",
+                                 "00112233445566778899aabbccddeeff", kRg, "s2"));
+}
