@@ -266,16 +266,29 @@ std::optional<std::string> ReverseCall::source_value(const ReverseSource& s, con
 
 void ReverseCall::fill_get(const Values& values) {
     GetLayout g = m_->layout(req_.function, req_.args);
+    const auto& response = t_.catalogue().find(req_.function)->response;
+    // An optional field whose rule reads its absence as a `default` was absent on the gateway
+    // (HostName "" for a host without a name): left out again.
+    auto defaulted = [&](const ReverseSource& s, const std::string& v, const FieldPath& field,
+                         const std::vector<cmp::FieldSpec>& specs) {
+        if (s.param < 0 || !t_.params()[s.param].transform.fallback || v != *t_.params()[s.param].transform.fallback)
+            return false;
+        auto spec = field.check(specs);
+        return spec && *spec && !(*spec)->required;
+    };
     cmp::Record out;
     const std::string first_row = rows_.empty() ? std::string() : rows_.front();
     for (const auto& f : g.scalars)
         for (const auto& s : f.sources)
             if (auto v = source_value(s, values, first_row)) {
-                f.field.assign(out, *v);
+                if (!defaulted(s, *v, f.field, response)) f.field.assign(out, *v);
                 break;
             }
     for (const auto& l : g.lists) {
         const ObjectRule& o = t_.objects()[l.object];
+        auto list_spec = l.list.check(response);
+        const std::vector<cmp::FieldSpec> no_specs;
+        const auto& item_specs = list_spec && *list_spec ? (*list_spec)->item_fields : no_specs;
         std::vector<std::string> rows;
         if (o.kind == ObjectKind::rows) {
             rows = rows_;  // the rows the request selected
@@ -324,7 +337,7 @@ void ReverseCall::fill_get(const Values& values) {
                             r = it->second;
                         }
                         if (auto v = source_value(s, values, r)) {
-                            f.field.assign(item, *v);
+                            if (!defaulted(s, *v, f.field, item_specs)) f.field.assign(item, *v);
                             break;
                         }
                     }

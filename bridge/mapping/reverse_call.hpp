@@ -140,7 +140,15 @@ std::optional<cmp::Request> subscription_event(const ReverseMapping& m, const st
 // of list-row parameters (Hosts.Host.{n}.Active -> notifyHomeDevJoin/Leave),
 // of subscribed parameters (notifyHomeDevEvent), of alert parameters
 // (notifyRgSecAlert/RscAlert). Every parameter is remembered in state.
-std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::Inform& inform, ReverseEventState& state);
+// `read`: values the caller fetched for reverse_event_reads (a new row's
+// fields); remembered after the changes are found, so they are not changes.
+std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::Inform& inform, ReverseEventState& state,
+                                         const std::vector<cwmp::ParameterValue>& read = {});
+// Partial paths to GetParameterValues before reverse_events: rows whose event
+// message needs fields neither the Inform nor the state has (a host that
+// just joined reports only Active). Empty when nothing is missing.
+std::vector<std::string> reverse_event_reads(const ReverseMapping& m, const cwmp::Inform& inform,
+                                             const ReverseEventState& state);
 // A TransferComplete of an operation started by ReverseCall whose rule has a
 // completion message (notifyRgUpgradeResult); nullopt for other command keys.
 std::optional<cmp::Request> reverse_transfer_complete(const ReverseMapping& m, const cwmp::TransferComplete& tc,

@@ -3,6 +3,7 @@
 // join/leave; alert parameters become the alert's fields), subscriptions, and
 // the completion message of a transfer.
 #include <algorithm>
+#include <set>
 
 #include "bridge/mapping/reverse_call.hpp"
 
@@ -91,18 +92,74 @@ std::optional<cmp::Request> subscription_event(const ReverseMapping& m, const st
     return msg;
 }
 
-std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::Inform& inform, ReverseEventState& state) {
-    const Table& t = m.table();
+namespace {
+
+bool has_value_change(const cwmp::Inform& inform) {
+    return std::any_of(inform.events.begin(), inform.events.end(),
+                       [](const cwmp::EventStruct& e) { return e.event_code == "4 VALUE CHANGE"; });
+}
+
+// Rows of list-object event rules whose trigger parameter the Inform carries with the rule's value.
+std::map<const EventRule*, std::set<std::string>> triggered_rows(const Table& t,
+                                                                 const std::vector<std::pair<std::string, std::string>>& changed) {
+    std::map<const EventRule*, std::set<std::string>> out;
+    for (const EventRule& e : t.events()) {
+        if (!e.subscription.empty() || e.object < 0 || t.objects()[e.object].kind != ObjectKind::list) continue;
+        const std::string prefix = table_prefix(t.objects()[e.object].path);
+        for (const auto& [pi, v] : e.values) {
+            if (!v.constant) continue;
+            const ParamRule& p = t.params()[pi];
+            for (const auto& [path, value] : changed) {
+                if (path.rfind(prefix, 0) != 0) continue;
+                auto dot = path.find('.', prefix.size());
+                if (dot == std::string::npos || path.substr(dot + 1) != p.name) continue;
+                std::string canon =
+                    datamodel::check_value(p.ptype, value, false) ? datamodel::canonical_value(p.ptype, value) : value;
+                if (canon == *v.constant) out[&e].insert(path.substr(0, dot + 1));
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> changes_of(const cwmp::Inform& inform, const ReverseEventState& state) {
     std::vector<std::pair<std::string, std::string>> changed;
     for (const auto& p : inform.parameters) {
         const std::string* prev = state.value(p.name);
         if (!prev || *prev != p.value) changed.emplace_back(p.name, p.value);
-        state.remember(p.name, p.value);
     }
-    const bool value_change = std::any_of(inform.events.begin(), inform.events.end(),
-                                          [](const cwmp::EventStruct& e) { return e.event_code == "4 VALUE CHANGE"; });
+    return changed;
+}
+
+}  // namespace
+
+std::vector<std::string> reverse_event_reads(const ReverseMapping& m, const cwmp::Inform& inform,
+                                             const ReverseEventState& state) {
+    std::vector<std::string> out;
+    if (!has_value_change(inform)) return out;
+    Values values = state.values;
+    for (const auto& p : inform.parameters) values[p.name] = p.value;
+    for (const auto& [e, rows] : triggered_rows(m.table(), changes_of(inform, state))) {
+        const cmp::FunctionSpec* spec = m.table().catalogue().find(e->message);
+        if (!spec) continue;
+        for (const auto& row : rows) {
+            bool missing = std::any_of(spec->request.begin(), spec->request.end(), [&](const cmp::FieldSpec& fs) {
+                return fs.required && !message_field(m, *e, fs.name, values, row);
+            });
+            if (missing && std::find(out.begin(), out.end(), row) == out.end()) out.push_back(row);
+        }
+    }
+    return out;
+}
+
+std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::Inform& inform, ReverseEventState& state,
+                                         const std::vector<cwmp::ParameterValue>& read) {
+    const Table& t = m.table();
+    const auto changed = changes_of(inform, state);
+    for (const auto& p : inform.parameters) state.remember(p.name, p.value);
+    for (const auto& p : read) state.remember(p.name, p.value);
     std::vector<cmp::Request> out;
-    if (!value_change || changed.empty()) return out;
+    if (!has_value_change(inform) || changed.empty()) return out;
 
     for (auto& [id, sub] : state.subscriptions)
         if (auto msg = subscription_event(m, id, sub, changed, false)) out.push_back(std::move(*msg));
@@ -114,20 +171,10 @@ std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::In
         if (!spec) continue;
         if (o.kind == ObjectKind::list) {
             // A row parameter taking the rule's constant (Active -> "true": join) is the event.
-            const std::string prefix = table_prefix(o.path);
-            std::set<std::string> rows;
-            for (const auto& [pi, v] : e.values) {
-                if (!v.constant) continue;
-                const ParamRule& p = t.params()[pi];
-                for (const auto& [path, value] : changed) {
-                    if (path.rfind(prefix, 0) != 0) continue;
-                    auto dot = path.find('.', prefix.size());
-                    if (dot == std::string::npos || path.substr(dot + 1) != p.name) continue;
-                    std::string canon = datamodel::check_value(p.ptype, value, false)
-                                            ? datamodel::canonical_value(p.ptype, value) : value;
-                    if (canon == *v.constant) rows.insert(path.substr(0, dot + 1));
-                }
-            }
+            const auto triggered = triggered_rows(t, changed);
+            auto it = triggered.find(&e);
+            if (it == triggered.end()) continue;
+            const std::set<std::string>& rows = it->second;
             for (const auto& row : rows) {
                 cmp::Request msg;
                 msg.function = e.message;
