@@ -6,6 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libssl-dev libtinyxml2-dev libyaml-cpp-dev libcli11-dev doctest-dev
   libxml2-utils libbenchmark-dev libsqlite3-dev
+  postgresql libpq-dev
   dpkg-dev file
   chromium chromium-driver
 )
