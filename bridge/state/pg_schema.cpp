@@ -1,0 +1,60 @@
+// Schema creation and migration of the PostgreSQL store.
+#include "bridge/state/pg_schema.hpp"
+
+namespace state::pg {
+namespace {
+
+// pg_advisory_xact_lock key: "cmpcwmp1" read as a big-endian integer; any
+// constant works as long as every bridge uses the same one.
+constexpr const char* kLockKey = "7164506154724061233";
+
+// Migration N takes the schema from version N-1 to N. Append, never edit:
+// a database may be at any earlier version.
+constexpr const char* kMigrations[] = {
+    // 1: state and leases. COLLATE "C": keys sort by bytes, as std::string does.
+    "CREATE TABLE bridge.state ("
+    "  key text COLLATE \"C\" PRIMARY KEY,"
+    "  blob bytea NOT NULL,"
+    "  node text,"
+    "  token bigint NOT NULL DEFAULT 0,"
+    "  updated timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE bridge.leases ("
+    "  key text COLLATE \"C\" PRIMARY KEY,"
+    "  node text,"
+    "  token bigint NOT NULL,"
+    "  expires timestamptz NOT NULL);"
+    "CREATE INDEX leases_by_node ON bridge.leases (node);",
+};
+static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion);
+
+}  // namespace
+
+core::Status ensure_schema(Connection& c) {
+    if (auto st = c.run("BEGIN"); !st) return st;
+    auto fail = [&](core::Error e) -> core::Status {
+        c.run("ROLLBACK");
+        return e;
+    };
+    if (auto r = c.exec(std::string("SELECT pg_advisory_xact_lock(") + kLockKey + ")"); !r) return fail(r.error());
+    if (auto st = c.run("CREATE SCHEMA IF NOT EXISTS bridge;"
+                        "CREATE TABLE IF NOT EXISTS bridge.schema_version (version integer PRIMARY KEY,"
+                        " applied timestamptz NOT NULL DEFAULT now())");
+        !st)
+        return fail(st.error());
+    auto v = c.exec("SELECT coalesce(max(version), 0) FROM bridge.schema_version");
+    if (!v) return fail(v.error());
+    const auto version = v->integer(0, 0);
+    if (version > kSchemaVersion)
+        return fail(core::make_error("state.io", "PostgreSQL " + c.name() + ": schema version " +
+                                                     std::to_string(version) + " (this bridge knows up to " +
+                                                     std::to_string(kSchemaVersion) + "): written by a newer bridge"));
+    for (auto n = version + 1; n <= kSchemaVersion; ++n) {
+        if (auto st = c.run(kMigrations[n - 1]); !st) return fail(st.error());
+        if (auto r = c.exec("INSERT INTO bridge.schema_version (version) VALUES ($1::integer)", {Param::integer(n)}); !r)
+            return fail(r.error());
+    }
+    if (auto st = c.run("COMMIT"); !st) return fail(st.error());
+    return core::Ok{};
+}
+
+}  // namespace state::pg
