@@ -117,7 +117,7 @@ bool ReverseCall::known(const std::string& name) const {
     if (!names) return true;
     if (!name.empty() && name.back() == '.') {
         auto it = names->lower_bound(name);
-        return it != names->end() && it->rfind(name, 0) == 0;
+        return it != names->end() && it->first.rfind(name, 0) == 0;
     }
     return names->count(name) > 0;
 }
@@ -198,7 +198,7 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
                 if (failed(a2, "GetParameterNames")) return;
                 const auto* r = std::get_if<cwmp::GetParameterNamesResponse>(&*a2);
                 if (!r) return finish(cmp::result_code::general_failure, "unexpected answer to GetParameterNames");
-                for (const auto& p : r->parameters) discovered_.insert(p.name);
+                for (const auto& p : r->parameters) discovered_.emplace(p.name, p.writable);
                 have_discovered_ = true;
                 get_values(get_names(), true);  // alternatives the CPE has replace the ones it lacks
             });

@@ -48,8 +48,9 @@ struct ReverseEventState {
 };
 
 struct ReverseContext {
-    // The CPE's parameter names (GetParameterNames discovery); nullptr: not known yet.
-    const std::set<std::string, std::less<>>* known_names = nullptr;
+    // The CPE's names and their writability (GetParameterNames discovery, acs::CpeRecord::names);
+    // nullptr: not known yet.
+    const std::map<std::string, bool, std::less<>>* known_names = nullptr;
     // Subscriptions and remembered values; needed by applyHomeDevEvent/releaseHomeDevEvent.
     ReverseEventState* state = nullptr;
 };
@@ -110,7 +111,7 @@ private:
     const Table& t_;
     cmp::Request req_;
     ReverseContext ctx_;
-    std::set<std::string, std::less<>> discovered_;  // names from our own GetParameterNames
+    std::map<std::string, bool, std::less<>> discovered_;  // names from our own GetParameterNames
     bool have_discovered_ = false;
     std::vector<std::string> rows_;  // instance paths of the rows the request selected ("...Variable.3.")
 

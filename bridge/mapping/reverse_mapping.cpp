@@ -133,6 +133,21 @@ std::string ReverseMapping::unsupported_reason(std::string_view function) const 
     return {};
 }
 
+std::vector<std::string> ReverseMapping::watch_paths() const {
+    std::vector<std::string> out;
+    auto add = [&](const std::string& p) {
+        if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    };
+    for (const EventRule& e : table_->events()) {
+        if (e.object < 0 || !e.subscription.empty()) continue;  // subscriptions: set by applyHomeDevEvent
+        const bool list = table_->objects()[e.object].kind == ObjectKind::list;
+        // List rows: the trigger (Active); fixed objects (alerts): every value the message carries.
+        for (const auto& [pi, v] : e.values)
+            if (list == v.constant.has_value()) add(table_->params()[pi].path);
+    }
+    return out;
+}
+
 const TransferRule* ReverseMapping::transfer_of(std::string_view function) const {
     for (const auto& r : table_->transfers())
         if (!r.call.empty() && r.call.function == function) return &r;

@@ -96,6 +96,11 @@ public:
     // Explicit sources of a field from `reverse.fields` ("getHomeDevList.dev.devId"), nullptr if none.
     const std::vector<ReverseSource>* override_of(std::string_view function, std::string_view field) const;
 
+    // Parameters whose VALUE CHANGE makes a gateway -> HOMS message (event
+    // trigger and alert parameters, template paths with {i}): the ACS side
+    // sets Notification 2 on them (AcsServerConfig::watch).
+    std::vector<std::string> watch_paths() const;
+
     const TransferRule* transfer_of(std::string_view function) const;
     // Parameter with an on_set action / a notify rule calling this function; -1 if none.
     int action_param(std::string_view function) const;

@@ -63,8 +63,8 @@ TEST_CASE("reverse get: a parameter the CPE lacks") {
         CHECK(cpe.count<cwmp::GetParameterNames>() == 1);
     }
     SUBCASE("known names: the missing one is not asked for") {
-        std::set<std::string, std::less<>> names;
-        for (const auto& [n, v] : cpe.params) names.insert(n);
+        std::map<std::string, bool, std::less<>> names;  // as acs::CpeRecord::names
+        for (const auto& [n, v] : cpe.params) names.emplace(n, false);
         mapping::ReverseContext ctx;
         ctx.known_names = &names;
         auto r = rt::answer(m, cpe, rt::request("getRgInfo"), ctx);

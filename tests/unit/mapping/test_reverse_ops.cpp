@@ -306,6 +306,17 @@ TEST_CASE("reverse events: host joins and leaves from VALUE CHANGE of Active, al
     CHECK(m->table().catalogue().validate(cmp::Request{{"rg", "1", "2026-12-03T12:00:00Z"}, msgs[0].function, msgs[0].args}));
 }
 
+TEST_CASE("reverse watch paths: what the ACS side sets Notification 2 on") {
+    auto w = shipped("tr098.yaml")->watch_paths();
+    CHECK(std::count(w.begin(), w.end(), IGD + "LANDevice.1.Hosts.Host.{i}.Active") == 1);
+    CHECK(std::count(w.begin(), w.end(), IGD + "X_EXAMPLE-COM_Alarms.SecurityAlertType") == 1);
+    CHECK(std::count(w.begin(), w.end(), IGD + "X_EXAMPLE-COM_Alarms.ResourceAlertValue") == 1);
+    // Subscribed values are switched on by applyHomeDevEvent, not watched from the start.
+    CHECK(std::none_of(w.begin(), w.end(), [](const std::string& p) { return p.ends_with(".Value"); }));
+    auto d = shipped("tr106.yaml")->watch_paths();
+    CHECK(std::count(d.begin(), d.end(), "Device.X_EXAMPLE-COM_Hosts.Host.{i}.Active") == 1);
+}
+
 TEST_CASE("reverse validation: shipped tables are clean; non-invertible rules are reported at file:line:col") {
     for (const char* name : {"tr098.yaml", "tr098-tr157.yaml", "tr106.yaml"}) {
         auto m = shipped(name);
