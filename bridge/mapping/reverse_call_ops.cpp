@@ -170,7 +170,8 @@ void ReverseCall::ensure_rows(int object, Wanted wanted,
                               std::function<void(std::vector<std::string>, std::vector<bool>)> done,
                               const Values* have, bool set_keys) {
     const std::string prefix = table_prefix(t_.objects()[object].path);
-    auto with = [this, prefix, wanted, done, set_keys](const Values& v) {
+    const unsigned max_rows = t_.objects()[object].max_rows;
+    auto with = [this, prefix, wanted, done, set_keys, max_rows](const Values& v) {
         struct Acc {
             std::vector<std::string> rows;
             std::vector<bool> created;
@@ -191,6 +192,11 @@ void ReverseCall::ensure_rows(int object, Wanted wanted,
                     break;
                 }
             }
+        // The table's max_rows bounds what one request may add (a HOMS listing 1000 variables).
+        const auto missing = static_cast<std::size_t>(std::count(acc->rows.begin(), acc->rows.end(), std::string()));
+        if (max_rows && instances_in(v, prefix).size() + missing > max_rows)
+            return finish(cmp::result_code::resource_unavailable,
+                          prefix + " would need more than " + std::to_string(max_rows) + " rows");
         // Missing rows are added one AddObject at a time (TR-069 has no batch), then their keys set at once.
         auto step = std::make_shared<std::function<void()>>();
         // The pending AddObject's continuation holds the step; the step only a weak reference (no cycle).

@@ -2,6 +2,9 @@
 // gateway events from Informs and TransferComplete, and the reverse validator.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "bridge/mapping/reverse_call.hpp"
@@ -265,6 +268,15 @@ TEST_CASE("reverse subscriptions: applyHomeDevEvent watches rows, value changes 
     CHECK(state.subscriptions.empty());
     auto again = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", id)), ctx);
     CHECK(again.result_code == cmp::result_code::subscription_not_found);
+
+    // More variables than the table's max_rows (64) allows: refused before any AddObject.
+    std::vector<cmp::Record> many;
+    for (int i = 0; i < 70; ++i) many.push_back(cmp::Record{}.set("name", "V" + std::to_string(i)));
+    args.add_list("varName", many);
+    cpe.log.clear();
+    auto big = rt::answer(m, cpe, rt::request("applyHomeDevEvent", args), ctx);
+    CHECK(big.result_code == cmp::result_code::resource_unavailable);
+    CHECK(cpe.count<cwmp::AddObject>() == 0);
 }
 
 TEST_CASE("reverse events: host joins and leaves from VALUE CHANGE of Active, alerts from the alarm parameters") {
@@ -367,4 +379,44 @@ objects:
     std::ostringstream out, err;
     CHECK(mapping::run_validate_reverse({std::string(BRIDGE_SOURCE_DIR) + "/mappings/tr098.yaml"}, out, err) == 0);
     CHECK(out.str().find("ok in reverse") != std::string::npos);
+}
+
+// fixtures/reverse/*.yaml: valid forward, refused in reverse, each diagnostic at its "# expect L:C message".
+TEST_CASE("reverse validator fixtures: every reverse error, at its position") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(BRIDGE_SOURCE_DIR) / "tests/unit/mapping/fixtures/reverse";
+    int files = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() != ".yaml") continue;
+        ++files;
+        const std::string file = e.path().string();
+        CAPTURE(file);
+        std::vector<std::tuple<int, int, std::string>> expected;
+        std::ifstream in(file);
+        for (std::string line; std::getline(in, line);) {
+            int l = 0, c = 0, used = 0;
+            if (line.rfind("# expect ", 0) == 0 && std::sscanf(line.c_str(), "# expect %d:%d %n", &l, &c, &used) == 2)
+                expected.emplace_back(l, c, line.substr(static_cast<std::size_t>(used)));
+        }
+        REQUIRE_FALSE(expected.empty());
+        auto t = mapping::Table::load_file(file);
+        REQUIRE_MESSAGE(t, (t ? "" : t.error().message));  // the forward use is unaffected
+        auto m = ReverseMapping::make(*t);
+        std::string got;
+        for (const auto& d : m->diagnostics()) got += d.to_string() + "\n";
+        INFO(got);
+        REQUIRE(m->diagnostics().size() == expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const auto& d = m->diagnostics()[i];
+            CHECK(d.pos.file == file);
+            CHECK(d.pos.line == std::get<0>(expected[i]));
+            CHECK(d.pos.column == std::get<1>(expected[i]));
+            CHECK(d.message.rfind(std::get<2>(expected[i]), 0) == 0);
+            CHECK_FALSE(d.hint.empty());
+        }
+        std::ostringstream out, err;
+        CHECK(mapping::run_validate_reverse({file}, out, err) == 1);
+        CHECK(err.str().find("errors in reverse") != std::string::npos);
+    }
+    CHECK(files >= 1);
 }
