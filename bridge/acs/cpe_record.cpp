@@ -60,6 +60,7 @@ void CpeRecord::on_names(const cwmp::GetParameterNamesResponse& answer, TimePoin
     for (const auto& p : answer.parameters) names[p.name] = p.writable;
     discovered = true;
     discovered_at = now;
+    notification_refused.clear();  // a new model: worth asking once more
     // Instances that went away took their notification with them.
     for (auto it = notification_active.begin(); it != notification_active.end();)
         it = knows(*it) ? std::next(it) : notification_active.erase(it);
@@ -74,7 +75,7 @@ std::optional<bool> CpeRecord::writable(std::string_view name) const {
 std::vector<std::string> CpeRecord::unwatched_matches() const {
     std::vector<std::string> out;
     for (const auto& [name, w] : names) {
-        if (notification_active.count(name)) continue;
+        if (notification_active.count(name) || notification_refused.count(name)) continue;
         for (const auto& pattern : watch) {
             const bool absolute = !root.empty() && pattern.rfind(root, 0) == 0;
             if (matches_watch(name, absolute ? pattern : root + pattern)) {

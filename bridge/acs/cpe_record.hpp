@@ -43,6 +43,9 @@ struct CpeRecord {
     std::vector<std::string> watch;
     std::set<std::string, std::less<>> notification_active;  // names the CPE accepted Notification=2 for
     std::string notification_error;                          // the CPE's fault to the last attempt, if any
+    // Names the CPE refused active notification for: not asked again until the
+    // next discovery (a CPE that does not support it would fault every session).
+    std::set<std::string, std::less<>> notification_refused;
 
     bool gone = false;  // declared gone (missed informs) and not back since
 
@@ -59,7 +62,7 @@ struct CpeRecord {
     bool knows(std::string_view name) const { return names.find(name) != names.end(); }
     std::optional<bool> writable(std::string_view name) const;
 
-    // Discovered names that match a watch path and are not on active notification yet.
+    // Discovered names that match a watch path, not on active notification yet and not refused.
     std::vector<std::string> unwatched_matches() const;
 
     // When the CPE counts as gone: `missed` periodic intervals after its last

@@ -40,6 +40,7 @@ void queue_notifications(CpeRecord& record, RpcQueue& queue) {
             // and polls instead.
             const auto& f = std::get<cwmp::Fault>(*r);
             record.notification_error = std::to_string(f.code) + " " + f.string;
+            record.notification_refused.insert(names.begin(), names.end());
             core::log::warn(record.id, "the CPE refused active notification: " + record.notification_error);
         } else if (!r) {
             record.notification_error = r.error().code;

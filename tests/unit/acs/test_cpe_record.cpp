@@ -91,4 +91,7 @@ TEST_CASE("a refused notification request is remembered, not retried in a loop")
     CHECK(r.notification_error == "9009 Notification request rejected");
     CHECK(r.notification_active.empty());
     CHECK(q.empty());
+    CHECK(r.unwatched_matches().empty());
+    acs::queue_notifications(r, q);
+    CHECK(q.empty());
 }

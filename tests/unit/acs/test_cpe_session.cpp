@@ -369,3 +369,33 @@ TEST_CASE("a response to nothing ends the session cleanly") {
     CHECK(s.on_post(post(cwmp::GetParameterValuesResponse{}, "z")).status == 204);
     CHECK(s.ended());
 }
+
+TEST_CASE("a refused notification request is not repeated in every session, only after a new discovery") {
+    // genieacs-sim answers SetParameterAttributes with 9000: without this the
+    // ACS spent one round trip and one fault on it in every session.
+    Cpe cpe;
+    cpe.record.watch = {"LANDevice.{i}.Hosts.Host.{i}.Active"};
+    {
+        acs::CpeSession s(cpe.record, cpe.queue, "refused000000001");
+        auto i = inform();
+        i.parameters.push_back({"InternetGatewayDevice.ManagementServer.PeriodicInformInterval", "300", "xsd:unsignedInt"});
+        s.start(first_inform(post(i)), kT0);
+        auto gpn = sent(s.on_post(empty_post()));
+        auto spa = sent(s.on_post(post(igd_names(), gpn.id)));
+        REQUIRE(std::holds_alternative<cwmp::SetParameterAttributes>(spa.body));
+        CHECK(s.on_post(post(cwmp::Fault{9000, "Method not supported", {}}, spa.id)).status == 204);
+        CHECK(cpe.record.notification_error == "9000 Method not supported");
+    }
+    {
+        acs::CpeSession s(cpe.record, cpe.queue, "refused000000002");
+        s.start(first_inform(post(inform({{"2 PERIODIC", ""}}))), kT0);
+        CHECK(s.on_post(empty_post()).status == 204);
+    }
+    {
+        acs::CpeSession s(cpe.record, cpe.queue, "refused000000003");
+        s.start(first_inform(post(inform({{"1 BOOT", ""}}))), kT0);
+        auto gpn = sent(s.on_post(empty_post()));
+        auto spa = sent(s.on_post(post(igd_names(), gpn.id)));
+        CHECK(std::holds_alternative<cwmp::SetParameterAttributes>(spa.body));
+    }
+}
