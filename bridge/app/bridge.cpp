@@ -71,6 +71,16 @@ std::shared_ptr<VirtualCpe> Bridge::find_by_id(std::string_view id) {
 }
 
 core::Status Bridge::start() {
+    if (config_.reverse) {
+        reverse_ = std::make_unique<ReverseBridge>(ioc_, *config_.reverse);
+        if (auto st = reverse_->start(); !st) return st;
+    }
+    if (config_.forward()) return start_forward();
+    ready_ = true;
+    return core::Ok{};
+}
+
+core::Status Bridge::start_forward() {
     // state_backend (docs/configuration.md): one database, importing the
     // files an older bridge left, or one file per gateway.
     const std::filesystem::path db = std::filesystem::path(config_.state_dir) / state::kStateDbName;
@@ -161,6 +171,7 @@ core::Status Bridge::start() {
 
 void Bridge::stop() {
     ready_ = false;
+    if (reverse_) reverse_->stop();
     if (admin_) admin_->stop();
     if (cr_server_) cr_server_->stop();
     if (gateway_events_) gateway_events_->stop();
@@ -172,6 +183,7 @@ std::size_t Bridge::sessions_in_progress() const {
     std::lock_guard lock(mutex_);
     std::size_t n = 0;
     for (auto& [id, cpe] : by_id_) n += cpe->in_session() ? 1 : 0;
+    if (reverse_) n += reverse_->open_sessions();
     return n;
 }
 

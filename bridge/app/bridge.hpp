@@ -15,6 +15,7 @@
 
 #include "bridge/app/admin_server.hpp"
 #include "bridge/app/config.hpp"
+#include "bridge/app/reverse_bridge.hpp"
 #include "bridge/app/connection_request_server.hpp"
 #include "bridge/app/gateway_events.hpp"
 #include "bridge/app/virtual_cpe.hpp"
@@ -58,6 +59,7 @@ public:
     void record_sessions(SessionRecorderFactory* recorder) { recorder_ = recorder; }
 
 private:
+    core::Status start_forward();
     core::Result<std::shared_ptr<const mapping::Table>> table_for(const std::string& path);
     core::Status add_gateway(const GatewayConfig& g);
     std::shared_ptr<VirtualCpe> find_by_id(std::string_view id);
@@ -77,6 +79,7 @@ private:
     std::map<std::string, std::shared_ptr<VirtualCpe>, std::less<>> by_cr_path_;
     std::unique_ptr<ConnectionRequestServer> cr_server_;
     std::unique_ptr<GatewayEvents> gateway_events_;  // the CMP listener and what gateway messages do
+    std::unique_ptr<ReverseBridge> reverse_;         // reverse mode: TR-069 CPEs for a HOMS (docs/reverse.md)
     SessionRecorderFactory* recorder_ = nullptr;
     std::unique_ptr<AdminServer> admin_;
     std::atomic<bool> ready_{false};  // /readyz: listeners bound, store open, CPEs started

@@ -1,0 +1,80 @@
+#pragma once
+// Reverse mode (docs/reverse.md): TR-069 CPEs managed by a CMP HOMS. The
+// wiring of three parts that do not know each other:
+//   app::AcsServer   the bridge as the CPEs' ACS (sessions, RPCs, Connection Requests)
+//   app::CmpAgents   one CMP agent per CPE towards the HOMS (regRg/authRg, keep-alives, notify*)
+//   app::CmpAgentServer  the HOMS -> gateway calls, answered through mapping::ReverseCall
+// Each CPE becomes one gateway: rgId = its CWMP id (OUI-ProductClass-Serial),
+// registered when it first informs, registered again when it boots, and
+// deregistered when it stops informing. A HOMS call becomes the fewest CWMP
+// RPCs on that CPE (at once through a Connection Request), bounded by
+// reverse.call_wait; what the CPE reports (VALUE CHANGE, TransferComplete)
+// becomes gateway -> HOMS notifications.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "bridge/app/acs_server.hpp"
+#include "bridge/app/cmp_agent_clients.hpp"
+#include "bridge/app/cmp_agent_server.hpp"
+#include "bridge/app/reverse_config.hpp"
+#include "bridge/mapping/reverse_call.hpp"
+#include "bridge/mapping/reverse_mapping.hpp"
+
+namespace app {
+
+class ReverseBridge final : public AcsServer::Observer {
+public:
+    ReverseBridge(boost::asio::io_context& ioc, ReverseConfig config);
+    ~ReverseBridge() override;
+
+    // Loads the tables (refused with file:line:col when a table is invalid)
+    // and the credentials, binds both listeners and starts the agents' clients.
+    core::Status start();
+    // Deregisters every virtual gateway and closes the listeners.
+    void stop();
+
+    unsigned short acs_port() const;
+    unsigned short agent_port() const;
+    std::size_t open_sessions() const;
+
+    // The rgId a CPE is presented under (its CWMP id; hashed when longer than the profile's 64).
+    static std::string gateway_id(const std::string& cpe_id);
+
+    // ---- AcsServer::Observer (on the CPE's strand) ----
+    void on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inform) override;
+    void on_transfer_complete(const acs::CpeRecord& cpe, const cwmp::TransferComplete& tc) override;
+    void on_gone(const acs::CpeRecord& cpe) override;
+
+private:
+    // One CPE as a gateway. mutex guards events and the calls' sans-I/O steps
+    // (the Observer runs on the CPE's strand, HOMS calls on their connections').
+    struct Device {
+        std::string cpe_id, rg_id;
+        std::shared_ptr<const mapping::ReverseMapping> mapping;
+        std::mutex mutex;
+        mapping::ReverseEventState events;
+        cmp::AgentIdentity identity;
+    };
+
+    boost::asio::awaitable<cmp::Response> answer(std::string rg_id, cmp::Request request);
+    std::shared_ptr<Device> device(std::string_view rg_id) const;
+    std::string secret_for(const std::string& rg_id) const;
+    cmp::AgentIdentity identity_of(const acs::CpeRecord& cpe, const std::string& rg_id) const;
+    void send(const Device& d, std::vector<cmp::Request> messages);
+
+    boost::asio::io_context& ioc_;
+    ReverseConfig config_;
+    std::map<std::string, std::shared_ptr<const mapping::ReverseMapping>> mappings_;  // by root ("Device.")
+    std::unique_ptr<AcsServer> acs_;
+    std::unique_ptr<CmpAgents> agents_;
+    std::unique_ptr<CmpAgentServer> agent_server_;
+    mutable std::mutex mutex_;  // devices_
+    std::map<std::string, std::shared_ptr<Device>, std::less<>> devices_;  // by rgId
+};
+
+}  // namespace app
