@@ -127,6 +127,8 @@ std::string ReverseCall::key() const { return "cmp:" + req_.function + ":" + req
 void ReverseCall::start() {
     if (const cmp::FunctionSpec* fn = t_.catalogue().find(req_.function); !fn || fn->direction != cmp::Direction::to_gateway)
         return finish(cmp::result_code::unknown_function, "unknown function " + req_.function);
+    // Fields the catalogue does not know, of the wrong type or missing: invalid_argument (2), before any RPC.
+    if (auto st = t_.catalogue().validate(req_); !st) return finish(cmp::result_code::invalid_argument, st.error().message);
     switch (m_->kind(req_.function)) {
         case ReverseKind::get: return start_get();
         case ReverseKind::set: return start_set();

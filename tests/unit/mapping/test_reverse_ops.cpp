@@ -79,6 +79,13 @@ TEST_CASE("reverse setRgNetInfo: one SetParameterValues, traceable ParameterKey,
         CHECK(r2.result_code == cmp::result_code::invalid_argument);
         CHECK(cpe.log.empty());
     }
+    SUBCASE("a field the catalogue does not know: invalid_argument, no RPC") {
+        cpe.log.clear();
+        auto r4 = rt::answer(m, cpe, rt::request("setRgTime", cmp::Record{}.set("ntpServer9", "x")));
+        CHECK(r4.result_code == cmp::result_code::invalid_argument);
+        CHECK(cpe.log.empty());
+        CHECK(rt::answer(m, cpe, rt::request("getRgFoo")).result_code == cmp::result_code::unknown_function);
+    }
     SUBCASE("a field no parameter of the CPE carries: not_supported") {
         cmp::Record second;
         second.set("ipAddr", "10.9.9.9");
@@ -87,6 +94,31 @@ TEST_CASE("reverse setRgNetInfo: one SetParameterValues, traceable ParameterKey,
         CHECK(r3.result_code == cmp::result_code::not_supported);
         CHECK(r3.result_msg.find("wan[1].ipAddr") != std::string::npos);
     }
+}
+
+TEST_CASE("reverse on a TR-106 Device:1 CPE: getRgInfo, setRgTime, getRgMemRsc by hand") {
+    auto m = shipped("tr106.yaml");
+    rt::FakeCpe cpe;
+    const std::string d = "Device.DeviceInfo.";
+    for (auto [n, v] : std::vector<std::pair<std::string, std::string>>{
+             {"Manufacturer", "Acme"}, {"ManufacturerOUI", "00D09E"}, {"ModelName", "STB"}, {"ProductClass", "Box"},
+             {"SerialNumber", "S9"}, {"HardwareVersion", "h"}, {"SoftwareVersion", "5"}, {"UpTime", "7"}})
+        cpe.put(d + n, v);
+    cpe.put(d + "MemoryStatus.Total", "65536", "xsd:unsignedInt");
+    cpe.put(d + "MemoryStatus.Free", "1024", "xsd:unsignedInt");
+    auto r = rt::answer(m, cpe, rt::request("getRgInfo"));
+    REQUIRE(r.result_code == 0);
+    CHECK(r.fields.get("productClass") == "Box");
+    CHECK(std::get<cwmp::GetParameterValues>(cpe.log.at(0)).names.at(0).rfind("Device.", 0) == 0);
+    auto mem = rt::answer(m, cpe, rt::request("getRgMemRsc"));
+    REQUIRE(mem.result_code == 0);
+    CHECK(mem.fields.get("memTotal") == "65536");
+    cpe.put("Device.Time.NTPServer1", "a");
+    cpe.put("Device.Time.LocalTimeZone", "+00:00");
+    auto t = rt::answer(m, cpe, rt::request("setRgTime", cmp::Record{}.set("ntpServer1", "ntp.example.org")));
+    INFO(t.result_msg);
+    CHECK(t.result_code == 0);
+    CHECK(cpe.get("Device.Time.NTPServer1") == "ntp.example.org");
 }
 
 TEST_CASE("reverse fault table: CWMP faults and transport errors to resultCodes") {
