@@ -35,6 +35,7 @@ void CpeRecord::on_inform(const cwmp::Inform& inform, cwmp::Version v, TimePoint
     last_events = inform.events;
     last_inform = now;
     ++informs;
+    came_back = gone;
     gone = false;
     for (const auto& p : inform.parameters) {
         if (ends_with(p.name, ".ManagementServer.ConnectionRequestURL")) connection_request_url = p.value;

@@ -48,6 +48,9 @@ struct CpeRecord {
     std::set<std::string, std::less<>> notification_refused;
 
     bool gone = false;  // declared gone (missed informs) and not back since
+    // The last Inform ended a gone period (gone is already false again when an
+    // Observer hears that Inform; this says it was set until then).
+    bool came_back = false;
 
     // Takes what an Inform says. `version` is the namespace the CPE used.
     void on_inform(const cwmp::Inform& inform, cwmp::Version version, TimePoint now);

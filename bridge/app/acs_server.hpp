@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -129,7 +130,7 @@ private:
     std::unique_ptr<acs::CpeAuthenticator> auth_;
     std::unique_ptr<net::HttpServer> server_;
     boost::asio::steady_timer gone_timer_;
-    bool stopped_ = false;
+    std::atomic<bool> stopped_{false};  // stop() may run on any thread
 
     mutable std::mutex mutex_;  // guards the three maps, touched once or twice per request
     std::map<std::string, CpePtr, std::less<>> cpes_;

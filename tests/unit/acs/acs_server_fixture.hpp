@@ -84,8 +84,10 @@ struct Recorder : app::AcsServer::Observer {
     std::vector<std::string> informs;  // "id: first event"
     std::vector<cwmp::TransferComplete> transfers;
     std::vector<std::string> gone;
+    std::vector<bool> came_back;  // per Inform: did it end a gone period
     void on_inform(const acs::CpeRecord& r, const cwmp::Inform& i) override {
         informs.push_back(r.id + ": " + (i.events.empty() ? "" : i.events[0].event_code));
+        came_back.push_back(r.came_back);
     }
     void on_transfer_complete(const acs::CpeRecord&, const cwmp::TransferComplete& tc) override {
         transfers.push_back(tc);

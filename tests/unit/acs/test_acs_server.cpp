@@ -156,6 +156,13 @@ TEST_CASE("TransferComplete reaches the observer; a silent CPE's session times o
         env.acs->check_gone();
         co_await pause(20ms);
         CHECK(env.observer.gone.size() == 1);
+        // Back: the Observer can tell this Inform ended a gone period (to register the gateway again).
+        CHECK(co_await play_session(env, "2 PERIODIC") == "done");
+        {
+            auto cond = [&] { return env.observer.came_back.size() == 3; };
+            CHECK(co_await eventually(cond));
+        }
+        CHECK(env.observer.came_back == std::vector<bool>{false, false, true});
     });
 }
 

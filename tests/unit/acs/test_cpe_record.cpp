@@ -47,11 +47,15 @@ TEST_CASE("gone: missed periodic informs after the last one, known interval only
     r.on_inform(i, cwmp::Version::v1_0, kT0);
     CHECK(r.periodic_interval == std::chrono::seconds(600));
     CHECK(r.gone_deadline(3, std::chrono::seconds(30)) == kT0 + std::chrono::seconds(1830));
+    CHECK_FALSE(r.came_back);
     r.gone = true;
     r.on_inform(i, cwmp::Version::v1_0, kT0 + std::chrono::hours(2));
     CHECK_FALSE(r.gone);
+    CHECK(r.came_back);
     CHECK(r.gone_deadline(3, std::chrono::seconds(30)) == kT0 + std::chrono::hours(2) + std::chrono::seconds(1830));
     CHECK(r.informs == 2);
+    r.on_inform(i, cwmp::Version::v1_0, kT0 + std::chrono::hours(3));
+    CHECK_FALSE(r.came_back);
 }
 
 TEST_CASE("the queue: engine RPCs before the upper layer's, in their order; cancel; full; failing user RPCs") {
