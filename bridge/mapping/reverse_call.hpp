@@ -34,6 +34,7 @@ struct ReverseEventState {
         cmp::Record args;                          // the applyHomeDevEvent request (devId, serviceId, ...)
         std::map<std::string, std::string> vars;   // subscribed parameter path -> state variable name
         std::uint32_t seq = 0;                     // notifyHomeDevEvent.seq of the last message
+        bool operator==(const Subscription&) const = default;
     };
     std::map<std::string, Subscription> subscriptions;  // by eventId
     // Last value seen of each CPE parameter (GetParameterValues answers,
@@ -45,6 +46,12 @@ struct ReverseEventState {
     static constexpr std::size_t kMaxValues = 20000;  // a CPE's whole tree is ~1000-5000 names
     void remember(const std::string& name, const std::string& value);
     const std::string* value(std::string_view name) const;
+
+    // Persisted per CPE by the caller (YAML text, reverse_state.cpp), so that
+    // subscriptions survive a restart. load() leaves the state as it was on error.
+    std::string save() const;
+    core::Status load(std::string_view blob);
+    bool operator==(const ReverseEventState&) const = default;
 };
 
 struct ReverseContext {

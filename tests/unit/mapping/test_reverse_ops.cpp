@@ -294,10 +294,23 @@ TEST_CASE("reverse subscriptions: applyHomeDevEvent watches rows, value changes 
     // The same value again is no change.
     CHECK(mapping::reverse_events(*m, inform, state).empty());
 
+    // Saved and loaded (a restart of the bridge): the subscription and the values are the same.
+    mapping::ReverseEventState restored;
+    REQUIRE(restored.load(state.save()));
+    CHECK(restored.subscriptions.at(id).vars == state.subscriptions.at(id).vars);
+    CHECK(restored.subscriptions.at(id).seq == 1);
+    CHECK(restored.subscriptions.at(id).args.get("devId") == "uuid:lamp");
+    CHECK(restored.values == state.values);
+    CHECK(restored.next_id == state.next_id);
+    CHECK_FALSE(restored.load("version: [1"));
+    CHECK_FALSE(restored.load("version: 2"));
+    CHECK(restored.subscriptions.count(id) == 1);  // a refused blob leaves the state as it was
+    ctx.state = &restored;
+
     auto rel = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", id)), ctx);
     CHECK(rel.result_code == 0);
     CHECK(cpe.notification[v1] == 0);
-    CHECK(state.subscriptions.empty());
+    CHECK(restored.subscriptions.empty());
     auto again = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", id)), ctx);
     CHECK(again.result_code == cmp::result_code::subscription_not_found);
 
