@@ -230,6 +230,16 @@ void CmpAgents::remove(const std::string& rg_id, std::string reason) {
     });
 }
 
+bool CmpAgents::rebooted(const std::string& rg_id, cmp::AgentIdentity identity) {
+    std::lock_guard lock(registry_->mutex);
+    auto it = registry_->agents.find(rg_id);
+    if (it == registry_->agents.end() || it->second->retiring) return false;
+    asio::post(it->second->strand, [agent = it->second, identity = std::move(identity)]() mutable {
+        agent->input(agent->session->reregister(std::move(identity), now()));
+    });
+    return true;
+}
+
 bool CmpAgents::notify(const std::string& rg_id, cmp::Request message) {
     std::lock_guard lock(registry_->mutex);
     auto it = registry_->agents.find(rg_id);

@@ -57,6 +57,10 @@ public:
     // registers again (regRg), a new secret applies from the next message;
     // for one being removed, it starts afresh once its deregRg is done.
     void add(std::string rg_id, cmp::AgentIdentity identity, std::string secret);
+    // The gateway booted (the CPE's 1 BOOT): a fresh regRg as soon as nothing
+    // is in flight, its notifications kept and sent after it. No deregRg: the
+    // gateway is already back. False when rgId is unknown or being removed.
+    bool rebooted(const std::string& rg_id, cmp::AgentIdentity identity);
     // deregRg(reason), then the agent is gone. Undelivered notifications are dropped (counted, logged).
     void remove(const std::string& rg_id, std::string reason);
     // Queues a gateway -> HOMS notification; false (logged) when rgId is unknown or being removed.

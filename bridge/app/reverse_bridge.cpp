@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 
@@ -70,6 +72,7 @@ core::Status ReverseBridge::start() {
     }
     auto credentials = load_acs_credentials(config_.acs.credentials_file);
     if (!credentials) return credentials.error();
+    credentials_ = *credentials;
 
     AcsServerConfig ac;
     ac.listen = config_.acs.listen;
@@ -187,10 +190,12 @@ void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inf
             std::lock_guard lock(mutex_);
             devices_[rg] = d;
         }
+        if (!d->mapping || has_event(inform, "0 BOOTSTRAP")) provision_connection_request(cpe);
         d->mapping = m->second;
         d->identity = identity;
-        if (boot) agents_->remove(rg, "reboot");  // deregRg, then add() registers afresh
-        agents_->add(rg, identity, secret_for(rg));
+        // A boot of a known gateway registers it again (regRg, as gateways do
+        // after every boot) and keeps what it still has to tell the HOMS.
+        if (!(boot && agents_->rebooted(rg, identity))) agents_->add(rg, identity, secret_for(rg));
         core::log::info(rg, std::string(boot ? "CPE booted" : "CPE informed") + ": registering it with the HOMS");
     }
     if (const std::string* up = param(cpe, "DeviceInfo.UpTime")) {
@@ -205,6 +210,31 @@ void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inf
         messages = mapping::reverse_events(*d->mapping, inform, d->events);
     }
     send(*d, std::move(messages));
+}
+
+void ReverseBridge::provision_connection_request(const acs::CpeRecord& cpe) {
+    http::Credentials cr = credentials_->connection_request(cpe.id);
+    if (cr.username.empty() || cpe.root.empty()) return;
+    cwmp::SetParameterValues spv;
+    const std::string ms = cpe.root + "ManagementServer.";
+    spv.parameters.push_back({ms + "ConnectionRequestUsername", cr.username, "xsd:string"});
+    spv.parameters.push_back({ms + "ConnectionRequestPassword", cr.password, "xsd:string"});
+    spv.parameter_key = "bridge:connection-request";
+    // Queued in the session the CPE has open now (the Observer runs right after the InformResponse).
+    auto work = [this, id = cpe.id, rpc = cwmp::Body(std::move(spv))]() mutable -> asio::awaitable<void> {
+        auto r = co_await acs_->run(id, std::move(rpc), config_.acs.session_timeout);
+        if (!r) {
+            core::log::warn_from("reverse", id, "cr credentials",
+                                 id + ": could not set its Connection Request credentials: " + r.error().message);
+        } else if (auto* f = std::get_if<cwmp::Fault>(&*r)) {
+            core::log::warn_from("reverse", id, "cr credentials",
+                                 id + ": refused its Connection Request credentials: fault " +
+                                     std::to_string(f->code) + " " + f->string);
+        } else {
+            core::log::debug(id, "Connection Request credentials set");
+        }
+    };
+    asio::co_spawn(ioc_, std::move(work), asio::detached);
 }
 
 void ReverseBridge::on_transfer_complete(const acs::CpeRecord& cpe, const cwmp::TransferComplete& tc) {

@@ -13,6 +13,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "bridge/acs/cpe_auth.hpp"
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,10 +68,15 @@ private:
     std::string secret_for(const std::string& rg_id) const;
     cmp::AgentIdentity identity_of(const acs::CpeRecord& cpe, const std::string& rg_id) const;
     void send(const Device& d, std::vector<cmp::Request> messages);
+    // The ACS sets the CPE's Connection Request credentials (ManagementServer.
+    // ConnectionRequestUsername/Password) to those of the credentials file, so
+    // that it can wake the CPE for a HOMS call: at a bootstrap and at first contact.
+    void provision_connection_request(const acs::CpeRecord& cpe);
 
     boost::asio::io_context& ioc_;
     ReverseConfig config_;
     std::map<std::string, std::shared_ptr<const mapping::ReverseMapping>> mappings_;  // by root ("Device.")
+    std::shared_ptr<const acs::CredentialTable> credentials_;
     std::unique_ptr<AcsServer> acs_;
     std::unique_ptr<CmpAgents> agents_;
     std::unique_ptr<CmpAgentServer> agent_server_;
