@@ -122,6 +122,23 @@ std::map<const EventRule*, std::set<std::string>> triggered_rows(const Table& t,
     return out;
 }
 
+// The NumberOfEntries parameter counting a list object's rows ("...HostNumberOfEntries"); nullptr if none.
+const ParamRule* count_of(const Table& t, int object) {
+    int row = t.node_of(t.objects()[object].path);
+    int table = row >= 0 ? t.tree()[row].parent : -1;
+    for (const auto& p : t.params())
+        if (p.source == Source::count && p.count_node == table && table >= 0) return &p;
+    return nullptr;
+}
+
+// List objects that event rules watch, each once.
+std::set<int> event_lists(const Table& t) {
+    std::set<int> out;
+    for (const auto& e : t.events())
+        if (e.subscription.empty() && e.object >= 0 && t.objects()[e.object].kind == ObjectKind::list) out.insert(e.object);
+    return out;
+}
+
 std::vector<std::pair<std::string, std::string>> changes_of(const cwmp::Inform& inform, const ReverseEventState& state) {
     std::vector<std::pair<std::string, std::string>> changed;
     for (const auto& p : inform.parameters) {
@@ -139,7 +156,14 @@ std::vector<std::string> reverse_event_reads(const ReverseMapping& m, const cwmp
     if (!has_value_change(inform)) return out;
     Values values = state.values;
     for (const auto& p : inform.parameters) values[p.name] = p.value;
-    for (const auto& [e, rows] : triggered_rows(m.table(), changes_of(inform, state))) {
+    const auto changed = changes_of(inform, state);
+    // A table whose count changed: rows came or went without a value change of their own
+    // (CPEs delete a Host when its lease ends): the whole table is read.
+    for (int oi : event_lists(m.table()))
+        if (const ParamRule* c = count_of(m.table(), oi))
+            if (std::any_of(changed.begin(), changed.end(), [&](const auto& x) { return x.first == c->path; }))
+                out.push_back(table_prefix(m.table().objects()[oi].path));
+    for (const auto& [e, rows] : triggered_rows(m.table(), changed)) {
         const cmp::FunctionSpec* spec = m.table().catalogue().find(e->message);
         if (!spec) continue;
         for (const auto& row : rows) {
@@ -155,10 +179,52 @@ std::vector<std::string> reverse_event_reads(const ReverseMapping& m, const cwmp
 std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::Inform& inform, ReverseEventState& state,
                                          const std::vector<cwmp::ParameterValue>& read) {
     const Table& t = m.table();
-    const auto changed = changes_of(inform, state);
+    auto changed = changes_of(inform, state);
+    std::vector<cmp::Request> out;
+    // Rows of counted tables the caller read again (reverse_event_reads): the ones that went send
+    // the rule whose trigger value differs from their last one (Active was true: leave); the new
+    // ones count as changes of their trigger parameters (Active true: join).
+    Values fresh;
+    for (const auto& p : read) fresh[p.name] = p.value;
+    for (int oi : has_value_change(inform) ? event_lists(t) : std::set<int>{}) {
+        const ParamRule* c = count_of(t, oi);
+        auto cv = c ? std::find_if(changed.begin(), changed.end(), [&](const auto& x) { return x.first == c->path; })
+                    : changed.end();
+        if (cv == changed.end()) continue;
+        const std::string prefix = table_prefix(t.objects()[oi].path);
+        const auto before = instances_in(state.values, prefix);
+        const auto now = instances_in(fresh, prefix);
+        if (std::to_string(now.size()) != cv->second) continue;  // not (completely) read: nothing to compare
+        for (std::uint32_t i : now)
+            if (!std::binary_search(before.begin(), before.end(), i))
+                for (auto it = fresh.lower_bound(prefix + std::to_string(i) + ".");
+                     it != fresh.end() && it->first.rfind(prefix + std::to_string(i) + ".", 0) == 0; ++it)
+                    changed.emplace_back(it->first, it->second);
+        for (std::uint32_t i : before) {
+            if (std::binary_search(now.begin(), now.end(), i)) continue;
+            const std::string row = prefix + std::to_string(i) + ".";
+            for (const EventRule& e : t.events()) {
+                if (e.object != oi || !e.subscription.empty()) continue;
+                const cmp::FunctionSpec* spec = t.catalogue().find(e.message);
+                bool fires = false;
+                for (const auto& [pi, v] : e.values) {
+                    const std::string* last = v.constant ? state.value(row + t.params()[pi].name) : nullptr;
+                    const ParamRule& p = t.params()[pi];
+                    fires = fires || (last && (datamodel::check_value(p.ptype, *last, false)
+                                                   ? datamodel::canonical_value(p.ptype, *last) : *last) != *v.constant);
+                }
+                if (!fires || !spec) continue;
+                cmp::Request msg;
+                msg.function = e.message;
+                for (const auto& fs : spec->request)
+                    if (auto v = message_field(m, e, fs.name, state.values, row)) msg.args.set(fs.name, *v);
+                if (complete(*spec, msg.args)) out.push_back(std::move(msg));
+            }
+            std::erase_if(state.values, [&](const auto& kv) { return kv.first.rfind(row, 0) == 0; });
+        }
+    }
     for (const auto& p : inform.parameters) state.remember(p.name, p.value);
     for (const auto& p : read) state.remember(p.name, p.value);
-    std::vector<cmp::Request> out;
     if (!has_value_change(inform) || changed.empty()) return out;
 
     for (auto& [id, sub] : state.subscriptions)

@@ -144,6 +144,13 @@ std::vector<std::string> ReverseMapping::watch_paths() const {
         // List rows: the trigger (Active); fixed objects (alerts): every value the message carries.
         for (const auto& [pi, v] : e.values)
             if (list == v.constant.has_value()) add(table_->params()[pi].path);
+        // Rows that come and go without a value change of their own change their table's count.
+        if (list) {
+            int row = table_->node_of(table_->objects()[e.object].path);
+            int tbl = row >= 0 ? table_->tree()[row].parent : -1;
+            for (const auto& p : table_->params())
+                if (p.source == Source::count && p.count_node == tbl && tbl >= 0) add(p.path);
+        }
     }
     return out;
 }

@@ -350,6 +350,35 @@ TEST_CASE("reverse events: host joins and leaves from VALUE CHANGE of Active, al
     inform.parameters = {{h + "Active", "true", "xsd:boolean"}};
     CHECK(mapping::reverse_events(*m, inform, state).empty());
 
+    SUBCASE("a CPE that deletes a host and adds another: the count changes, the table is read") {
+        const std::string hosts = IGD + "LANDevice.1.Hosts.Host.";
+        state.remember(IGD + "LANDevice.1.Hosts.HostNumberOfEntries", "1");
+        state.remember(h + "Active", "true");
+        cwmp::Inform count;
+        count.events = {{"4 VALUE CHANGE", ""}};
+        count.parameters = {{IGD + "LANDevice.1.Hosts.HostNumberOfEntries", "1", "xsd:unsignedInt"}};
+        CHECK(mapping::reverse_event_reads(*m, count, state).empty());  // unchanged count
+        count.parameters[0].value = "1";
+        // Host 3 went, host 4 came: still one row.
+        state.remember(IGD + "LANDevice.1.Hosts.HostNumberOfEntries", "2");
+        auto reads = mapping::reverse_event_reads(*m, count, state);
+        REQUIRE(reads.size() == 1);
+        CHECK(reads[0] == hosts);
+        std::vector<cwmp::ParameterValue> table = {{hosts + "4.Active", "true", "xsd:boolean"},
+                                                   {hosts + "4.MACAddress", "aa:bb:cc:00:00:04", "xsd:string"},
+                                                   {hosts + "4.IPAddress", "192.168.1.4", "xsd:string"}};
+        auto got = mapping::reverse_events(*m, count, state, table);
+        REQUIRE(got.size() == 2);
+        CHECK(got[0].function == "notifyHomeDevLeave");
+        CHECK(got[0].args.get("devId") == "aa:bb:cc:00:00:03");
+        CHECK(got[1].function == "notifyHomeDevJoin");
+        CHECK(got[1].args.get("devId") == "aa:bb:cc:00:00:04");
+        CHECK_FALSE(state.value(h + "MACAddress"));  // the gone row is forgotten
+        // A read that does not match the count (not the whole table) is not compared.
+        count.parameters[0].value = "5";
+        CHECK(mapping::reverse_events(*m, count, state, table).empty());
+    }
+
     const std::string a = IGD + "X_EXAMPLE-COM_Alarms.";
     inform.events = {{"4 VALUE CHANGE", ""}};
     inform.parameters = {{a + "SecurityAlertId", "7", "xsd:string"},         {a + "SecurityAlertType", "portScan", "xsd:string"},
@@ -370,6 +399,7 @@ TEST_CASE("reverse watch paths: what the ACS side sets Notification 2 on") {
     CHECK(std::count(w.begin(), w.end(), IGD + "X_EXAMPLE-COM_Alarms.ResourceAlertValue") == 1);
     // Subscribed values are switched on by applyHomeDevEvent, not watched from the start.
     CHECK(std::none_of(w.begin(), w.end(), [](const std::string& p) { return p.ends_with(".Value"); }));
+    CHECK(std::count(w.begin(), w.end(), IGD + "LANDevice.1.Hosts.HostNumberOfEntries") == 1);
     auto d = shipped("tr106.yaml")->watch_paths();
     CHECK(std::count(d.begin(), d.end(), "Device.X_EXAMPLE-COM_Hosts.Host.{i}.Active") == 1);
 }
