@@ -291,6 +291,8 @@ void ReverseCall::fill_get(const Values& values) {
         auto list_spec = l.list.check(response);
         const std::vector<cmp::FieldSpec> no_specs;
         const auto& item_specs = list_spec && *list_spec ? (*list_spec)->item_fields : no_specs;
+        // A table the CPE does not have leaves its list out (an empty table is an empty list).
+        if (!known(table_prefix(o.path))) continue;
         std::vector<std::string> rows;
         if (o.kind == ObjectKind::rows) {
             rows = rows_;  // the rows the request selected

@@ -62,6 +62,24 @@ TEST_CASE("reverse get: a parameter the CPE lacks") {
         CHECK(cpe.log.size() == 3);
         CHECK(cpe.count<cwmp::GetParameterNames>() == 1);
     }
+    SUBCASE("a table the CPE does not have is not an empty list") {
+        std::map<std::string, bool, std::less<>> names;
+        for (const auto& [n, v] : cpe.params) names.emplace(n, false);
+        mapping::ReverseContext ctx;
+        ctx.known_names = &names;
+        auto r = rt::answer(m, cpe, rt::request("getRgDiskRsc"), ctx);
+        CHECK(r.result_code == cmp::result_code::not_supported);
+        CHECK(r.result_msg.find("disk") != std::string::npos);
+        CHECK(cpe.log.empty());  // nothing to ask
+        // The same CPE with the table, but no disk in it: an empty list.
+        names.emplace(IGD + "Services.StorageService.1.PhysicalMedium.", false);
+        names.emplace(IGD + "Services.StorageService.1.LogicalVolume.", false);
+        cpe.row_templates[IGD + "Services.StorageService.1.PhysicalMedium."] = {};
+        cpe.row_templates[IGD + "Services.StorageService.1.LogicalVolume."] = {};
+        auto empty = rt::answer(m, cpe, rt::request("getRgDiskRsc"), ctx);
+        REQUIRE(empty.result_code == 0);
+        CHECK(empty.fields.list("disk")->empty());
+    }
     SUBCASE("known names: the missing one is not asked for") {
         std::map<std::string, bool, std::less<>> names;  // as acs::CpeRecord::names
         for (const auto& [n, v] : cpe.params) names.emplace(n, false);
