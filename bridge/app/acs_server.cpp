@@ -119,6 +119,7 @@ AcsServer::CpePtr AcsServer::session_cpe(const http::Request& req, const std::st
 
 AcsServer::CpePtr AcsServer::cpe_for(const std::string& id) {
     std::lock_guard lock(mutex_);
+    if (cpes_.size() >= config_.max_cpes && cpes_.find(id) == cpes_.end()) return nullptr;
     auto& slot = cpes_[id];
     if (!slot) {
         slot = std::make_shared<Cpe>(ioc_, config_.max_queued_per_cpe);
@@ -156,6 +157,16 @@ asio::awaitable<http::Response> AcsServer::handle(http::Request req, net::PeerIn
         co_return r;
     }
     CpePtr cpe = cpe_for(id);
+    if (!cpe) {
+        core::log::warn_from(kLog, peer.address, "max_cpes",
+                             "CPE " + id + " refused: the ACS already keeps " + std::to_string(config_.max_cpes) + " CPEs");
+        http::Response r;
+        r.status = 503;
+        r.headers.push_back({"Retry-After", "3600"});
+        r.headers.push_back({"Content-Type", "text/plain"});
+        r.body = "this ACS serves no more CPEs\n";
+        co_return r;
+    }
     auto work = open_session(cpe, std::move(*first.inform), connection);
     co_return co_await asio::co_spawn(cpe->strand, std::move(work), asio::use_awaitable);
 }

@@ -57,6 +57,9 @@ struct AcsServerConfig {
     // Paths every CPE keeps on active notification (acs::CpeRecord::watch).
     std::vector<std::string> watch;
     std::size_t max_queued_per_cpe = 64;
+    // CPEs the ACS keeps records of; a new id beyond that is answered 503 (the
+    // default pair lets any holder inform under any id: memory stays bounded).
+    std::size_t max_cpes = 100'000;
     std::size_t body_limit = 4 * 1024 * 1024;
     std::size_t max_connections = 4096;
     std::size_t max_connections_per_source = 16;
@@ -111,7 +114,7 @@ private:
     boost::asio::awaitable<http::Response> handle(http::Request req, net::PeerInfo peer);
     net::PreBodyDecision pre_body(const http::Request& head, const net::PeerInfo& peer);
     CpePtr session_cpe(const http::Request& req, const std::string& connection) const;
-    CpePtr cpe_for(const std::string& id);
+    CpePtr cpe_for(const std::string& id);  // nullptr: max_cpes reached
     boost::asio::awaitable<std::optional<http::Response>> on_session_post(CpePtr cpe, http::Request req,
                                                                           std::string connection);
     boost::asio::awaitable<http::Response> open_session(CpePtr cpe, cwmp::Envelope inform, std::string connection);

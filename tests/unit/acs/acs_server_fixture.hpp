@@ -111,7 +111,7 @@ struct Env {
     int cr_challenged = 0, cr_accepted = 0, cr_rejected = 0;
     std::vector<std::string> woken_sessions;  // outcomes of the sessions Connection Requests opened
 
-    explicit Env(std::chrono::milliseconds session_timeout = 30'000ms) {
+    explicit Env(std::chrono::milliseconds session_timeout = 30'000ms, std::size_t max_cpes = 100) {
         app::AcsServerConfig c;
         c.listen = "127.0.0.1:0";
         auto table = app::parse_acs_credentials(kCredentials, "test.yaml");
@@ -119,6 +119,7 @@ struct Env {
         c.credentials = *table;
         c.watch = {"LANDevice.{i}.Hosts.Host.{i}.Active"};
         c.session_timeout = session_timeout;
+        c.max_cpes = max_cpes;
         c.connection_request_timeout = 2000ms;
         c.now = [this] { return clock; };
         acs = std::make_unique<app::AcsServer>(ioc, std::move(c), &observer);

@@ -141,3 +141,16 @@ TEST_CASE("run() answers acs.busy when the CPE's queue is full") {
         CHECK(env.cr_accepted == 1);  // one Connection Request for all of them
     });
 }
+
+TEST_CASE("beyond max_cpes a new CPE id is refused with 503; known CPEs go on") {
+    Env env(30'000ms, 1);
+    env.run([&]() -> asio::awaitable<void> {
+        CHECK(co_await play_session(env, "1 BOOT") == "done");
+        env.device.serial = "SN0002";
+        auto refused = co_await play_session(env, "1 BOOT");
+        CHECK(refused.find("503") != std::string::npos);
+        CHECK(env.acs->cpe_ids().size() == 1);
+        env.device.serial = "SN0001";
+        CHECK(co_await play_session(env, "2 PERIODIC") == "done");
+    });
+}
