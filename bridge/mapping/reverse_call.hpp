@@ -44,6 +44,7 @@ struct ReverseEventState {
     std::uint64_t next_id = 1;
 
     static constexpr std::size_t kMaxValues = 20000;  // a CPE's whole tree is ~1000-5000 names
+    static constexpr std::size_t kMaxSubscriptions = 256;
     void remember(const std::string& name, const std::string& value);
     const std::string* value(std::string_view name) const;
 

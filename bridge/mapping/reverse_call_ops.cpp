@@ -303,6 +303,9 @@ void ReverseCall::start_action() {
 
 void ReverseCall::start_subscribe() {
     if (!ctx_.state) return finish(cmp::result_code::general_failure, "no subscription state for this CPE");
+    // Bounded per CPE: a HOMS subscribing in a loop must not grow the state without end.
+    if (ctx_.state->subscriptions.size() >= ReverseEventState::kMaxSubscriptions)
+        return finish(cmp::result_code::resource_unavailable, "too many subscriptions on this CPE");
     const int vi = m_->notify_param(req_.function, true);
     const ParamRule& vp = t_.params()[vi];
     std::map<int, std::string> fixed;
@@ -376,7 +379,17 @@ void ReverseCall::start_unsubscribe() {
     auto it = subs ? subs->find(id) : decltype(subs->end()){};
     if (!subs || it == subs->end()) return finish(cmp::result_code::subscription_not_found, "no subscription '" + id + "'");
     cwmp::SetParameterAttributes spa;
-    for (const auto& [path, name] : it->second.vars) spa.parameters.push_back({path, true, 0, false, {}});
+    // A value another subscription still watches keeps its notification.
+    for (const auto& [path, name] : it->second.vars) {
+        const bool shared = std::any_of(subs->begin(), subs->end(), [&](const auto& other) {
+            return other.first != id && other.second.vars.count(path) > 0;
+        });
+        if (!shared) spa.parameters.push_back({path, true, 0, false, {}});
+    }
+    if (spa.parameters.empty()) {
+        subs->erase(it);
+        return finish_ok({});
+    }
     run(std::move(spa), [this, id](core::Result<cwmp::Body> a) {
         // A CPE that no longer has the row has no notification to turn off either.
         const auto* f = a ? std::get_if<cwmp::Fault>(&*a) : nullptr;

@@ -307,12 +307,34 @@ TEST_CASE("reverse subscriptions: applyHomeDevEvent watches rows, value changes 
     CHECK(restored.subscriptions.count(id) == 1);  // a refused blob leaves the state as it was
     ctx.state = &restored;
 
+    // A second subscription to Status shares the row: releasing the first keeps Status watched.
+    cmp::Record status_only = args;
+    status_only.add_list("varName", {cmp::Record{}.set("name", "Status")});
+    cpe.log.clear();
+    auto second = rt::answer(m, cpe, rt::request("applyHomeDevEvent", status_only), ctx);
+    REQUIRE(second.result_code == 0);
+    CHECK(cpe.count<cwmp::AddObject>() == 0);  // the row is reused
     auto rel = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", id)), ctx);
+    CHECK(rel.result_code == 0);
+    CHECK(cpe.notification[v1] == 2);
+    CHECK(cpe.notification[v2] == 0);
+    REQUIRE(restored.subscriptions.size() == 1);
+    rel = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", second.fields.get("eventId"))), ctx);
     CHECK(rel.result_code == 0);
     CHECK(cpe.notification[v1] == 0);
     CHECK(restored.subscriptions.empty());
     auto again = rt::answer(m, cpe, rt::request("releaseHomeDevEvent", cmp::Record{}.set("eventId", id)), ctx);
     CHECK(again.result_code == cmp::result_code::subscription_not_found);
+
+    // Subscriptions per CPE are bounded.
+    mapping::ReverseEventState full;
+    for (std::size_t i = 0; i < mapping::ReverseEventState::kMaxSubscriptions; ++i) full.subscriptions["s" + std::to_string(i)];
+    mapping::ReverseContext full_ctx;
+    full_ctx.state = &full;
+    cpe.log.clear();
+    CHECK(rt::answer(m, cpe, rt::request("applyHomeDevEvent", status_only), full_ctx).result_code ==
+          cmp::result_code::resource_unavailable);
+    CHECK(cpe.log.empty());
 
     // More variables than the table's max_rows (64) allows: refused before any AddObject.
     std::vector<cmp::Record> many;
