@@ -27,9 +27,19 @@ std::int64_t unix_now() {
 
 std::string connection_key(const net::PeerInfo& peer) { return peer.address + "|" + std::to_string(peer.port); }
 
-// Cheap pre-check before decoding a POST of an open session a second time.
+// Cheap pre-check before decoding a POST of an open session a second time:
+// an element named Inform (<cwmp:Inform>, <Inform ...>), not merely the word
+// (PeriodicInformInterval is in many answers, some of them large).
 bool may_be_inform(const http::Request& req) {
-    return req.body.find("Inform") != std::string::npos && req.body.find("InformResponse") == std::string::npos;
+    const std::string& b = req.body;
+    for (auto at = b.find("Inform"); at != std::string::npos; at = b.find("Inform", at + 1)) {
+        const char before = at > 0 ? b[at - 1] : '\0';
+        const char after = at + 6 < b.size() ? b[at + 6] : '\0';
+        if ((before == ':' || before == '<') && (after == '>' || after == '/' || after == ' ' || after == '\t' ||
+                                                 after == '\r' || after == '\n'))
+            return true;
+    }
+    return false;
 }
 }  // namespace
 
