@@ -5,24 +5,9 @@
 #include <algorithm>
 
 #include "bridge/mapping/device_state.hpp"
+#include "bridge/mapping/reverse_util.hpp"
 
 namespace mapping {
-namespace {
-
-// Required fields of specs absent from rec, as "dev[].devId".
-void missing_fields(const std::vector<cmp::FieldSpec>& specs, const cmp::Record& rec, const std::string& prefix,
-                    std::vector<std::string>& out) {
-    for (const auto& s : specs) {
-        const cmp::Field* f = rec.find(s.name);
-        if (!f) {
-            if (s.required) out.push_back(prefix + s.name);
-        } else if (s.type == cmp::Type::List && f->is_list()) {
-            for (const auto& item : std::get<1>(f->value)) missing_fields(s.item_fields, item, prefix + s.name + "[].", out);
-        }
-    }
-}
-
-}  // namespace
 
 void ReverseEventState::remember(const std::string& name, const std::string& v) {
     auto it = values.find(name);
@@ -110,6 +95,21 @@ bool ReverseCall::failed(const core::Result<cwmp::Body>& a, const std::string& w
         return true;
     }
     return false;
+}
+
+std::optional<ReverseCall::Values> ReverseCall::values_of(const core::Result<cwmp::Body>& a) {
+    if (failed(a, "GetParameterValues")) return std::nullopt;
+    const auto* r = std::get_if<cwmp::GetParameterValuesResponse>(&*a);
+    if (!r) {
+        finish(cmp::result_code::general_failure, "unexpected answer to GetParameterValues");
+        return std::nullopt;
+    }
+    Values v;
+    for (const auto& p : r->parameters) {
+        v[p.name] = p.value;
+        if (ctx_.state) ctx_.state->remember(p.name, p.value);
+    }
+    return v;
 }
 
 bool ReverseCall::known(const std::string& name) const {
@@ -205,14 +205,9 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
                 get_values(get_names(), true);  // alternatives the CPE has replace the ones it lacks
             });
         }
-        if (failed(a, "GetParameterValues")) return;
-        const auto* r = std::get_if<cwmp::GetParameterValuesResponse>(&*a);
-        if (!r) return finish(cmp::result_code::general_failure, "unexpected answer to GetParameterValues");
-        Values v;
-        for (const auto& p : r->parameters) {
-            v[p.name] = p.value;
-            if (ctx_.state) ctx_.state->remember(p.name, p.value);
-        }
+        auto got = values_of(a);
+        if (!got) return;
+        const Values& v = *got;
         GetLayout g = m_->layout(req_.function, req_.args);
         if (g.rows_object < 0) return fill_get(v);
         // Rows chosen by the request's arguments: create the missing ones, then read them.
@@ -239,31 +234,10 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
             // New rows read their values once their keys are set (the CPE fetches them then).
             cwmp::GetParameterValues again{{table_prefix(t_.objects()[m_->layout(req_.function, req_.args).rows_object].path)}};
             run(std::move(again), [this](core::Result<cwmp::Body> a3) {
-                if (failed(a3, "GetParameterValues")) return;
-                const auto* r3 = std::get_if<cwmp::GetParameterValuesResponse>(&*a3);
-                if (!r3) return finish(cmp::result_code::general_failure, "unexpected answer to GetParameterValues");
-                Values v3;
-                for (const auto& p : r3->parameters) v3[p.name] = p.value;
-                fill_get(v3);
+                if (auto v3 = values_of(a3)) fill_get(*v3);
             });
         }, &v);
     });
-}
-
-std::optional<std::string> ReverseCall::source_value(const ReverseSource& s, const Values& values,
-                                                     const std::string& row) const {
-    if (s.constant) return s.constant;
-    std::string path;
-    if (s.param >= 0) {
-        const std::string& p = t_.params()[s.param].path;
-        path = p.find("{i}") == std::string::npos ? p : row + p.substr(p.find("{i}.") + 4);
-    } else {
-        path = s.path.rfind(t_.root(), 0) == 0 ? s.path : row + s.path;
-    }
-    auto it = values.find(path);
-    if (it == values.end()) return std::nullopt;
-    if (s.param < 0) return it->second;
-    return reverse_read(t_.params()[s.param], it->second);
 }
 
 void ReverseCall::fill_get(const Values& values) {
@@ -282,7 +256,7 @@ void ReverseCall::fill_get(const Values& values) {
     const std::string first_row = rows_.empty() ? std::string() : rows_.front();
     for (const auto& f : g.scalars)
         for (const auto& s : f.sources)
-            if (auto v = source_value(s, values, first_row)) {
+            if (auto v = source_value(t_, s, values, first_row)) {
                 if (!defaulted(s, *v, f.field, response)) f.field.assign(out, *v);
                 break;
             }
@@ -316,7 +290,7 @@ void ReverseCall::fill_get(const Values& values) {
                         if (t_.params()[pi].source == Source::field && t_.params()[pi].field_path.text() == kf.text()) {
                             ReverseSource s;
                             s.param = pi;
-                            return source_value(s, values, row);
+                            return source_value(t_, s, values, row);
                         }
                     return std::nullopt;
                 })] = row;
@@ -340,7 +314,7 @@ void ReverseCall::fill_get(const Values& values) {
                             if (it == jr.end()) continue;
                             r = it->second;
                         }
-                        if (auto v = source_value(s, values, r)) {
+                        if (auto v = source_value(t_, s, values, r)) {
                             if (!defaulted(s, *v, f.field, item_specs)) f.field.assign(item, *v);
                             break;
                         }
@@ -355,7 +329,7 @@ void ReverseCall::fill_get(const Values& values) {
         out.add_list(l.list.text(), std::move(items));
     }
     std::vector<std::string> missing;
-    missing_fields(t_.catalogue().find(req_.function)->response, out, "", missing);
+    missing_required(t_.catalogue().find(req_.function)->response, out, "", missing);
     if (!missing.empty()) {
         // not_supported (6), not resource_unavailable (7): the CPE's data model lacks the parameter
         // behind a required field, so asking again later cannot fill it (docs/cmp-protocol.md 7).

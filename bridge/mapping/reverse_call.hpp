@@ -89,6 +89,9 @@ private:
     void finish_ok(cmp::Record fields);
     // A transport error or a Fault ends the call with its resultCode; true then.
     bool failed(const core::Result<cwmp::Body>& answer, const std::string& what);
+    // The values of a GetParameterValues answer (remembered in the state); nullopt after
+    // ending the call when the answer is an error, a Fault or another RPC's response.
+    std::optional<Values> values_of(const core::Result<cwmp::Body>& answer);
     bool known(const std::string& name) const;
     std::string key() const;  // ParameterKey / CommandKey: "cmp:<function>:<transactionId>"
 
@@ -98,7 +101,6 @@ private:
     std::vector<std::string> get_names() const;
     void get_values(std::vector<std::string> names, bool discovered);
     void fill_get(const Values& values);
-    std::optional<std::string> source_value(const ReverseSource& s, const Values& values, const std::string& row) const;
 
     // ---- reverse_call_ops.cpp: sets, operations, home device rows
     void start_set();

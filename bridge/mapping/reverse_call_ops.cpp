@@ -3,20 +3,10 @@
 #include <algorithm>
 
 #include "bridge/mapping/reverse_call.hpp"
+#include "bridge/mapping/reverse_util.hpp"
 
 namespace mapping {
 namespace {
-
-std::string single_ref(const Template& t) {
-    auto refs = t.refs();
-    return refs.size() == 1 && t.source() == "{" + refs[0] + "}" ? refs[0] : std::string();
-}
-
-int row_param(const Table& t, int object, std::string_view name) {
-    for (int pi : t.objects()[object].params)
-        if (t.params()[pi].name == name) return pi;
-    return -1;
-}
 
 // Every scalar of a request as (field path text, value): "wan[0].ipAddr".
 void leaves(const cmp::Record& r, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
@@ -231,12 +221,7 @@ void ReverseCall::ensure_rows(int object, Wanted wanted,
     if (have) return with(*have);
     cwmp::GetParameterValues gpv{{prefix}};
     run(std::move(gpv), [this, with](core::Result<cwmp::Body> a) {
-        if (failed(a, "GetParameterValues")) return;
-        const auto* r = std::get_if<cwmp::GetParameterValuesResponse>(&*a);
-        if (!r) return finish(cmp::result_code::general_failure, "unexpected answer to GetParameterValues");
-        Values v;
-        for (const auto& p : r->parameters) v[p.name] = p.value;
-        with(v);
+        if (auto v = values_of(a)) with(*v);
     });
 }
 
@@ -278,23 +263,22 @@ void ReverseCall::start_action() {
             for (const auto& [name, v] : act.results) gpv.names.push_back(row + name);
             if (gpv.names.empty()) return finish_ok({});
             run(std::move(gpv), [this, ti, row](core::Result<cwmp::Body> a2) {
-                if (failed(a2, "GetParameterValues")) return;
-                const auto* r = std::get_if<cwmp::GetParameterValuesResponse>(&*a2);
-                if (!r) return finish(cmp::result_code::general_failure, "unexpected answer to GetParameterValues");
+                auto values = values_of(a2);
+                if (!values) return;
                 cmp::Record out;
-                for (const auto& [name, spec] : t_.params()[ti].on_set->results)
-                    for (const auto& pv : r->parameters) {
-                        if (pv.name != row + name) continue;
-                        if (spec.transform.pairs) {
-                            auto pairs = decode_pairs(pv.value);
-                            if (!pairs) return finish(cmp::result_code::device_error, name + ": " + pairs.error().message);
-                            std::vector<cmp::Record> items;
-                            for (auto& [n, v] : *pairs) items.push_back(cmp::Record{}.set("name", n).set("value", v));
-                            if (!items.empty()) out.add_list(spec.field.leaf(), std::move(items));
-                        } else if (auto w = spec.transform.write(pv.value)) {
-                            spec.field.assign(out, *w);
-                        }
+                for (const auto& [name, spec] : t_.params()[ti].on_set->results) {
+                    auto it = values->find(row + name);
+                    if (it == values->end()) continue;
+                    if (spec.transform.pairs) {
+                        auto pairs = decode_pairs(it->second);
+                        if (!pairs) return finish(cmp::result_code::device_error, name + ": " + pairs.error().message);
+                        std::vector<cmp::Record> items;
+                        for (auto& [n, v] : *pairs) items.push_back(cmp::Record{}.set("name", n).set("value", v));
+                        if (!items.empty()) out.add_list(spec.field.leaf(), std::move(items));
+                    } else if (auto w = spec.transform.write(it->second)) {
+                        spec.field.assign(out, *w);
                     }
+                }
                 finish_ok(std::move(out));
             });
         });
@@ -357,10 +341,13 @@ void ReverseCall::start_subscribe() {
             run(std::move(gpv), [this, vi, id](core::Result<cwmp::Body> a2) {
                 cmp::Record out;
                 t_.params()[vi].notify->id_field.assign(out, id);
+                // The subscription exists: an answer without values only costs the initial event.
                 if (a2 && std::holds_alternative<cwmp::GetParameterValuesResponse>(*a2)) {
                     std::vector<std::pair<std::string, std::string>> values;
-                    for (const auto& p : std::get<cwmp::GetParameterValuesResponse>(*a2).parameters)
+                    for (const auto& p : std::get<cwmp::GetParameterValuesResponse>(*a2).parameters) {
                         values.emplace_back(p.name, p.value);
+                        ctx_.state->remember(p.name, p.value);
+                    }
                     if (auto msg = subscription_event(*m_, id, ctx_.state->subscriptions[id], values, true))
                         follow_ups_.push_back(std::move(*msg));
                 }

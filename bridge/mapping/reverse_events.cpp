@@ -6,20 +6,21 @@
 #include <set>
 
 #include "bridge/mapping/reverse_call.hpp"
+#include "bridge/mapping/reverse_util.hpp"
 
 namespace mapping {
 namespace {
 
 using Values = std::map<std::string, std::string, std::less<>>;
 
-std::optional<std::string> value_at(const Table& t, const ReverseSource& s, const Values& values, const std::string& row) {
-    if (s.constant) return s.constant;
-    std::string path = s.param >= 0 ? t.params()[s.param].path : s.path;
-    if (auto i = path.find("{i}."); i != std::string::npos) path = row + path.substr(i + 4);
-    else if (path.rfind(t.root(), 0) != 0) path = row + path;
-    auto it = values.find(path);
-    if (it == values.end()) return std::nullopt;
-    return s.param >= 0 ? reverse_read(t.params()[s.param], it->second) : std::optional(it->second);
+// A CPE value as the message field an event rule reads it from: the inverse of the rule's own
+// transform, else of the parameter's (the forward side applies them the same way, device_events.cpp).
+std::optional<std::string> event_value_back(const ValueSpec& v, const ParamRule* p, const std::string& value) {
+    if (!v.transform.identity()) {
+        auto w = v.transform.write(value);
+        return w ? std::optional(*w) : std::nullopt;
+    }
+    return p ? reverse_read(*p, value) : std::optional(value);
 }
 
 bool complete(const cmp::FunctionSpec& spec, const cmp::Record& args) {
@@ -33,14 +34,14 @@ std::optional<std::string> message_field(const ReverseMapping& m, const EventRul
     const Table& t = m.table();
     if (const auto* srcs = m.override_of(e.message, field))
         for (const auto& s : *srcs)
-            if (auto v = value_at(t, s, values, row)) return v;
+            if (auto v = source_value(t, s, values, row)) return v;
     if (e.object < 0 || t.objects()[e.object].kind != ObjectKind::list) return std::nullopt;
     for (int pi : t.objects()[e.object].params) {
         const ParamRule& p = t.params()[pi];
         if (p.source != Source::field || p.field_path.leaf() != field) continue;
         ReverseSource s;
         s.param = pi;
-        if (auto v = value_at(t, s, values, row)) return v;
+        if (auto v = source_value(t, s, values, row)) return v;
     }
     return std::nullopt;
 }
@@ -73,13 +74,7 @@ std::optional<cmp::Request> subscription_event(const ReverseMapping& m, const st
             if (r.notify && path.rfind(table_prefix(r.path), 0) == 0 && path.size() > r.name.size() &&
                 path.compare(path.size() - r.name.size(), r.name.size(), r.name) == 0)
                 p = &r;
-        std::optional<std::string> v = value;
-        if (!rule->value.transform.identity()) {
-            auto w = rule->value.transform.write(value);
-            v = w ? std::optional(*w) : std::nullopt;
-        } else if (p) {
-            v = reverse_read(*p, value);
-        }
+        auto v = event_value_back(rule->value, p, value);
         if (!v) continue;
         rule->value.field.assign(msg.args, *v, [&](std::string_view) { return std::optional(name); });
         any = true;
@@ -113,9 +108,7 @@ std::map<const EventRule*, std::set<std::string>> triggered_rows(const Table& t,
                 if (path.rfind(prefix, 0) != 0) continue;
                 auto dot = path.find('.', prefix.size());
                 if (dot == std::string::npos || path.substr(dot + 1) != p.name) continue;
-                std::string canon =
-                    datamodel::check_value(p.ptype, value, false) ? datamodel::canonical_value(p.ptype, value) : value;
-                if (canon == *v.constant) out[&e].insert(path.substr(0, dot + 1));
+                if (canonical(p, value) == *v.constant) out[&e].insert(path.substr(0, dot + 1));
             }
         }
     }
@@ -210,8 +203,7 @@ std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::In
                 for (const auto& [pi, v] : e.values) {
                     const std::string* last = v.constant ? state.value(row + t.params()[pi].name) : nullptr;
                     const ParamRule& p = t.params()[pi];
-                    fires = fires || (last && (datamodel::check_value(p.ptype, *last, false)
-                                                   ? datamodel::canonical_value(p.ptype, *last) : *last) != *v.constant);
+                    fires = fires || (last && canonical(p, *last) != *v.constant);
                 }
                 if (!fires || !spec) continue;
                 cmp::Request msg;
@@ -261,14 +253,7 @@ std::vector<cmp::Request> reverse_events(const ReverseMapping& m, const cwmp::In
                 if (spec_v.constant) continue;
                 const std::string* raw = state.value(t.params()[pi].path);
                 if (!raw) continue;
-                std::optional<std::string> v;
-                if (!spec_v.transform.identity()) {
-                    auto w = spec_v.transform.write(*raw);
-                    if (w) v = *w;
-                } else {
-                    v = reverse_read(t.params()[pi], *raw);
-                }
-                if (v) spec_v.field.assign(msg.args, *v);
+                if (auto v = event_value_back(spec_v, &t.params()[pi], *raw)) spec_v.field.assign(msg.args, *v);
             }
             for (const auto& fs : spec->request)
                 if (!msg.args.has(fs.name))
@@ -299,7 +284,7 @@ std::optional<cmp::Request> reverse_transfer_complete(const ReverseMapping& m, c
             if (msg.args.has(fs.name)) continue;
             if (const auto* srcs = m.override_of(rule->completion, fs.name))
                 for (const auto& s : *srcs)
-                    if (auto v = value_at(t, s, state.values, "")) {
+                    if (auto v = source_value(t, s, state.values, "")) {
                         msg.args.set(fs.name, *v);
                         break;
                     }

@@ -2,12 +2,12 @@
 // gateway functions and the layout of a get function's answer.
 #include "bridge/mapping/reverse_mapping.hpp"
 
+#include "bridge/mapping/reverse_util.hpp"
+
 #include <algorithm>
 
 namespace mapping {
-namespace {
 
-// "{X}" -> "X": a template that is exactly one reference (invertible); "" otherwise.
 std::string single_ref(const Template& t) {
     auto refs = t.refs();
     if (refs.size() != 1 || t.source() != "{" + refs[0] + "}") return {};
@@ -19,6 +19,36 @@ int row_param(const Table& t, int object, std::string_view name) {
         if (t.params()[pi].name == name) return pi;
     return -1;
 }
+
+void missing_required(const std::vector<cmp::FieldSpec>& specs, const cmp::Record& rec, const std::string& prefix,
+                      std::vector<std::string>& out) {
+    for (const auto& s : specs) {
+        const cmp::Field* f = rec.find(s.name);
+        if (!f) {
+            if (s.required) out.push_back(prefix + s.name);
+        } else if (s.type == cmp::Type::List && f->is_list()) {
+            for (const auto& item : std::get<1>(f->value)) missing_required(s.item_fields, item, prefix + s.name + "[].", out);
+        }
+    }
+}
+
+std::string canonical(const ParamRule& p, const std::string& value) {
+    return datamodel::check_value(p.ptype, value, false) ? datamodel::canonical_value(p.ptype, value) : value;
+}
+
+std::optional<std::string> source_value(const Table& t, const ReverseSource& s,
+                                        const std::map<std::string, std::string, std::less<>>& values,
+                                        const std::string& row) {
+    if (s.constant) return s.constant;
+    std::string path = s.param >= 0 ? t.params()[s.param].path : s.path;
+    if (auto i = path.find("{i}."); i != std::string::npos) path = row + path.substr(i + 4);
+    else if (path.rfind(t.root(), 0) != 0) path = row + path;
+    auto it = values.find(path);
+    if (it == values.end()) return std::nullopt;
+    return s.param >= 0 ? reverse_read(t.params()[s.param], it->second) : std::optional(it->second);
+}
+
+namespace {
 
 // The first match selector referencing a row variable: "var[name={Name}].value".
 const FieldStep* row_selector(const FieldPath& f) {

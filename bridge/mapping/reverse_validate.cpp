@@ -5,31 +5,10 @@
 #include <ostream>
 
 #include "bridge/mapping/reverse_mapping.hpp"
+#include "bridge/mapping/reverse_util.hpp"
 #include "bridge/mapping/validator.hpp"
 
 namespace mapping {
-namespace {
-
-std::string single_ref_of(const Template& t) {
-    auto refs = t.refs();
-    return refs.size() == 1 && t.source() == "{" + refs[0] + "}" ? refs[0] : std::string();
-}
-
-// Required fields of specs absent from rec ("service[].serviceType"); lists are checked item by item.
-void missing_required(const std::vector<cmp::FieldSpec>& specs, const cmp::Record& rec, const std::string& prefix,
-                      std::vector<std::string>& out) {
-    for (const auto& s : specs) {
-        const cmp::Field* f = rec.find(s.name);
-        if (!f) {
-            if (s.required) out.push_back(prefix + s.name);
-            continue;
-        }
-        if (s.type == cmp::Type::List && f->is_list())
-            for (const auto& item : std::get<1>(f->value)) missing_required(s.item_fields, item, prefix + s.name + "[].", out);
-    }
-}
-
-}  // namespace
 
 void ReverseMapping::diagnose() {
     const Table& t = *table_;
@@ -88,9 +67,9 @@ void ReverseMapping::diagnose() {
                 bool ok = true;
                 if (a.kind == ArgSpec::Kind::list) {
                     for (const auto& item : a.items)
-                        for (const auto& ia : item) ok = ok && !single_ref_of(ia.value).empty();
+                        for (const auto& ia : item) ok = ok && !single_ref(ia.value).empty();
                 } else {
-                    ok = !single_ref_of(a.value).empty() || a.value.is_literal();
+                    ok = !single_ref(a.value).empty() || a.value.is_literal();
                 }
                 if (!ok && !unsupported_.count(c.function))
                     add(c.pos.line ? c.pos : p.pos,
