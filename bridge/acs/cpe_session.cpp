@@ -1,6 +1,7 @@
 #include "bridge/acs/cpe_session.hpp"
 
 #include "bridge/acs/discovery.hpp"
+#include "bridge/http/cookies.hpp"
 
 namespace acs {
 namespace {
@@ -77,22 +78,7 @@ FirstPost read_first_post(const http::Request& request) {
 }
 
 std::optional<std::string> session_token(const http::Request& request) {
-    for (std::string_view header : request.find_all("Cookie")) {
-        while (!header.empty()) {
-            auto semi = header.find(';');
-            std::string_view pair = header.substr(0, semi);
-            while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-            auto eq = pair.find('=');
-            if (eq != std::string_view::npos && pair.substr(0, eq) == kSessionCookie) {
-                std::string_view value = pair.substr(eq + 1);
-                while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-                if (!value.empty()) return std::string(value);
-            }
-            if (semi == std::string_view::npos) break;
-            header.remove_prefix(semi + 1);
-        }
-    }
-    return std::nullopt;
+    return http::request_cookie(request, kSessionCookie);
 }
 
 CpeSession::CpeSession(CpeRecord& record, RpcQueue& queue, std::string token, SessionOptions options)

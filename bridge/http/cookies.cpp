@@ -225,4 +225,23 @@ std::optional<std::string> CookieJar::header_for(const Url& url, Clock::time_poi
     return out;
 }
 
+std::optional<std::string> request_cookie(const Request& request, std::string_view name) {
+    for (std::string_view header : request.find_all("Cookie")) {
+        while (!header.empty()) {
+            const auto semi = header.find(';');
+            std::string_view pair = header.substr(0, semi);
+            while (!pair.empty() && (pair.front() == ' ' || pair.front() == '\t')) pair.remove_prefix(1);
+            const auto eq = pair.find('=');
+            if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+                std::string_view value = pair.substr(eq + 1);
+                while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+                if (!value.empty()) return std::string(value);
+            }
+            if (semi == std::string_view::npos) break;
+            header.remove_prefix(semi + 1);
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace http

@@ -59,4 +59,8 @@ std::optional<CookieJar::Clock::time_point> parse_cookie_date(std::string_view t
 bool cookie_domain_match(std::string_view host, std::string_view domain);
 bool cookie_path_match(std::string_view request_path, std::string_view cookie_path);
 
+// The server side: the value of cookie `name` in a request's Cookie headers
+// (RFC 6265 5.4: "a=1; b=2"), or nullopt when absent or empty.
+std::optional<std::string> request_cookie(const Request& request, std::string_view name);
+
 }  // namespace http
