@@ -39,13 +39,16 @@ void CpeRecord::on_inform(const cwmp::Inform& inform, cwmp::Version v, TimePoint
     gone = false;
     for (const auto& p : inform.parameters) {
         if (ends_with(p.name, ".ManagementServer.ConnectionRequestURL")) connection_request_url = p.value;
-        if (ends_with(p.name, ".ManagementServer.PeriodicInformInterval")) {
-            unsigned long s = 0;
-            auto [ptr, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), s);
-            if (ec == std::errc{} && ptr == p.value.data() + p.value.size() && s > 0)
-                periodic_interval = std::chrono::seconds(s);
-        }
+        if (ends_with(p.name, ".ManagementServer.PeriodicInformInterval")) set_periodic_interval(p.value);
     }
+}
+
+bool CpeRecord::set_periodic_interval(std::string_view value) {
+    unsigned long s = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), s);
+    if (ec != std::errc{} || ptr != value.data() + value.size() || s == 0) return false;
+    periodic_interval = std::chrono::seconds(s);
+    return true;
 }
 
 bool CpeRecord::needs_discovery(const cwmp::Inform& inform) const {

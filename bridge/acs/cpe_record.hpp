@@ -52,6 +52,10 @@ struct CpeRecord {
     // Observer hears that Inform; this says it was set until then).
     bool came_back = false;
 
+    // Takes a PeriodicInformInterval value as the CPE wrote it; false (and
+    // nothing changed) when it is not a positive number of seconds.
+    bool set_periodic_interval(std::string_view value);
+
     // Takes what an Inform says. `version` is the namespace the CPE used.
     void on_inform(const cwmp::Inform& inform, cwmp::Version version, TimePoint now);
 

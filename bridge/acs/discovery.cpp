@@ -1,7 +1,5 @@
 #include "bridge/acs/discovery.hpp"
 
-#include <charconv>
-
 #include "bridge/core/log.hpp"
 
 namespace acs {
@@ -14,12 +12,7 @@ void queue_interval_read(CpeRecord& record, RpcQueue& queue) {
         if (!r) return;
         auto* values = std::get_if<cwmp::GetParameterValuesResponse>(&*r);
         if (!values) return;
-        for (const auto& p : values->parameters) {
-            unsigned long s = 0;
-            auto [ptr, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), s);
-            if (ec == std::errc{} && ptr == p.value.data() + p.value.size() && s > 0)
-                record.periodic_interval = std::chrono::seconds(s);
-        }
+        for (const auto& p : values->parameters) record.set_periodic_interval(p.value);
     });
 }
 
