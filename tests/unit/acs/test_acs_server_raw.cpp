@@ -28,6 +28,20 @@ http::Request raw_empty() {
     return r;
 }
 
+// Inform over `client` as a CPE does it by hand: a 401, then Digest.
+asio::awaitable<core::Result<http::Response>> authorized_inform(net::HttpClient& client, const http::Url& url,
+                                                                const cwmp::Body& inform) {
+    http::Request bare = raw_post(inform);  // named: no temporary inside a co_await (GCC 12)
+    auto challenge = co_await client.send(url, bare);
+    REQUIRE(challenge);
+    REQUIRE(challenge->status == 401);
+    http::ClientAuth auth;
+    REQUIRE(auth.on_challenge(*challenge, {"cpe", "cpe-secret"}));
+    http::Request authorized = raw_post(inform);
+    authorized.set("Authorization", *auth.authorization("POST", "/acs"));
+    co_return co_await client.send(url, authorized);
+}
+
 }  // namespace
 
 TEST_CASE("a CPE that drops cookies is followed by its connection; no session and no credentials is a 401") {
@@ -37,21 +51,14 @@ TEST_CASE("a CPE that drops cookies is followed by its connection; no session an
         net::HttpClient client(ex, {});
         const auto url = *http::Url::parse(env.acs_url());
         cwmp::Body inform = env.device.inform({{"1 BOOT", ""}});
-
-        auto challenge = co_await client.send(url, raw_post(inform));
-        REQUIRE(challenge);
-        REQUIRE(challenge->status == 401);
-        http::ClientAuth auth;
-        REQUIRE(auth.on_challenge(*challenge, {"cpe", "cpe-secret"}));
-        http::Request authorized = raw_post(inform);
-        authorized.set("Authorization", *auth.authorization("POST", "/acs"));
-        auto informed = co_await client.send(url, authorized);
+        auto informed = co_await authorized_inform(client, url, inform);
         REQUIRE(informed);
         REQUIRE(informed->status == 200);
         CHECK(informed->find("Set-Cookie"));
 
         // No Cookie header from here on: the connection carries the session.
-        auto gpn = co_await client.send(url, raw_empty(), false);
+        http::Request empty = raw_empty();
+        auto gpn = co_await client.send(url, empty, false);
         REQUIRE(gpn);
         REQUIRE(gpn->status == 200);
         auto env_gpn = cwmp::decode(gpn->body);
@@ -60,7 +67,8 @@ TEST_CASE("a CPE that drops cookies is followed by its connection; no session an
 
         // Another connection without cookie or credentials belongs to nothing.
         net::HttpClient stranger(ex, {});
-        auto refused = co_await stranger.send(url, raw_empty());
+        http::Request bare = raw_empty();
+        auto refused = co_await stranger.send(url, bare);
         REQUIRE(refused);
         CHECK(refused->status == 401);
         http::Request forged = raw_empty();
@@ -80,13 +88,7 @@ TEST_CASE("a CPE keeping its cookie into the next session starts a new one with 
         net::HttpClient client(ex, {});
         const auto url = *http::Url::parse(env.acs_url());
         cwmp::Body inform = env.device.inform({{"1 BOOT", ""}});
-        auto challenge = co_await client.send(url, raw_post(inform));
-        REQUIRE(challenge);
-        http::ClientAuth auth;
-        REQUIRE(auth.on_challenge(*challenge, {"cpe", "cpe-secret"}));
-        http::Request authorized = raw_post(inform);
-        authorized.set("Authorization", *auth.authorization("POST", "/acs"));
-        auto first = co_await client.send(url, authorized);
+        auto first = co_await authorized_inform(client, url, inform);
         REQUIRE(first);
         const std::string* set_cookie = first->find("Set-Cookie");
         REQUIRE(set_cookie);
