@@ -143,10 +143,13 @@ void ReverseCall::start() {
 
 // ---- gets ---------------------------------------------------------------------------------
 
-void ReverseCall::start_get() { get_values(get_names(), false); }
+void ReverseCall::start_get() {
+    layout_ = m_->layout(req_.function, req_.args);
+    get_values(get_names(), false);
+}
 
 std::vector<std::string> ReverseCall::get_names() const {
-    GetLayout g = m_->layout(req_.function, req_.args);
+    const GetLayout& g = layout_;
     std::vector<std::string> names;
     auto add = [&](std::string n) {
         if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
@@ -208,7 +211,7 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
         auto got = values_of(a);
         if (!got) return;
         const Values& v = *got;
-        GetLayout g = m_->layout(req_.function, req_.args);
+        const GetLayout& g = layout_;
         if (g.rows_object < 0) return fill_get(v);
         // Rows chosen by the request's arguments: create the missing ones, then read them.
         Wanted wanted;
@@ -232,7 +235,7 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
             rows_ = rows;
             if (std::none_of(created.begin(), created.end(), [](bool c) { return c; })) return fill_get(v);
             // New rows read their values once their keys are set (the CPE fetches them then).
-            cwmp::GetParameterValues again{{table_prefix(t_.objects()[m_->layout(req_.function, req_.args).rows_object].path)}};
+            cwmp::GetParameterValues again{{table_prefix(t_.objects()[layout_.rows_object].path)}};
             run(std::move(again), [this](core::Result<cwmp::Body> a3) {
                 if (auto v3 = values_of(a3)) fill_get(*v3);
             });
@@ -241,7 +244,7 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
 }
 
 void ReverseCall::fill_get(const Values& values) {
-    GetLayout g = m_->layout(req_.function, req_.args);
+    const GetLayout& g = layout_;
     const auto& response = t_.catalogue().find(req_.function)->response;
     // An optional field whose rule reads its absence as a `default` was absent on the gateway
     // (HostName "" for a host without a name): left out again.

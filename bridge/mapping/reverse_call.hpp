@@ -124,6 +124,7 @@ private:
     std::map<std::string, bool, std::less<>> discovered_;  // names from our own GetParameterNames
     bool have_discovered_ = false;
     std::vector<std::string> rows_;  // instance paths of the rows the request selected ("...Variable.3.")
+    GetLayout layout_;               // gets: computed once in start_get
 
     std::optional<cwmp::Body> pending_;
     Then then_;
