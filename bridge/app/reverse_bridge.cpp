@@ -270,9 +270,9 @@ asio::awaitable<cmp::Response> ReverseBridge::answer(std::string rg_id, cmp::Req
         cwmp::Body rpc = std::get<cwmp::Body>(std::move(step));
         lock.unlock();
         const auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
-        core::Result<cwmp::Body> result =
-            left.count() > 0 ? co_await acs_->run(d->cpe_id, std::move(rpc), left)
-                             : core::Result<cwmp::Body>(core::make_error("acs.timeout", "the call's time is up"));
+        // No temporaries around the co_await (GCC 12 destroys them twice).
+        core::Result<cwmp::Body> result = core::make_error("acs.timeout", "the call's time is up");
+        if (left.count() > 0) result = co_await acs_->run(d->cpe_id, std::move(rpc), left);
         lock.lock();
         call.on_rpc_result(std::move(result));
     }

@@ -1,0 +1,159 @@
+// Issue 13, the round trip: cmp-gateway-sim -> bridge (forward: CMP gateways
+// as TR-069 CPEs) -> those virtual CPEs inform a second bridge (reverse: the
+// CPEs' ACS, one CMP agent per CPE) -> scripted-homs. The HOMS must read and
+// write what the simulated gateways hold, receive their events, and upgrade
+// and reboot them: every HOMS call crosses both bridges and both protocols.
+#include <doctest/doctest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bridge/acs/cpe_id.hpp"
+#include "tests/e2e/cmp_e2e_util.hpp"
+#include "tests/e2e/process.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string bin = E2E_BIN_DIR;
+const std::string kGatewaySecret = "e2e-reverse-sim-secret-41c9";    // sim <-> forward bridge
+const std::string kHomsSecret = "e2e-reverse-homs-secret-7d20";      // reverse bridge <-> HOMS
+const std::string kCpePassword = "e2e-reverse-cpe-pw";               // forward CPEs -> reverse ACS
+const std::string kCrPassword = "e2e-reverse-cr-pw";                 // reverse ACS -> forward CPEs
+const std::string kToken = "e2e-reverse-control";
+
+// The rgId the reverse bridge gives the virtual CPE of a simulated gateway.
+std::string rg_id_of(const YAML::Node& identity) {
+    cwmp::DeviceId d;
+    d.manufacturer = identity["manufacturer"].as<std::string>();
+    d.oui = identity["oui"].as<std::string>();
+    d.product_class = identity["productClass"].as<std::string>();
+    d.serial_number = identity["serialNumber"].as<std::string>();
+    return acs::cpe_id(d);
+}
+
+std::string homs_script(const std::string& one, const std::string& two, const std::string& serial_one) {
+    std::ostringstream s;
+    s << "steps:\n"
+         "  - wait_registered: " << one << "\n    timeout: 90\n"
+         "  - wait_registered: " << two << "\n    timeout: 30\n"
+         // Consumed here, so that the wait after the reboot sees only a new registration.
+         "  - wait_event: regRg\n    gateway: " << one << "\n"
+         // Reads: the gateway's identity through getRgInfo -> GPV -> forward bridge -> getRgInfo.
+         "  - call: getRgInfo\n    gateway: " << one << "\n"
+         "    expect:\n      fields:\n"
+         "        serialNumber: " << serial_one << "\n"
+         "        manufacturer: {regex: \".+\"}\n        oui: {regex: \"[0-9A-F]{6}\"}\n"
+         "    save: {sw: swVersion}\n"
+         "  - call: getHomeDevList\n    gateway: " << one << "\n"
+         "    expect:\n      fields:\n        dev[0].devId: {regex: \"mac-.*\"}\n"
+         // Writes: setRgTime -> SetParameterValues -> forward bridge -> setRgTime on the gateway; read back.
+         "  - call: setRgTime\n    gateway: " << one << "\n    args: {ntpServer1: ntp.reverse.example.net}\n"
+         "  - call: getRgTime\n    gateway: " << one << "\n"
+         "    expect:\n      fields:\n        ntpServer1: ntp.reverse.example.net\n"
+         // An event: the test makes a host leave the gateway's LAN once this step is reached.
+         "  - wait_event: notifyHomeDevLeave\n    gateway: " << one << "\n"
+         "    fields: {devId: {regex: \"mac-.*\"}}\n    timeout: 60\n"
+         // An upgrade: Download through both bridges; its result comes back as notifyRgUpgradeResult.
+         "  - call: upgradeRgFirmware\n    gateway: " << two << "\n"
+         "    args: {fwUrl: \"http://files.example.net/images/V400R002.bin\", fwVersion: V400R002, fileSize: 0,"
+         " userName: \"\", password: \"\"}\n"
+         "  - wait_event: notifyRgUpgradeResult\n    gateway: " << two << "\n"
+         "    fields: {resultCode: \"0\", fwVersion: V400R002}\n    timeout: 90\n"
+         "  - call: getRgInfo\n    gateway: " << two << "\n"
+         "    expect:\n      fields:\n        swVersion: V400R002\n"
+         // A reboot: the gateway registers again once the CPE informs 1 BOOT.
+         "  - call: rebootRg\n    gateway: " << one << "\n"
+         "  - wait_event: regRg\n    gateway: " << one << "\n    timeout: 90\n"
+         "  - call: getRgInfo\n    gateway: " << one << "\n"
+         "    expect:\n      fields:\n        serialNumber: " << serial_one << "\n        upTime: {regex: \"[0-9]{1,2}\"}\n";
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("round trip: a HOMS manages simulated CMP gateways through the forward and the reverse bridge") {
+    fs::path dir = e2e::make_temp_dir("reverse");
+    const unsigned short fwd_cmp = e2e::free_port(), rev_acs = e2e::free_port(), rev_agent = e2e::free_port();
+
+    // The gateways, registering with the forward bridge.
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "2", "--bridge", "http://127.0.0.1:" + std::to_string(fwd_cmp) + "/cmp",
+                      "--secret", kGatewaySecret, "--control-token", kToken, "--reboot-seconds", "2",
+                      "--upgrade-seconds", "2", "--identities-out", (dir / "identities.yaml").string()},
+                     (dir / "sim.log").string());
+    const auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    e2e::wait_for_file((dir / "identities.yaml").string(), 10s);
+    YAML::Node ids = YAML::LoadFile((dir / "identities.yaml").string());
+    const std::string one = rg_id_of(ids["GW-0001"]), two = rg_id_of(ids["GW-0002"]);
+    const std::string serial_one = ids["GW-0001"]["serialNumber"].as<std::string>();
+
+    // The HOMS, playing the script.
+    std::ofstream(dir / "homs.yaml") << homs_script(one, two, serial_one);
+    e2e::Process homs({bin + "/scripted-homs", "--listen", "127.0.0.1:0", "--port-file", (dir / "homs.port").string(),
+                       "--script", (dir / "homs.yaml").string(), "--secret", kHomsSecret, "--keepalive", "30",
+                       "--timeout", "240", "--call-timeout", "15"},
+                      (dir / "homs.log").string());
+    const std::string homs_port = e2e::wait_for_file((dir / "homs.port").string(), 10s);
+
+    // The reverse bridge: the ACS of the virtual CPEs, a CMP agent per CPE towards the HOMS.
+    std::ofstream(dir / "cpes.yaml") << "default:\n  username: cpe\n  password: " << kCpePassword
+                                     << "\n  connection_request: {username: acs, password: " << kCrPassword << "}\n";
+    std::ofstream(dir / "reverse.yaml")
+        << "state_dir: " << (dir / "reverse-state").string() << "\n"
+        << "reverse:\n"
+        << "  acs: {listen: 127.0.0.1:" << rev_acs << ", credentials_file: " << (dir / "cpes.yaml").string() << "}\n"
+        << "  homs: {url: \"http://127.0.0.1:" << homs_port << "/cmp\", secret: " << kHomsSecret << "}\n"
+        << "  agent: {listen: 127.0.0.1:" << rev_agent << "}\n"
+        << "  mappings: {InternetGatewayDevice: " << fs::absolute("mappings/tr098.yaml").string() << "}\n"
+        << "  call_wait_s: 12\n";
+    e2e::Process reverse({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "reverse.yaml").string(), "--threads", "2",
+                          "--log-level", "debug"},
+                         (dir / "reverse.log").string());
+    REQUIRE(e2e::wait_for_log(reverse, "ACS for TR-069 CPEs", 10s));
+
+    // The forward bridge: its ACS is the reverse bridge.
+    std::ofstream(dir / "forward.yaml")
+        << "acs:\n  url: http://127.0.0.1:" << rev_acs << "/cwmp\n  username: cpe\n  password: " << kCpePassword << "\n"
+        // Every HOMS call wakes the CPE: more than the default 6 per minute here.
+        << "connection_request:\n  listen: 127.0.0.1:0\n  max_per_minute: 120\n"
+        << "state_dir: " << (dir / "forward-state").string() << "\n"
+        << "periodic_inform:\n  interval_s: 300\n  start_spread_s: 0\n"
+        << "defaults:\n  mapping: " << fs::absolute("mappings/tr098.yaml").string() << "\n  secret: " << kGatewaySecret
+        << "\n"
+        << "cmp:\n  listen: 127.0.0.1:" << fwd_cmp << "\n  timeout_s: 5\n  keepalive_s: 30\n"
+        << "gateways:\n"
+        << "  - {id: GW-0001, url: \"http://127.0.0.1:" << sim_port << "/cmp/GW-0001\"}\n"
+        << "  - {id: GW-0002, url: \"http://127.0.0.1:" << sim_port << "/cmp/GW-0002\"}\n";
+    e2e::Process forward({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "forward.yaml").string(), "--threads", "2"},
+                         (dir / "forward.log").string());
+
+    // The host leaves once the HOMS waits for it (after the time was read back: the CPE's
+    // notification attributes were set long before, in its first session).
+    const bool time_done = e2e::wait_for_log(homs, "getRgTime", 120s);
+    CHECK(time_done);
+    std::string left;
+    if (time_done) left = e2e::http_request(sim_port, "POST", "/control/GW-0001/leave", kToken);
+    CHECK(left.find("devId: mac-") != std::string::npos);
+
+    const int rc = homs.wait(240s);
+    INFO("homs log:\n" << homs.log());
+    INFO("reverse bridge log:\n" << reverse.log());
+    INFO("forward bridge log:\n" << forward.log());
+    INFO("sim log:\n" << sim.log());
+    CHECK(rc == 0);
+    const std::string rlog = reverse.log();
+    // Secrets never reach a log.
+    for (const std::string& secret : {kGatewaySecret, kHomsSecret, kCpePassword, kCrPassword}) {
+        CHECK(rlog.find(secret) == std::string::npos);
+        CHECK(forward.log().find(secret) == std::string::npos);
+    }
+    forward.stop();
+    reverse.stop();
+    sim.stop();
+    if (rc == 0) fs::remove_all(dir);
+}
