@@ -196,8 +196,8 @@ http::Response CpeSession::next_rpc_or_end() {
     auto item = queue_.pop();
     if (!item) return end();
     in_flight_ = std::move(item);
-    // Fresh per RPC and unique across sessions (the token is).
-    in_flight_id_ = token_.substr(0, 8) + "." + std::to_string(++rpcs_sent_);
+    // Fresh per RPC; unique across sessions through the owner's prefix.
+    in_flight_id_ = options_.id_prefix + "." + std::to_string(++rpcs_sent_);
     state_ = State::awaiting_response;
     return answer(record_.version, in_flight_id_, in_flight_->rpc);
 }

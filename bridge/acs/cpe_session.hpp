@@ -36,6 +36,9 @@ inline constexpr std::string_view kSessionCookie = "cwmp_session";
 struct SessionOptions {
     bool secure_cookie = false;  // the listener is TLS: the cookie is never sent in clear
     int max_protocol_errors = 3;  // undecodable or unsupported CPE requests before the ACS ends the session
+    // Prefix of the cwmp:IDs of the ACS's RPCs ("<prefix>.<n>"): the owner
+    // makes it differ between sessions. Not the cookie: IDs end up in traces.
+    std::string id_prefix = "acs";
 };
 
 // The first POST of a session: an Inform, or the answer that refuses it

@@ -200,6 +200,7 @@ asio::awaitable<http::Response> AcsServer::open_session(CpePtr cpe, cwmp::Envelo
     if (cpe->session) close_session(cpe, "the CPE started a new session");
     acs::SessionOptions so;
     so.secure_cookie = config_.tls.has_value();
+    so.id_prefix = http::random_token(6);
     std::string token = http::random_token(24);
     cpe->session = std::make_unique<acs::CpeSession>(cpe->record, cpe->queue, token, so);
     cpe->connection = connection;

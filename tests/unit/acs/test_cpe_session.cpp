@@ -143,7 +143,9 @@ TEST_CASE("discovery, notification attributes and then the queued RPC, in one se
     Outcome user;
     REQUIRE(cpe.queue.enqueue(cwmp::GetParameterValues{{"InternetGatewayDevice.DeviceInfo.SoftwareVersion"}},
                               user.callback()));
-    acs::CpeSession s(cpe.record, cpe.queue, "abcdefgh12345678");
+    acs::SessionOptions options;
+    options.id_prefix = "Qx7";
+    acs::CpeSession s(cpe.record, cpe.queue, "abcdefgh12345678", options);
     s.start(first_inform(post(inform({{"0 BOOTSTRAP", ""}, {"1 BOOT", ""}}))), kT0);
 
     auto gpn = sent(s.on_post(empty_post()));
@@ -161,7 +163,9 @@ TEST_CASE("discovery, notification attributes and then the queued RPC, in one se
     CHECK(attrs[1].name == "InternetGatewayDevice.LANDevice.1.Hosts.Host.2.Active");
     CHECK(attrs[0].notification_change);
     CHECK(attrs[0].notification == 2);
-    CHECK(spa.id != gpn.id);
+    // Fresh IDs from the owner's prefix, nothing of the cookie in them (they end up in traces).
+    CHECK(gpn.id == "Qx7.1");
+    CHECK(spa.id == "Qx7.2");
 
     // The Inform did not say the periodic interval: the ACS reads it.
     auto interval = sent(s.on_post(post(cwmp::SetParameterAttributesResponse{}, spa.id)));
