@@ -36,11 +36,18 @@ core::Status ensure_schema(Connection& c) {
         return e;
     };
     if (auto r = c.exec(std::string("SELECT pg_advisory_xact_lock(") + kLockKey + ")"); !r) return fail(r.error());
-    if (auto st = c.run("CREATE SCHEMA IF NOT EXISTS bridge;"
-                        "CREATE TABLE IF NOT EXISTS bridge.schema_version (version integer PRIMARY KEY,"
-                        " applied timestamptz NOT NULL DEFAULT now())");
-        !st)
-        return fail(st.error());
+    // CREATE ... IF NOT EXISTS still needs the right to create: only what
+    // is missing is created, so once the schema is there the role needs no
+    // more than USAGE on it and the rights on its tables.
+    auto has = c.exec("SELECT to_regnamespace('bridge') IS NOT NULL, to_regclass('bridge.schema_version') IS NOT NULL");
+    if (!has) return fail(has.error());
+    if (has->at(0, 0) != "t")
+        if (auto st = c.run("CREATE SCHEMA bridge"); !st) return fail(st.error());
+    if (has->at(0, 1) != "t")
+        if (auto st = c.run("CREATE TABLE bridge.schema_version (version integer PRIMARY KEY,"
+                            " applied timestamptz NOT NULL DEFAULT now())");
+            !st)
+            return fail(st.error());
     auto v = c.exec("SELECT coalesce(max(version), 0) FROM bridge.schema_version");
     if (!v) return fail(v.error());
     const auto version = v->integer(0, 0);

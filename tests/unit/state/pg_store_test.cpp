@@ -69,6 +69,26 @@ TEST_CASE("PgStore: save, load, keys, remove, and the schema it creates") {
     CHECK(v->integer(0, 0) == state::PgStore::kSchemaVersion);
 }
 
+TEST_CASE("PgStore: once the schema exists, a role without CREATE rights opens the store") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    open_store(*pg);  // the schema exists
+    auto c = sql(*pg);
+    REQUIRE(c->run("DROP ROLE IF EXISTS bridge_limited;"
+                   "CREATE ROLE bridge_limited LOGIN PASSWORD 'limited-pw';"
+                   "GRANT USAGE ON SCHEMA bridge TO bridge_limited;"
+                   "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA bridge TO bridge_limited"));
+    const std::string dsn = "host=127.0.0.1 port=" + std::to_string(pg->port()) +
+                            " dbname=postgres user=bridge_limited password=limited-pw";
+    {
+        auto s = state::PgStore::open({dsn});
+        REQUIRE_MESSAGE(s, (s ? "" : s.error().message));
+        REQUIRE((*s)->save("limited-key", "ok"));
+        CHECK(**(*s)->load("limited-key") == "ok");
+    }
+    REQUIRE(c->run("DROP OWNED BY bridge_limited; DROP ROLE bridge_limited"));
+}
+
 TEST_CASE("PgStore: a database migrated by a newer bridge is refused") {
     auto* pg = test_pg::shared();
     if (!pg) return;
