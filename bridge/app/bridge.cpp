@@ -11,6 +11,7 @@
 #include "bridge/http/encoding.hpp"
 #include "bridge/mapping/table_device.hpp"
 #include "bridge/state/migrate.hpp"
+#include "bridge/state/pg_store.hpp"
 #include "bridge/state/store.hpp"
 
 namespace app {
@@ -84,7 +85,16 @@ core::Status Bridge::start_forward() {
     // state_backend (docs/configuration.md): one database, importing the
     // files an older bridge left, or one file per gateway.
     const std::filesystem::path db = std::filesystem::path(config_.state_dir) / state::kStateDbName;
-    if (config_.state_backend == StateBackend::sqlite) {
+    if (config_.state_backend == StateBackend::postgresql) {
+        // Shared by several bridges (docs/operations.md); leases are not yet
+        // taken by the runtime: one bridge per fleet until they are.
+        state::PgStoreOptions options{config_.state_postgres.dsn, config_.state_postgres.commit_timeout};
+        auto store = state::PgStore::open(std::move(options));
+        if (!store) return store.error();
+        core::log::info("state", "CPE state in PostgreSQL " + (*store)->name() + ", node " +
+                                     config_.state_postgres.node_id);
+        store_ = std::move(*store);
+    } else if (config_.state_backend == StateBackend::sqlite) {
         auto store = state::open_sqlite_state_dir(config_.state_dir);
         if (!store) return store.error();
         store_ = std::move(*store);

@@ -18,6 +18,8 @@
 #include "bridge/app/config_reader.hpp"
 #include "bridge/http/url.hpp"
 #include "bridge/net/http_server.hpp"
+#include "bridge/state/lease.hpp"
+#include "bridge/state/pg_conn.hpp"
 #include "bridge/state/store.hpp"
 
 namespace app {
@@ -191,9 +193,60 @@ void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
     }
 }
 
+// state: { backend, dsn | dsn_file, node_id, lease_ttl_s, commit_timeout_s };
+// the older top-level state_backend: keeps working for sqlite and files.
+void read_state(const Reader& r, const YAML::Node& doc, Config& c) {
+    auto legacy = doc["state_backend"];
+    auto n = r.section(doc, "state", "state",
+                       {"backend", "dsn", "dsn_file", "node_id", "lease_ttl_s", "commit_timeout_s"});
+    if (legacy && n) r.fail(legacy, "state_backend: state.backend is given too; keep state.backend (state_backend is its older form)");
+    if (legacy) {
+        const std::string v = r.string(legacy, "state_backend");
+        if (v == "sqlite") c.state_backend = StateBackend::sqlite;
+        else if (v == "files") c.state_backend = StateBackend::files;
+        else if (v == "postgresql") r.fail(legacy, "state_backend: postgresql needs its connection: write state: { backend: postgresql, dsn: ... }");
+        else r.fail(legacy, "state_backend: " + shown(v) + " is not a state backend (allowed: sqlite, files)");
+    }
+    if (!n) return;
+    if (auto b = n["backend"]) {
+        const std::string v = r.string(b, "state.backend");
+        if (v == "sqlite") c.state_backend = StateBackend::sqlite;
+        else if (v == "files") c.state_backend = StateBackend::files;
+        else if (v == "postgresql") c.state_backend = StateBackend::postgresql;
+        else r.fail(b, "state.backend: " + shown(v) + " is not a state backend (allowed: sqlite, files, postgresql)");
+    }
+    auto dsn = r.secret(n, "dsn", "state.dsn");  // both dsn and dsn_file: refused there
+    if (c.state_backend != StateBackend::postgresql) {
+        for (const char* k : {"dsn", "dsn_file", "node_id", "lease_ttl_s", "commit_timeout_s"})
+            if (n[k]) r.fail(n[k], std::string("state.") + k + ": only used with state.backend: postgresql");
+        return;
+    }
+    auto& pg = c.state_postgres;
+    if (!dsn) r.fail(n["backend"], "state.backend: postgresql needs state.dsn or state.dsn_file (the connection string)");
+    // Shown redacted: the DSN may hold the password.
+    if (state::pg::describe(dsn->value) == "(unparsable DSN)")
+        r.fail(dsn->node, "state.dsn: not a PostgreSQL connection string (key=value pairs or a postgresql:// URI): " +
+                              state::pg::redact(dsn->value));
+    pg.dsn = dsn->value;
+    if (n["node_id"]) {
+        pg.node_id = r.string(n["node_id"], "state.node_id");
+        if (!state::validate_node(pg.node_id))
+            r.fail(n["node_id"], "state.node_id: " + shown(pg.node_id) + " is not a valid node id (1-128 of A-Z a-z 0-9 . _ -)");
+    } else {
+        char host[256] = {};
+        ::gethostname(host, sizeof host - 1);
+        pg.node_id = host;
+        if (!state::validate_node(pg.node_id))
+            r.fail(n, "state.node_id: the host name " + shown(pg.node_id) + " is not a valid node id: set state.node_id");
+    }
+    if (n["lease_ttl_s"])
+        pg.lease_ttl = std::chrono::seconds(r.integer(n["lease_ttl_s"], "state.lease_ttl_s", 5, 600, " seconds"));
+    if (n["commit_timeout_s"]) pg.commit_timeout = r.seconds(n["commit_timeout_s"], "state.commit_timeout_s", 1, 3600);
+}
+
 void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
     if (doc.IsNull()) r.fail(doc, "the configuration file is empty (see docs/configuration.md)");
-    r.only_keys(doc, "the configuration", {"acs", "connection_request", "cmp", "state_dir", "state_backend",
+    r.only_keys(doc, "the configuration", {"acs", "connection_request", "cmp", "state_dir", "state_backend", "state",
                                            "periodic_inform", "defaults", "gateways", "admin", "reverse"});
     if (doc["reverse"]) read_reverse(r, doc, c.reverse.emplace());
     // The forward direction needs its ACS; a reverse-only bridge has none.
@@ -207,13 +260,7 @@ void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
     std::error_code ec;
     if (fs::exists(c.state_dir, ec) && !fs::is_directory(c.state_dir, ec))
         r.fail(doc["state_dir"], "state_dir: " + c.state_dir + " exists and is not a directory");
-    if (auto b = doc["state_backend"]) {
-        // Issue 14 moves this to state: { backend: ... }; the values stay.
-        const std::string v = r.string(b, "state_backend");
-        if (v == "sqlite") c.state_backend = StateBackend::sqlite;
-        else if (v == "files") c.state_backend = StateBackend::files;
-        else r.fail(b, "state_backend: " + shown(v) + " is not a state backend (allowed: sqlite, files)");
-    }
+    read_state(r, doc, c);
     if (auto pi = r.section(doc, "periodic_inform", "periodic_inform", {"enable", "interval_s", "start_spread_s"})) {
         if (pi["start_spread_s"])
             c.periodic_inform.start_spread_s = static_cast<std::uint32_t>(

@@ -78,7 +78,17 @@ struct PeriodicInformConfig {
 
 // Where CPE state lives in state_dir (docs/configuration.md, state_backend):
 // one SQLite database with group commit, or FileStore's file per gateway.
-enum class StateBackend { sqlite, files };
+// postgresql: in a PostgreSQL database shared by several bridges (state.dsn).
+enum class StateBackend { sqlite, files, postgresql };
+
+// The state section's PostgreSQL settings (docs/configuration.md, "state").
+struct PostgresStateConfig {
+    std::string dsn;      // a secret: never logged (state::pg::describe shows it)
+    std::string node_id;  // this bridge in lease rows; the host name by default
+    std::chrono::seconds lease_ttl{30};
+    // How long a write waits for PostgreSQL to come back before failing.
+    std::chrono::milliseconds commit_timeout{30'000};
+};
 
 // The admin listener (docs/operations.md, "Monitoring and the admin
 // listener"): metrics, health, the status page and operator actions. Off
@@ -100,6 +110,7 @@ struct Config {
     CmpConfig cmp;
     std::string state_dir;
     StateBackend state_backend = StateBackend::sqlite;
+    PostgresStateConfig state_postgres;  // used with StateBackend::postgresql
     PeriodicInformConfig periodic_inform;
     std::string default_mapping;
     std::string default_secret;

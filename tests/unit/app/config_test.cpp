@@ -323,3 +323,45 @@ TEST_CASE("reverse: a reverse-only bridge needs no acs section; its own keys are
     refused(replace("url: http://127.0.0.1:7443/cmp", "url: 127.0.0.1:7443"), "7:10", {"reverse.homs.url"});
     refused(replace("  mappings:", "  call_wait_s: 0\n  mappings:"), "10:16", {"reverse.call_wait_s", "out of range"});
 }
+
+TEST_CASE("state: backend, dsn or dsn_file, node_id, lease_ttl_s; state_backend still read; conflicts at file:line:col") {
+    // The default and the older top-level key.
+    CHECK(accepted(kAcs + kRest).state_backend == app::StateBackend::sqlite);
+    CHECK(accepted(kAcs + kRest + "state_backend: files\n").state_backend == app::StateBackend::files);
+    CHECK(accepted(kAcs + kRest + "state:\n  backend: files\n").state_backend == app::StateBackend::files);
+    auto pg = accepted(kAcs + kRest +
+                       "state:\n  backend: postgresql\n  dsn: host=db.example user=bridge password=pw dbname=fleet\n"
+                       "  node_id: node-1\n  lease_ttl_s: 15\n");
+    CHECK(pg.state_backend == app::StateBackend::postgresql);
+    CHECK(pg.state_postgres.dsn == "host=db.example user=bridge password=pw dbname=fleet");
+    CHECK(pg.state_postgres.node_id == "node-1");
+    CHECK(pg.state_postgres.lease_ttl == std::chrono::seconds(15));
+    CHECK(pg.state_postgres.commit_timeout == std::chrono::seconds(30));
+    // dsn_file: the secret kept out of bridge.yaml; node_id defaults to the host name.
+    std::ofstream(tmp().dir / "dsn.txt") << "postgresql://bridge:pw@db.example/fleet\n";
+    auto f = accepted(kAcs + kRest + "state:\n  backend: postgresql\n  dsn_file: dsn.txt\n  commit_timeout_s: 5\n");
+    CHECK(f.state_postgres.dsn == "postgresql://bridge:pw@db.example/fleet");
+    CHECK(f.state_postgres.commit_timeout == std::chrono::seconds(5));
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    CHECK(f.state_postgres.node_id == host);
+
+    refused(kAcs + kRest + "state:\n  backend: postgresql\n", "12:12", {"state.backend", "needs state.dsn"});
+    refused(kAcs + kRest + "state:\n  backend: postgresql\n  dsn: host=x\n  dsn_file: dsn.txt\n", "14:13",
+            {"state.dsn_file", "state.dsn is given too"});
+    refused(kAcs + kRest + "state:\n  backend: sqlite\n  dsn: host=x\n", "13:8", {"state.dsn", "only used with"});
+    refused(kAcs + kRest + "state:\n  dsn: host=x\n", "12:8", {"state.dsn", "only used with"});
+    refused(kAcs + kRest + "state_backend: files\nstate:\n  backend: sqlite\n", "11:16", {"state.backend is given too"});
+    refused(kAcs + kRest + "state_backend: postgresql\n", "11:16", {"state: { backend: postgresql, dsn"});
+    refused(kAcs + kRest + "state:\n  backend: mysql\n", "12:12", {"allowed: sqlite, files, postgresql"});
+    refused(kAcs + kRest + "state:\n  backend: postgresql\n  dsn: host=x\n  lease_ttl_s: 1\n", "14:16",
+            {"state.lease_ttl_s", "allowed: 5 to 600 seconds"});
+    refused(kAcs + kRest + "state:\n  backend: postgresql\n  dsn: host=x\n  node_id: \"a b\"\n", "14:12",
+            {"state.node_id", "not a valid node id"});
+    refused(kAcs + kRest + "state:\n  backend: postgresql\n  port: 5432\n", "13:3", {"unknown key 'port' in state"});
+    // An unparsable DSN is refused, shown without its password.
+    auto bad = tmp().load(kAcs + kRest + "state:\n  backend: postgresql\n  dsn: \"host='open password=topsecret\"\n");
+    REQUIRE(!bad);
+    CHECK(bad.error().message.find("13:8: state.dsn: not a PostgreSQL connection string") != std::string::npos);
+    CHECK(bad.error().message.find("topsecret") == std::string::npos);
+}

@@ -1,0 +1,85 @@
+// state: { backend: postgresql } from bridge.yaml to the store the bridge
+// opens: a CPE's state stored in PostgreSQL is the state its virtual CPE
+// starts with, and a wrong password stops the start with a clear error.
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "bridge/app/bridge.hpp"
+#include "bridge/app/config.hpp"
+#include "bridge/cpe/cpe_state.hpp"
+#include "bridge/state/migrate.hpp"
+#include "bridge/state/pg_store.hpp"
+#include "tests/pg_server.hpp"
+#include "tests/unit/state/state_test_util.hpp"
+
+using namespace state_test;
+
+namespace {
+
+core::Result<app::Config> load(const TempDir& tmp, const std::string& dsn) {
+    const fs::path file = tmp.path / "bridge.yaml";
+    write_file(tmp.path / "state.dsn", dsn + "\n");
+    write_file(file, "acs: { url: \"http://127.0.0.1:9/acs\", username: u, password: p }\n"
+                     "connection_request: { listen: \"127.0.0.1:0\" }\n"
+                     "cmp: { listen: \"127.0.0.1:0\", require_auth: false }\n"
+                     "state_dir: state\n"
+                     "state: { backend: postgresql, dsn_file: state.dsn, node_id: node-1 }\n"
+                     "defaults: { mapping: \"" BRIDGE_SOURCE_DIR "/mappings/tr098.yaml\" }\n"
+                     "gateways:\n  - { id: GW-PG-1, url: \"http://127.0.0.1:9/cmp\" }\n");
+    return app::load_config(file.string());
+}
+
+}  // namespace
+
+TEST_CASE("state backend postgresql: the bridge's CPEs start from the state kept in PostgreSQL") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    cpe::CpeState stored;
+    stored.gateway_id = "GW-PG-1";
+    stored.cr_path = "path-from-postgres";
+    stored.cr_username = "GW-PG-1";
+    stored.cr_password = "cr-secret";
+    stored.bootstrapped = true;
+    stored.pending_events.push_back(cwmp::EventStruct{"1 BOOT", ""});
+    {
+        auto store = state::PgStore::open({pg->dsn()});
+        REQUIRE_MESSAGE(store, (store ? "" : store.error().message));
+        REQUIRE((*store)->save("GW-PG-1", cpe::encode_state(stored)));
+    }
+    TempDir tmp;
+    auto cfg = load(tmp, pg->dsn());
+    REQUIRE_MESSAGE(cfg.ok(), (cfg.ok() ? "" : cfg.error().message));
+    CHECK(cfg->state_backend == app::StateBackend::postgresql);
+    boost::asio::io_context ioc;
+    app::Bridge bridge(ioc, *cfg);
+    auto st = bridge.start();
+    REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
+    // What only the stored state says: bootstrapped, and an event still to report.
+    // The CPE publishes its status once it runs.
+    ioc.run_for(std::chrono::milliseconds(300));
+    auto views = bridge.gateway_views();
+    bridge.stop();
+    ioc.run_for(std::chrono::milliseconds(100));
+    REQUIRE(views.size() == 1);
+    CHECK(views[0].status.id == "GW-PG-1");
+    CHECK(views[0].status.bootstrapped);
+    CHECK(views[0].status.pending_events == std::vector<std::string>{"1 BOOT"});
+    // Nothing of the state went to state_dir.
+    CHECK_FALSE(fs::exists(tmp.path / "state" / state::kStateDbName));
+}
+
+TEST_CASE("state backend postgresql: a wrong password stops the start, without the password in the error") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    TempDir tmp;
+    auto cfg = load(tmp, pg->dsn("not-the-password-42"));
+    REQUIRE(cfg.ok());
+    boost::asio::io_context ioc;
+    app::Bridge bridge(ioc, *cfg);
+    auto st = bridge.start();
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().code == "state.auth");
+    CHECK(st.error().message.find("password authentication failed") != std::string::npos);
+    CHECK(st.error().message.find("not-the-password-42") == std::string::npos);
+}
