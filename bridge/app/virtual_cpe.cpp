@@ -14,6 +14,7 @@
 #include "bridge/app/bridge_metrics.hpp"
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/core/log_limiter.hpp"
 #include "bridge/cpe/rpc_handler.hpp"
 
 namespace app {
@@ -24,6 +25,7 @@ using namespace std::chrono;
 // on to the recorder of the session in progress, if any.
 struct VirtualCpe::CallLog : cmp::CallObserver {
     std::string id;
+    std::string gateway;  // host:port, what the failure warnings are limited by
     cmp::CallObserver* recorder = nullptr;
     void on_call(const cmp::Request& req, const std::string& req_xml, const core::Result<cmp::Response>& res,
                  const std::string& res_xml, milliseconds elapsed) override {
@@ -32,7 +34,10 @@ struct VirtualCpe::CallLog : cmp::CallObserver {
                                     std::to_string(res->fields.fields.size()) + " fields, " +
                                     std::to_string(elapsed.count()) + " ms)");
         else
-            core::log::warn(id, "CMP " + req.function + " failed: " + res.error().message);
+            // One unreachable simulator or network outage fails every CPE's calls at
+            // once: rate-limited per gateway address and error, not per CPE.
+            core::log::warn_grouped("cmp", gateway, "CMP call failed: " + res.error().code, id,
+                                    "CMP " + req.function + " failed: " + res.error().message);
         observe_cmp_call(req.function, res ? std::to_string(res->result_code) : res.error().code, elapsed);
         if (recorder) recorder->on_call(req, req_xml, res, res_xml, elapsed);
     }
@@ -55,12 +60,14 @@ VirtualCpe::VirtualCpe(asio::io_context& ioc, CpeEnvironment& env, GatewayConfig
       acs_(std::move(transports.acs)),
       gateway_transport_(std::move(transports.gateway)),
       gateway_url_(gateway_url.to_string()),
+      gateway_host_(gateway_url.host + ":" + gateway_url.port),
       wake_(strand_) {
     cr_creds_ = {state_.cr_username, state_.cr_password};
     if (!acs_) acs_ = std::make_unique<HttpAcsTransport>(acs_client_);
     if (!gateway_transport_) gateway_transport_ = std::make_unique<CmpGatewayTransport>(gateway_client_);
     observer_ = std::make_unique<CallLog>();
     observer_->id = gateway_.id;
+    observer_->gateway = gateway_host_;
     gateway_client_.set_observer(observer_.get());
 }
 

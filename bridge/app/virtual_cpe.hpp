@@ -159,6 +159,7 @@ private:
     std::unique_ptr<CallLog> observer_;
     std::unique_ptr<SessionRecorder> recording_;  // the session being recorded (--record), if any
     const std::string gateway_url_;
+    const std::string gateway_host_;  // host:port: the key of the rate-limited warnings about the gateway
     boost::asio::system_timer wake_;
     std::uint64_t wake_generation_ = 0;
     bool stopped_ = false;

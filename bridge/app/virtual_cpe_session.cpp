@@ -6,6 +6,7 @@
 #include "bridge/app/bridge_metrics.hpp"
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/core/log_limiter.hpp"
 #include "bridge/cpe/inform.hpp"
 #include "bridge/cpe/rpc_handler.hpp"
 #include "bridge/cwmp/cpe_session.hpp"
@@ -131,7 +132,10 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         // No session was attempted: every event is kept, 6 CONNECTION REQUEST
         // included, and the retry schedule (TR-069 3.2.1.1) tries again; the
         // ACS's Connection Request is not answered 200 and then forgotten.
-        say(L::warn, "no session: cannot build the Inform: " + f->string);
+        // The gateway's failure was logged (rate-limited) with the CMP call; this
+        // line is per CPE and would repeat it for every CPE of a failed gateway host.
+        core::log::warn_grouped("cpe", gateway_host_, "no Inform", gateway_.id,
+                                "no session: cannot build the Inform: " + f->string, {{"session", session_id}});
         end.kind = End::Kind::no_inform;
         end.error = "no Inform: " + f->string;
         note_session_end(end);
@@ -253,7 +257,9 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
     if (ok)
         say(L::info, "session done (" + std::to_string(session.acs_requests_served()) + " ACS requests)");
     else
-        say(L::warn, "session failed: " + action.error);
+        // An ACS that is down or overloaded fails every CPE's session: limited per ACS.
+        core::log::warn_grouped("acs", acs_url->host + ":" + acs_url->port, "session failed", gateway_.id,
+                                "session failed: " + action.error, {{"session", session_id}});
     note_session_end(end);
     co_return end;
 }

@@ -114,6 +114,25 @@ void warn_from(std::string_view component, std::string_view source, std::string_
     if (write_it) warn(component, message);
 }
 
+void warn_grouped(std::string_view group, std::string_view source, std::string_view kind, std::string_view component,
+                  std::string_view message, std::initializer_list<Field> fields) {
+    if (!enabled(Level::warn, component)) return;
+    if (component_level(component)) {
+        write(Level::warn, component, message, fields);
+        return;
+    }
+    std::vector<LogLimiter::Summary> ended;
+    bool write_it = false;
+    {
+        std::lock_guard lock(g_limiter_mutex);
+        const auto now = LogLimiter::Clock::now();
+        write_it = g_limiter.admit(group, source, kind, now);
+        ended = g_limiter.drain(now);
+    }
+    write_summaries(std::move(ended));
+    if (write_it) write(Level::warn, component, message, fields);
+}
+
 void flush_suppressed(bool everything) {
     std::vector<LogLimiter::Summary> ended;
     {

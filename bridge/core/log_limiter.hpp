@@ -19,10 +19,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "bridge/core/log.hpp"
 
 namespace core {
 
@@ -81,6 +84,15 @@ namespace log {
 // (component, source, kind) by one process-wide LogLimiter. `kind` names the
 // reason without variable parts ("digest", "per-source limit", "401").
 void warn_from(std::string_view component, std::string_view source, std::string_view kind, std::string_view message);
+// The same limit for failures that many components (gateway ids) report at
+// once because one peer or the network failed them all (100,000 CPEs whose
+// gateway connects time out logged 1.3 million lines): the limit is per
+// (group, source, kind), shared by every component of `group`, while the line
+// itself is `component`'s. A component whose own level was set at run time
+// (someone is looking at that gateway) is not limited. Summaries are the
+// group's lines.
+void warn_grouped(std::string_view group, std::string_view source, std::string_view kind, std::string_view component,
+                  std::string_view message, std::initializer_list<Field> fields = {});
 // Writes the summaries of ended intervals; cheap, call periodically.
 // everything: of all intervals, ended or not (when the process stops).
 void flush_suppressed(bool everything = false);

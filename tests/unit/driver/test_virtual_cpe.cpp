@@ -6,7 +6,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <cstdio>
 #include <functional>
+#include <unistd.h>
 #include <memory>
 
 #include "bridge/app/virtual_cpe.hpp"
@@ -103,7 +105,8 @@ struct Rig {
     asio::io_context ioc;
     std::shared_ptr<app::VirtualCpe> cpe;
 
-    explicit Rig(cpe::CpeState state, bool async_device = false) {
+    // gateway_url: the production CMP client to this URL instead of FakeGateway.
+    explicit Rig(cpe::CpeState state, bool async_device = false, std::string gateway_url = "") {
         config.acs.url = "http://acs.example.net/cwmp";
         config.gateways.push_back({"GW-1", "http://gateway.invalid/cmp", "", ""});
         auto device = std::make_unique<MemoryDevice>();
@@ -115,12 +118,18 @@ struct Rig {
         auto g = std::make_unique<FakeGateway>();
         acs = a.get();
         gateway = g.get();
+        if (!gateway_url.empty()) {
+            g.reset();
+            gateway = nullptr;
+        }
         app::Transports t{std::move(a), std::move(g)};
         state.gateway_id = "GW-1";
         if (state.cr_path.empty()) state.cr_path = "tok";
         REQUIRE(store.inner.save("GW-1", cpe::serialize(state)));
         cpe = std::make_shared<app::VirtualCpe>(ioc, env, config.gateways[0],
-                                                *http::Url::parse("http://gateway.invalid/cmp"), std::move(device),
+                                                *http::Url::parse(gateway_url.empty() ? "http://gateway.invalid/cmp"
+                                                                                      : gateway_url),
+                                                std::move(device),
                                                 std::move(state), std::move(t));
     }
 
@@ -128,12 +137,52 @@ struct Rig {
     bool session() {
         std::optional<bool> ok;
         cpe->replay_session(0, {}, [&](bool r) { ok = r; });
-        ioc.run_for(std::chrono::seconds(10));
+        // Until the session ended (a production CMP client's connection may
+        // keep the loop busy for longer), then what is ready.
+        while (!ok && ioc.run_one_for(std::chrono::seconds(10))) {
+        }
+        ioc.poll();
         ioc.restart();
         REQUIRE(ok.has_value());
         return *ok;
     }
 };
+
+// What the code under test writes to stderr (the log) while it lives.
+class StderrCapture {
+public:
+    StderrCapture() : file_(std::tmpfile()) {
+        std::fflush(stderr);
+        saved_ = ::dup(2);
+        ::dup2(::fileno(file_), 2);
+    }
+    ~StderrCapture() { restore(); }
+    std::vector<std::string> lines() {
+        restore();
+        std::rewind(file_);
+        std::vector<std::string> out;
+        char buf[4096];
+        while (std::fgets(buf, sizeof buf, file_)) out.emplace_back(buf);
+        return out;
+    }
+
+private:
+    void restore() {
+        if (saved_ < 0) return;
+        std::fflush(stderr);
+        ::dup2(saved_, 2);
+        ::close(saved_);
+        saved_ = -1;
+    }
+    std::FILE* file_;
+    int saved_ = -1;
+};
+
+std::size_t count_containing(const std::vector<std::string>& lines, std::string_view a, std::string_view b) {
+    std::size_t n = 0;
+    for (auto& l : lines) n += l.find(a) != std::string::npos && l.find(b) != std::string::npos;
+    return n;
+}
 
 cpe::CpeState with_events(std::vector<std::string> codes, bool bootstrapped = true) {
     cpe::CpeState s;
@@ -272,4 +321,42 @@ TEST_CASE("Reboot during a firmware upgrade is accepted and deferred, not refuse
     plain.ok<cwmp::RebootResponse>(cwmp::Reboot{"rb-2"});
     CHECK_FALSE(plain.state.deferred_reboot);
     CHECK(plain.events.contains("M Reboot"));
+}
+
+// 100,000 CPEs whose gateway connects failed logged 1.3 million warnings: one
+// CMP failure and one "no session" line per CPE and attempt. They are limited
+// per gateway address and kind (5 per 10 s), with a summary line afterwards.
+TEST_CASE("a gateway that fails every CPE's calls does not log a warning per CPE and attempt") {
+    const int attempts = 40;
+    StderrCapture capture;
+    for (int i = 0; i < attempts; ++i) {
+        // Port 1 on loopback: connection refused at once, through the production CMP client.
+        Rig rig(with_events({"1 BOOT"}), /*async_device=*/true, "http://127.0.0.1:1/cmp/GW-1");
+        rig.dev->fail_get = cpe::make_fault(9002, "Internal error: getRgInfo: the gateway cannot be reached");
+        rig.acs->next = [&](int, const std::optional<cwmp::Envelope>&) { return no_content(); };
+        CHECK_FALSE(rig.session());
+    }
+    const auto lines = capture.lines();
+    const std::size_t cmp_failed = count_containing(lines, "WARN", "CMP fakeCall failed");
+    const std::size_t no_inform = count_containing(lines, "WARN", "no session: cannot build the Inform");
+    CHECK(cmp_failed >= 1);  // the first ones are written...
+    CHECK(cmp_failed <= 5);  // ...not one per attempt
+    CHECK(no_inform >= 1);
+    CHECK(no_inform <= 5);
+}
+
+TEST_CASE("an ACS that fails every CPE's session does not log a warning per session") {
+    StderrCapture capture;
+    for (int i = 0; i < 40; ++i) {
+        Rig rig(with_events({"1 BOOT"}));
+        rig.acs->next = [&](int, const std::optional<cwmp::Envelope>&) {
+            http::Response r;
+            r.status = 500;
+            return r;
+        };
+        CHECK_FALSE(rig.session());
+    }
+    const std::size_t failed = count_containing(capture.lines(), "WARN", "session failed");
+    CHECK(failed >= 1);
+    CHECK(failed <= 5);
 }
