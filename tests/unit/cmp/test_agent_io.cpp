@@ -242,6 +242,16 @@ TEST_CASE("a virtual gateway registers, keeps alive, notifies once and answers t
         CHECK(r.homs->host.notifications.size() == 1);
         CHECK(r.agents->status(kRg)->registrations == 2);
     }
+    SUBCASE("remove and add at once: the new session starts after the old one's deregRg") {
+        r.agents->remove(kRg, "cpe gone");
+        r.agents->add(kRg, r.identity(), kSecret);
+        REQUIRE(r.run_until([&] { return r.homs->host.registrations.size() == 2 && r.registered(); }));
+        REQUIRE(r.homs->host.gone_calls.size() == 1);  // the deregRg came first and closed only the old session
+        r.settle(2500ms);                              // keep-alives of the new session are accepted
+        CHECK(r.registered());
+        CHECK(r.agents->status(kRg)->registrations == 1);  // a fresh AgentSession
+        CHECK(r.agents->size() == 1);
+    }
     SUBCASE("remove: deregRg, then the agent is gone; add again registers afresh") {
         r.agents->remove(kRg, "cpe gone");
         CHECK_FALSE(r.agents->keys(kRg));  // no more HOMS calls accepted for it
