@@ -97,13 +97,17 @@ bool ReverseCall::failed(const core::Result<cwmp::Body>& a, const std::string& w
     return false;
 }
 
+bool ReverseCall::answered(const core::Result<cwmp::Body>& a, const std::string& rpc) {
+    if (failed(a, rpc)) return false;
+    if (cwmp::rpc_name(*a) == rpc + "Response") return true;
+    finish(cmp::result_code::general_failure,
+           "unexpected answer " + std::string(cwmp::rpc_name(*a)) + " to " + rpc);
+    return false;
+}
+
 std::optional<ReverseCall::Values> ReverseCall::values_of(const core::Result<cwmp::Body>& a) {
-    if (failed(a, "GetParameterValues")) return std::nullopt;
+    if (!answered(a, "GetParameterValues")) return std::nullopt;
     const auto* r = std::get_if<cwmp::GetParameterValuesResponse>(&*a);
-    if (!r) {
-        finish(cmp::result_code::general_failure, "unexpected answer to GetParameterValues");
-        return std::nullopt;
-    }
     Values v;
     for (const auto& p : r->parameters) {
         v[p.name] = p.value;
@@ -200,9 +204,8 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
             // One of the names is not on this CPE: learn its names once, then ask only for those it has.
             cwmp::GetParameterNames gpn{t_.root(), false};
             return run(std::move(gpn), [this](core::Result<cwmp::Body> a2) {
-                if (failed(a2, "GetParameterNames")) return;
+                if (!answered(a2, "GetParameterNames")) return;
                 const auto* r = std::get_if<cwmp::GetParameterNamesResponse>(&*a2);
-                if (!r) return finish(cmp::result_code::general_failure, "unexpected answer to GetParameterNames");
                 for (const auto& p : r->parameters) discovered_.emplace(p.name, p.writable);
                 have_discovered_ = true;
                 get_values(get_names(), true);  // alternatives the CPE has replace the ones it lacks

@@ -89,6 +89,9 @@ private:
     void finish_ok(cmp::Record fields);
     // A transport error or a Fault ends the call with its resultCode; true then.
     bool failed(const core::Result<cwmp::Body>& answer, const std::string& what);
+    // The answer is rpc's response ("Reboot" -> RebootResponse); otherwise the call ended (failed(),
+    // or general_failure for another RPC's response) and false.
+    bool answered(const core::Result<cwmp::Body>& answer, const std::string& rpc);
     // The values of a GetParameterValues answer (remembered in the state); nullopt after
     // ending the call when the answer is an error, a Fault or another RPC's response.
     std::optional<Values> values_of(const core::Result<cwmp::Body>& answer);

@@ -81,10 +81,7 @@ void ReverseCall::start_set() {
     }
     if (spv.parameters.empty()) return finish_ok({});
     run(std::move(spv), [this](core::Result<cwmp::Body> a) {
-        if (failed(a, "SetParameterValues")) return;
-        if (!std::holds_alternative<cwmp::SetParameterValuesResponse>(*a))
-            return finish(cmp::result_code::general_failure, "unexpected answer to SetParameterValues");
-        finish_ok({});
+        if (answered(a, "SetParameterValues")) finish_ok({});
     });
 }
 
@@ -147,7 +144,7 @@ void ReverseCall::start_transfer() {
     }
     const std::string what = r.rpc;
     run(std::move(rpc), [this, what](core::Result<cwmp::Body> a) {
-        if (failed(a, what)) return;
+        if (!answered(a, what)) return;
         // Accepted: the CMP answer means "started" (docs/cmp-protocol.md 11.2); a completion
         // message, when the rule has one, comes from the TransferComplete (reverse_transfer_complete).
         finish_ok({});
@@ -196,9 +193,8 @@ void ReverseCall::ensure_rows(int object, Wanted wanted,
             if (acc->next < wanted.size()) {
                 cwmp::AddObject add{prefix, key()};
                 return run(std::move(add), [this, acc, self = weak.lock(), prefix](core::Result<cwmp::Body> a) {
-                    if (failed(a, "AddObject " + prefix)) return;
+                    if (!answered(a, "AddObject")) return;
                     const auto* r = std::get_if<cwmp::AddObjectResponse>(&*a);
-                    if (!r) return finish(cmp::result_code::general_failure, "unexpected answer to AddObject");
                     acc->rows[acc->next] = prefix + std::to_string(r->instance_number) + ".";
                     acc->created[acc->next] = true;
                     (*self)();
@@ -212,8 +208,7 @@ void ReverseCall::ensure_rows(int object, Wanted wanted,
                         spv.parameters.push_back({acc->rows[i] + t_.params()[pi].name, value, t_.params()[pi].type});
             if (spv.parameters.empty()) return done(acc->rows, acc->created);
             run(std::move(spv), [this, acc, done](core::Result<cwmp::Body> a) {
-                if (failed(a, "SetParameterValues")) return;
-                done(acc->rows, acc->created);
+                if (answered(a, "SetParameterValues")) done(acc->rows, acc->created);
             });
         };
         (*step)();
@@ -257,7 +252,7 @@ void ReverseCall::start_action() {
         // The trigger last: the CPE runs the action with the row's new values.
         spv.parameters.push_back({row + trig.name, act.when.empty() ? "true" : act.when, trig.type});
         run(std::move(spv), [this, ti, row](core::Result<cwmp::Body> a) {
-            if (failed(a, "SetParameterValues")) return;
+            if (!answered(a, "SetParameterValues")) return;
             const ActionSpec& act = *t_.params()[ti].on_set;
             cwmp::GetParameterValues gpv;
             for (const auto& [name, v] : act.results) gpv.names.push_back(row + name);
@@ -328,7 +323,7 @@ void ReverseCall::start_subscribe() {
         cwmp::SetParameterAttributes spa;
         for (const auto& row : rows) spa.parameters.push_back({row + vp.name, true, 2, false, {}});
         run(std::move(spa), [this, vi, rows, names](core::Result<cwmp::Body> a) {
-            if (failed(a, "SetParameterAttributes")) return;
+            if (!answered(a, "SetParameterAttributes")) return;
             const ParamRule& vp = t_.params()[vi];
             ReverseEventState::Subscription sub;
             sub.args = req_.args;
@@ -380,7 +375,7 @@ void ReverseCall::start_unsubscribe() {
     run(std::move(spa), [this, id](core::Result<cwmp::Body> a) {
         // A CPE that no longer has the row has no notification to turn off either.
         const auto* f = a ? std::get_if<cwmp::Fault>(&*a) : nullptr;
-        if (!(f && f->code == 9005) && failed(a, "SetParameterAttributes")) return;
+        if (!(f && f->code == 9005) && !answered(a, "SetParameterAttributes")) return;
         ctx_.state->subscriptions.erase(id);
         finish_ok({});
     });

@@ -517,3 +517,54 @@ TEST_CASE("reverse validator fixtures: every reverse error, at its position") {
     }
     CHECK(files >= 1);
 }
+
+// Whatever a CPE answers, every HOMS function ends with an answer: wrong bodies, faults, errors
+// and garbage values never crash a call or loop it, and a failure is never reported as success.
+TEST_CASE("reverse calls end on any CPE answer") {
+    for (const char* name : {"tr098.yaml", "tr106.yaml"}) {
+        auto m = shipped(name);
+        CAPTURE(name);
+        cmp::Record any;
+        any.set("devId", "d").set("serviceId", "s").set("actionName", "a").set("eventId", "rev-1").set("url", "u");
+        any.add_list("varName", {cmp::Record{}.set("name", "n")});
+        std::vector<std::function<core::Result<cwmp::Body>(const cwmp::Body&)>> answers = {
+            // The response of an RPC the bridge never asks for: wrong for every request.
+            [](const cwmp::Body&) -> core::Result<cwmp::Body> { return cwmp::Body{cwmp::GetRPCMethodsResponse{}}; },
+            [](const cwmp::Body&) -> core::Result<cwmp::Body> { return cwmp::Body{cwmp::Fault{9002, "x", {}}}; },
+            [](const cwmp::Body&) -> core::Result<cwmp::Body> { return core::make_error("acs.timeout", "gone"); },
+            [](const cwmp::Body& rpc) -> core::Result<cwmp::Body> {
+                // Garbage values under every name asked for, instance numbers included.
+                cwmp::GetParameterValuesResponse r;
+                if (const auto* g = std::get_if<cwmp::GetParameterValues>(&rpc))
+                    for (const auto& n : g->names) {
+                        r.parameters.push_back({n + (n.back() == '.' ? "7.Name" : ""), "\x01garbage{}", "xsd:string"});
+                        r.parameters.push_back({n + (n.back() == '.' ? "99999999999.X" : ""), "", "xsd:int"});
+                    }
+                return cwmp::Body{r};
+            },
+        };
+        for (const auto& fn : m->table().catalogue().functions()) {
+            if (fn.direction != cmp::Direction::to_gateway) continue;
+            CAPTURE(fn.name);
+            for (std::size_t k = 0; k < answers.size(); ++k) {
+                CAPTURE(k);
+                cmp::Record args;
+                for (const auto& f : fn.request)
+                    if (const cmp::Field* a = any.find(f.name)) args.fields.push_back(*a);
+                mapping::ReverseEventState state;
+                state.subscriptions["rev-1"].vars["InternetGatewayDevice.X.1.Value"] = "n";
+                mapping::ReverseContext ctx;
+                ctx.state = &state;
+                mapping::ReverseCall call(m, rt::request(fn.name, args), ctx);
+                std::optional<cmp::Response> r;
+                for (int guard = 0; guard < 200 && !r; ++guard) {
+                    auto step = call.next();
+                    if (auto* resp = std::get_if<cmp::Response>(&step)) r = *resp;
+                    else call.on_rpc_result(answers[k](std::get<cwmp::Body>(step)));
+                }
+                REQUIRE(r);
+                if (k < 3 && call.rpc_count() > 0) CHECK(r->result_code != 0);
+            }
+        }
+    }
+}
