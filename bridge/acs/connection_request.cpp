@@ -37,7 +37,18 @@ ConnectionRequestClient::Step ConnectionRequestClient::on_response(const http::R
         if (!st) return failed("cannot answer the CPE's challenge: " + st.error().message);
         return send();
     }
-    if (r.status == 503) return failed("the CPE is busy (503)");
+    if (r.status == 503) {
+        Step s = failed("the CPE is busy (503)");
+        s.busy = true;
+        if (const std::string* ra = r.find("Retry-After")) {
+            try {
+                const long v = std::stol(*ra);
+                if (v >= 0 && v <= 3600) s.retry_after = std::chrono::seconds(v);
+            } catch (...) {
+            }
+        }
+        return s;
+    }
     return failed("the CPE answered the Connection Request with HTTP " + std::to_string(r.status));
 }
 

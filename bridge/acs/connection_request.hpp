@@ -4,6 +4,8 @@
 // repeated with the Authorization; 200 or 204 means the CPE will open a
 // session with "6 CONNECTION REQUEST". The driver sends what start() and
 // on_response() return and applies its own timeout to each exchange.
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "bridge/core/result.hpp"
@@ -20,6 +22,10 @@ public:
         Kind kind = Kind::failed;
         http::Request request;  // send
         std::string error;      // failed: why (never a credential)
+        // failed with 503: the CPE is busy (in a session, or limiting Connection
+        // Requests) and may be asked again, after retry_after when it said so.
+        bool busy = false;
+        std::optional<std::chrono::seconds> retry_after;
     };
 
     ConnectionRequestClient(http::Url url, http::Credentials credentials, int max_auth_attempts = 2);

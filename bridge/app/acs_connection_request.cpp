@@ -6,8 +6,9 @@
 
 namespace app {
 
-boost::asio::awaitable<core::Status> send_connection_request(http::Url url, http::Credentials credentials,
-                                                             net::ClientOptions options) {
+boost::asio::awaitable<ConnectionRequestOutcome> send_connection_request(http::Url url, http::Credentials credentials,
+                                                                         net::ClientOptions options) {
+    ConnectionRequestOutcome out;
     auto ex = co_await boost::asio::this_coro::executor;
     net::HttpClient client(ex, std::move(options));
     acs::ConnectionRequestClient cr(url, std::move(credentials));
@@ -17,15 +18,19 @@ boost::asio::awaitable<core::Status> send_connection_request(http::Url url, http
         auto response = co_await client.send(url, std::move(step.request), false);
         if (!response) {
             client.close();
-            co_return core::make_error("acs.unreachable", "Connection Request to " + url.authority() + ": " +
-                                                              response.error().message);
+            out.status = core::make_error("acs.unreachable",
+                                          "Connection Request to " + url.authority() + ": " + response.error().message);
+            co_return out;
         }
         step = cr.on_response(*response);
     }
     client.close();
-    if (step.kind == acs::ConnectionRequestClient::Step::Kind::failed)
-        co_return core::make_error("acs.unreachable", "Connection Request to " + url.authority() + ": " + step.error);
-    co_return core::Ok{};
+    if (step.kind == acs::ConnectionRequestClient::Step::Kind::failed) {
+        out.status = core::make_error("acs.unreachable", "Connection Request to " + url.authority() + ": " + step.error);
+        out.busy = step.busy;
+        out.retry_after = step.retry_after;
+    }
+    co_return out;
 }
 
 }  // namespace app

@@ -11,9 +11,14 @@
 
 namespace app {
 
-// Ok once the CPE answered 200/204; error "acs.unreachable" otherwise (no
-// connection, a timeout, refused credentials, another status).
-boost::asio::awaitable<core::Status> send_connection_request(http::Url url, http::Credentials credentials,
-                                                             net::ClientOptions options);
+struct ConnectionRequestOutcome {
+    // Ok once the CPE answered 200/204; error "acs.unreachable" otherwise (no
+    // connection, a timeout, refused credentials, another status).
+    core::Status status = core::Ok{};
+    bool busy = false;  // 503: worth asking again (after retry_after when given)
+    std::optional<std::chrono::seconds> retry_after;
+};
+boost::asio::awaitable<ConnectionRequestOutcome> send_connection_request(http::Url url, http::Credentials credentials,
+                                                                         net::ClientOptions options);
 
 }  // namespace app

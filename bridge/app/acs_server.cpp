@@ -322,8 +322,28 @@ asio::awaitable<void> AcsServer::connection_request(CpePtr cpe) {
         co.io_timeout = config_.connection_request_timeout;
         co.body_limit = 64 * 1024;
         co.tls = config_.connection_request_tls;
-        auto work = send_connection_request(*url, config_.credentials->connection_request(cpe->record.id), co);
-        st = co_await std::move(work);
+        // A busy CPE (503: in a session, or limiting Connection Requests) is
+        // asked again while someone still waits for it and it did not come by
+        // itself; each run() bounds that wait, so this loop ends with them.
+        auto delay = std::chrono::milliseconds(500);
+        asio::steady_timer pause(cpe->strand);
+        for (;;) {
+            auto work = send_connection_request(*url, config_.credentials->connection_request(cpe->record.id), co);
+            ConnectionRequestOutcome out = co_await std::move(work);
+            st = out.status;
+            if (st || !out.busy || stopped_ || cpe->session || !cpe->queue.has_user_rpcs()) break;
+            auto wait = out.retry_after ? std::chrono::duration_cast<std::chrono::milliseconds>(*out.retry_after) : delay;
+            wait = std::clamp(wait, std::chrono::milliseconds(100), std::chrono::milliseconds(10'000));
+            delay = std::min(delay * 2, std::chrono::milliseconds(8'000));
+            core::log::debug(cpe->record.id, st.error().message + ": asking again in " + std::to_string(wait.count()) +
+                                                 " ms");
+            pause.expires_after(wait);
+            auto [ec] = co_await pause.async_wait(use_nothrow);
+            if (ec || stopped_ || cpe->session || !cpe->queue.has_user_rpcs()) {
+                cpe->waking = false;  // came by itself, or nobody waits any more
+                co_return;
+            }
+        }
     }
     cpe->waking = false;
     if (st) {

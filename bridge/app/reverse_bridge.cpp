@@ -181,7 +181,7 @@ void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inf
     std::shared_ptr<Device> d = device(rg);
     const bool boot = has_event(inform, "0 BOOTSTRAP") || has_event(inform, "1 BOOT");
     cmp::AgentIdentity identity = identity_of(cpe, rg);
-    if (!d || d->mapping != m->second || cpe.gone || boot || !(d->identity == identity)) {
+    if (!d || d->mapping != m->second || cpe.came_back || boot || !(d->identity == identity)) {
         // First contact, a boot or new firmware: a (new) registration, as a gateway does after every boot.
         if (!d) {
             d = std::make_shared<Device>();

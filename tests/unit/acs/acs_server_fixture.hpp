@@ -109,6 +109,7 @@ struct Env {
     std::unique_ptr<net::HttpServer> cr_server;
     CrMode cr_mode = CrMode::open_session;
     int cr_challenged = 0, cr_accepted = 0, cr_rejected = 0;
+    int cr_busy = 0;  // this many authenticated Connection Requests are answered 503 first
     std::vector<std::string> woken_sessions;  // outcomes of the sessions Connection Requests opened
 
     explicit Env(std::chrono::milliseconds session_timeout = 30'000ms, std::size_t max_cpes = 100) {
@@ -157,6 +158,11 @@ struct Env {
             ++cr_rejected;
             r.status = 401;
             r.headers.push_back({"WWW-Authenticate", cr_verifier.challenge()});
+            co_return r;
+        }
+        if (cr_busy > 0) {
+            --cr_busy;
+            r.status = 503;  // in a session, or limiting Connection Requests
             co_return r;
         }
         ++cr_accepted;
