@@ -3,7 +3,8 @@
 // that register with it (docs/testing.md, "The scripted HOMS").
 //
 //   steps:
-//     - wait_registered: 3            # this many gateways registered (authRg succeeded)
+//     - wait_registered: 3            # this many gateways registered (authRg succeeded); their
+//                                     # regRg events so far are consumed (see wait_event)
 //       timeout: 30                   # seconds, every waiting step (default 30)
 //     - wait_registered: GW-0002      # or this rgId
 //     - call: getRgDiskRsc            # a HOMS -> gateway function
