@@ -271,4 +271,20 @@ TEST_CASE("reverse answers from the real gateway dump (../shared/data)") {
     CHECK(net.fields.list("lan")->at(0).get("dhcpMin") == "192.168.1.2");
     CHECK(net.fields.list("lan")->at(0).get("mask") == "255.255.255.0");
     CHECK(m->table().catalogue().validate(net));
+
+    auto time = rt::answer(m, cpe, rt::request("getRgTime"));
+    REQUIRE(time.result_code == 0);
+    CHECK(time.fields.get("localTimeZone") == "GMT+03:00");
+    CHECK(time.fields.get("ntpServer1") == "clock.fmt.he.net");
+    CHECK(time.fields.get("currentLocalTime") == "2013-08-16T17:14:42.000Z");
+    auto wlan = rt::answer(m, cpe, rt::request("getRgTrafficInfo", cmp::Record{}.set("ifName", "WLAN")));
+    REQUIRE(wlan.result_code == 0);
+    CHECK(wlan.fields.get("bytesSent") == "1040264440");
+    CHECK(wlan.fields.get("pktsRcvd") == "5033167");
+    // This gateway has no storage service and no CPU/memory parameters: said so, not invented.
+    for (const char* fn : {"getRgDiskRsc", "getRgCpuRsc", "getRgMemRsc"}) {
+        auto r = rt::answer(m, cpe, rt::request(fn));
+        CAPTURE(fn);
+        CHECK(r.result_code == cmp::result_code::not_supported);
+    }
 }
