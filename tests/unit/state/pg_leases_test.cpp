@@ -49,7 +49,8 @@ TEST_CASE("Leases: takeover only after expiry, the old owner fenced, tokens neve
     if (!pg) return;
     Node a = node(*pg, "node-a"), b = node(*pg, "node-b");
     const std::string key = "lease-gw-1";
-    constexpr auto ttl = 600ms;
+    // Margins of half a TTL: ctest runs other tests beside this one.
+    constexpr auto ttl = 1000ms;
 
     auto la = a.leases->acquire(key, a.id, ttl);
     REQUIRE(la);
@@ -70,9 +71,9 @@ TEST_CASE("Leases: takeover only after expiry, the old owner fenced, tokens neve
     REQUIRE(fenced_save(*a.store, key, "written by a", first));
 
     // Renewed: still A's past the first expiry.
-    std::this_thread::sleep_for(400ms);
+    std::this_thread::sleep_for(500ms);
     REQUIRE(a.leases->renew(**la, ttl));
-    std::this_thread::sleep_for(400ms);
+    std::this_thread::sleep_for(600ms);
     lb = b.leases->acquire(key, b.id, ttl);
     REQUIRE(lb);
     CHECK(!*lb);
@@ -205,4 +206,37 @@ TEST_CASE("Leases: the same node takes its own lease back with a new token; bad 
     CHECK(a.leases->acquire("own-gw", "bad node/id", 30s).error().code == "state.invalid_node");
     CHECK(a.leases->acquire("bad/key", a.id, 30s).error().code == "state.bad_key");
     CHECK(a.leases->acquire("own-gw", a.id, 0ms).error().code == "state.invalid_ttl");
+}
+
+TEST_CASE("Leases: a fenced write racing a takeover waits for it, then is refused") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    Node a = node(*pg, "race-a");
+    auto la = a.leases->acquire("race-gw", a.id, 30s);
+    REQUIRE((la && *la));
+    // Another node's takeover in progress: the lease row updated, not committed yet.
+    auto c = state::pg::Connection::open(pg->dsn());
+    REQUIRE(c);
+    REQUIRE((*c)->run("BEGIN"));
+    REQUIRE((*c)->exec("UPDATE bridge.leases SET node = 'race-b', token = token + 1 WHERE key = 'race-gw'"));
+    std::mutex m;
+    std::condition_variable cv;
+    std::optional<core::Status> result;
+    a.store->save_async_fenced("race-gw", "stale", (*la)->token, [&](core::Status st) {
+        std::lock_guard lock(m);
+        result = std::move(st);
+        cv.notify_one();
+    });
+    // The write waits on the lease row rather than trusting the token it saw before the takeover.
+    std::this_thread::sleep_for(300ms);
+    {
+        std::lock_guard lock(m);
+        CHECK(!result.has_value());
+    }
+    REQUIRE((*c)->run("COMMIT"));
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return result.has_value(); });
+    REQUIRE(!*result);
+    CHECK(result->error().code == "state.fenced");
+    CHECK(!*a.store->load("race-gw"));
 }
