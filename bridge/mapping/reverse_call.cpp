@@ -228,6 +228,21 @@ void ReverseCall::get_values(std::vector<std::string> names, bool discovered) {
                 for (const auto& it : *items) listed.emplace_back(mt.param, it.get(mt.item_field));
             }
         }
+        const bool by_list = std::any_of(g.matches.begin(), g.matches.end(), [](const RowMatch& x) { return !x.item_field.empty(); });
+        if (listed.empty() && by_list) {
+            // No varName: every row the other arguments select (getHomeDevState's "all variables"
+            // are the ones the CPE has rows for); nothing is created.
+            const std::string prefix = table_prefix(t_.objects()[g.rows_object].path);
+            for (std::uint32_t i : instances_in(v, prefix)) {
+                const std::string row = prefix + std::to_string(i) + ".";
+                if (std::all_of(fixed.begin(), fixed.end(), [&](const auto& kv) {
+                        auto it = v.find(row + t_.params()[kv.first].name);
+                        return it != v.end() && it->second == kv.second;
+                    }))
+                    rows_.push_back(row);
+            }
+            return fill_get(v);
+        }
         if (listed.empty()) wanted.push_back(fixed);
         for (const auto& [pi, value] : listed) {
             auto w = fixed;

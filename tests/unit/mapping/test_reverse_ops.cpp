@@ -279,6 +279,18 @@ TEST_CASE("reverse subscriptions: applyHomeDevEvent watches rows, value changes 
     CHECK(init.args.get("seq") == "0");
     REQUIRE(init.args.list("var")->size() == 2);
 
+    // getHomeDevState without varName: every row of that device and service, none created.
+    cmp::Record all;
+    all.set("devId", "uuid:lamp").set("serviceId", "urn:upnp-org:serviceId:SwitchPower.1");
+    cpe.log.clear();
+    auto st = rt::answer(m, cpe, rt::request("getHomeDevState", all), ctx);
+    REQUIRE(st.result_code == 0);
+    REQUIRE(st.fields.list("var")->size() == 2);
+    CHECK(st.fields.list("var")->at(0).get("name") == "Status");
+    CHECK(st.fields.list("var")->at(1).get("value") == "50");
+    CHECK(cpe.count<cwmp::AddObject>() == 0);
+    CHECK(cpe.log.size() == 1);
+
     // A VALUE CHANGE of a watched value.
     cwmp::Inform inform;
     inform.events = {{"4 VALUE CHANGE", ""}};
