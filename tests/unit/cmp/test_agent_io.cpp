@@ -19,6 +19,7 @@
 #include "bridge/cmp/gateway_client.hpp"
 #include "bridge/cmp/listener.hpp"
 #include "bridge/net/http_server.hpp"
+#include "tests/unit/cmp/pki_util.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -57,13 +58,18 @@ struct Homs {
     cmp::Listener listener;
     bool crashed = false;  // its open connections then close without an answer, as a dead process's would
     net::HttpServer server;
-    Homs(asio::io_context& ioc, const std::string& port)
+    Homs(asio::io_context& ioc, const std::string& port, std::optional<net::TlsServerConfig> tls = {})
         : listener(host, options()),
-          server(ioc, net::ServerOptions{}, [this](http::Request r, net::PeerInfo p) -> asio::awaitable<http::Response> {
+          server(ioc, server_options(std::move(tls)), [this](http::Request r, net::PeerInfo p) -> asio::awaitable<http::Response> {
               if (crashed) co_return http::Response{};
               co_return listener.handle(r, p.address, cmp::unix_now());
           }) {
         REQUIRE(server.listen("127.0.0.1", port));
+    }
+    static net::ServerOptions server_options(std::optional<net::TlsServerConfig> tls) {
+        net::ServerOptions o;
+        o.tls = std::move(tls);
+        return o;
     }
     static cmp::ListenerOptions options() {
         cmp::ListenerOptions o;
@@ -81,17 +87,28 @@ struct Rig {
     std::vector<cmp::Request> calls;  // what the handler was given
     std::function<cmp::Response(const cmp::Request&)> answer;
 
-    Rig() {
-        homs = std::make_unique<Homs>(ioc, "0");
+    net::TlsClientConfig client_tls;  // what the HOMS's calls to the agents trust
+
+    // tls: both listeners (the HOMS's and the agents') serve HTTPS with this
+    // certificate for 127.0.0.1; the agents verify the HOMS against trusted_ca.
+    explicit Rig(std::optional<net::TlsServerConfig> tls = {}, std::string trusted_ca = {}) {
+        homs = std::make_unique<Homs>(ioc, "0", tls);
+        client_tls.ca_file = trusted_ca;
         app::CmpAgentsOptions o;
-        o.homs_url = *http::Url::parse("http://127.0.0.1:" + std::to_string(homs->server.port()) + "/cmp");
+        o.homs_url = *http::Url::parse(std::string(tls ? "https" : "http") + "://127.0.0.1:" +
+                                       std::to_string(homs->server.port()) + "/cmp");
+        o.tls.ca_file = trusted_ca;
         o.timeout = 2000ms;
         o.agent.min_keepalive = 1s;
         o.agent.register_backoff = 1s;
         o.agent.resend_backoff = 1s;
         agents = std::make_unique<app::CmpAgents>(ioc, o);
         server = std::make_unique<app::CmpAgentServer>(
-            ioc, app::CmpAgentServerOptions{},
+            ioc, [&] {
+                app::CmpAgentServerOptions so;
+                so.tls = tls;
+                return so;
+            }(),
             [this](std::string_view rg) { return agents->keys(rg); },
             [this](std::string rg, cmp::Request req) -> asio::awaitable<cmp::Response> {
                 CHECK(rg == kRg);
@@ -134,7 +151,8 @@ struct Rig {
     core::Result<cmp::Response> call(cmp::Request req, const std::string& secret = kSecret,
                                      const std::string& rg = kRg) {
         cmp::GatewayClient client(ioc.get_executor(),
-                                  cmp::GatewayClientOptions{rg, *http::Url::parse(server->ctrl_url(rg)), secret, 2000ms});
+                                  cmp::GatewayClientOptions{rg, *http::Url::parse(server->ctrl_url(rg)), secret, 2000ms,
+                                                            1, client_tls});
         std::optional<core::Result<cmp::Response>> out;
         asio::co_spawn(
             ioc, [&]() -> asio::awaitable<void> { out = co_await client.call(req); }, asio::detached);
@@ -276,6 +294,32 @@ TEST_CASE("a wrong secret never registers, and retries with back-off") {
     // Fixed by add() with the right secret: the next attempt registers.
     r.agents->add(kRg, r.identity(), kSecret);
     REQUIRE(r.run_until([&] { return r.registered(); }, 10000ms));
+}
+
+TEST_CASE("over TLS: the HOMS's certificate is verified, calls to the agent are HTTPS") {
+    const auto dir = pki::temp_dir("cmp-agent-tls");
+    const pki::Pki good = pki::make(dir, "good");
+    const pki::Pki other = pki::make(dir, "other");  // a CA that signed nothing the HOMS uses
+    const net::TlsServerConfig server_tls{good.server_cert(), good.server_key(), ""};
+    SUBCASE("trusted: registers and answers") {
+        Rig r(server_tls, good.ca());
+        CHECK(r.server->ctrl_url(kRg).starts_with("https://127.0.0.1:"));
+        r.agents->add(kRg, r.identity(), kSecret);
+        REQUIRE(r.run_until([&] { return r.registered(); }));
+        cmp::Request info_call;
+        info_call.function = "getRgInfo";
+        auto res = r.call(info_call);
+        REQUIRE(res);
+        CHECK(res->fields.get("manufacturer") == "Acme");
+    }
+    SUBCASE("a HOMS certificate from another CA: never registers") {
+        Rig r(server_tls, other.ca());
+        r.agents->add(kRg, r.identity(), kSecret);
+        r.settle(2000ms);
+        CHECK(r.homs->host.registrations.empty());
+        CHECK(r.agents->status(kRg)->phase == cmp::AgentSession::Phase::unregistered);
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("percent encoding of rgIds in control URLs") {
