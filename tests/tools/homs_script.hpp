@@ -4,7 +4,7 @@
 //
 //   steps:
 //     - wait_registered: 3            # this many gateways registered (authRg succeeded); their
-//                                     # regRg events so far are consumed (see wait_event)
+//                                     # regRg events stay unmatched (see wait_event ... since)
 //       timeout: 30                   # seconds, every waiting step (default 30)
 //     - wait_registered: GW-0002      # or this rgId
 //     - call: getRgDiskRsc            # a HOMS -> gateway function

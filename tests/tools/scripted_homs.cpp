@@ -162,10 +162,6 @@ private:
                 say(s.count ? "waiting for " + std::to_string(s.count) + " gateway(s)" : "waiting for " + s.gateway);
                 if (!co_await wait_until(done, s.timeout))
                     co_return "timed out with " + std::to_string(online_.size()) + " gateway(s) registered";
-                // The registrations waited for are consumed: a later wait_event regRg means a new one.
-                const std::string rg = s.count ? std::string() : resolve(s.gateway);
-                for (auto& e : events_)
-                    if (e.message.function == "regRg" && (rg.empty() || e.rg_id == rg)) e.used = true;
                 co_return "";
             }
             case HomsStep::Kind::wait_event:
