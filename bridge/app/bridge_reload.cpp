@@ -36,6 +36,9 @@ std::map<std::string, std::string> restart_only(const Config& c) {
                p.registration_secret + "|" + p.secrets_file + "|" + std::to_string(p.max_registered) + "|" +
                std::to_string(p.limits.max_connections) + "|" + std::to_string(p.limits.max_connections_per_source);
     m["state_dir"] = c.state_dir + "|" + std::to_string(static_cast<int>(c.state_backend));
+    const auto& sp = c.state_postgres;
+    m["state"] = sp.dsn + "|" + sp.node_id + "|" + std::to_string(sp.lease_ttl.count()) + "|" +
+                 std::to_string(sp.commit_timeout.count());
     m["periodic_inform"] = std::to_string(c.periodic_inform.enable) + "|" + std::to_string(c.periodic_inform.interval_s) +
                            "|" + std::to_string(c.periodic_inform.start_spread_s);
     m["defaults"] = c.default_mapping + "|" + c.default_secret;

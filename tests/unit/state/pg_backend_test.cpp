@@ -3,7 +3,11 @@
 // starts with, and a wrong password stops the start with a clear error.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
+#include <cstdio>
 
 #include "bridge/app/bridge.hpp"
 #include "bridge/app/config.hpp"
@@ -17,18 +21,47 @@ using namespace state_test;
 
 namespace {
 
-core::Result<app::Config> load(const TempDir& tmp, const std::string& dsn) {
+core::Result<app::Config> load(const TempDir& tmp, const std::string& dsn, int lease_ttl_s = 30) {
     const fs::path file = tmp.path / "bridge.yaml";
     write_file(tmp.path / "state.dsn", dsn + "\n");
     write_file(file, "acs: { url: \"http://127.0.0.1:9/acs\", username: u, password: p }\n"
                      "connection_request: { listen: \"127.0.0.1:0\" }\n"
                      "cmp: { listen: \"127.0.0.1:0\", require_auth: false }\n"
                      "state_dir: state\n"
-                     "state: { backend: postgresql, dsn_file: state.dsn, node_id: node-1 }\n"
+                     "state: { backend: postgresql, dsn_file: state.dsn, node_id: node-1, lease_ttl_s: " +
+                         std::to_string(lease_ttl_s) + " }\n"
                      "defaults: { mapping: \"" BRIDGE_SOURCE_DIR "/mappings/tr098.yaml\" }\n"
                      "gateways:\n  - { id: GW-PG-1, url: \"http://127.0.0.1:9/cmp\" }\n");
     return app::load_config(file.string());
 }
+
+// stderr (the log) into a file while alive.
+class CapturedStderr {
+public:
+    explicit CapturedStderr(fs::path file) : file_(std::move(file)) {
+        std::fflush(stderr);
+        saved_ = ::dup(2);
+        int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ::dup2(fd, 2);
+        ::close(fd);
+    }
+    ~CapturedStderr() { restore(); }
+    std::string text() {
+        restore();
+        return read_file(file_);
+    }
+
+private:
+    void restore() {
+        if (saved_ < 0) return;
+        std::fflush(stderr);
+        ::dup2(saved_, 2);
+        ::close(saved_);
+        saved_ = -1;
+    }
+    fs::path file_;
+    int saved_ = -1;
+};
 
 }  // namespace
 
@@ -82,4 +115,25 @@ TEST_CASE("state backend postgresql: a wrong password stops the start, without t
     CHECK(st.error().code == "state.auth");
     CHECK(st.error().message.find("password authentication failed") != std::string::npos);
     CHECK(st.error().message.find("not-the-password-42") == std::string::npos);
+}
+
+TEST_CASE("state backend postgresql: a reload that changes the state section says it waits for a restart") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    TempDir tmp;
+    auto cfg = load(tmp, pg->dsn());
+    REQUIRE(cfg.ok());
+    CapturedStderr log(tmp.path / "stderr.log");
+    {
+        boost::asio::io_context ioc;
+        app::Bridge bridge(ioc, *cfg);
+        REQUIRE(bridge.start().ok());
+        REQUIRE(load(tmp, pg->dsn(), 20).ok());
+        bridge.reload();
+        bridge.stop();
+    }  // the reload's worker is joined here
+    const std::string text = log.text();
+    CAPTURE(text);
+    CHECK(text.find("reload: state changed: it takes effect at the next restart") != std::string::npos);
+    CHECK(text.find(pg->password()) == std::string::npos);
 }
