@@ -58,6 +58,16 @@ std::optional<int64_t> bound(const XMLElement* e, const char* name) {
     return x;
 }
 
+// Range bounds are kept as integers: a decimal bound ("0.5") would be cut to
+// 0 and check the wrong values, so it is refused rather than read.
+bool integral_bound(const XMLElement* e, const char* name) {
+    std::string_view v = attr(e, name);
+    if (v.empty()) return true;
+    int64_t x = 0;
+    auto r = std::from_chars(v.data(), v.data() + v.size(), x);
+    return r.ec == std::errc{} && r.ptr == v.data() + v.size();
+}
+
 // Names are trimmed: TR-157 issue 1 has "UPnPQoSDevice " and TR-098 1.8
 // "Queueing ", errata that later issues fixed, and no CWMP path holds spaces.
 std::string name_of(const XMLElement* e) {
@@ -236,6 +246,10 @@ core::Status Reader::facets(const XMLElement* el, const Doc& d, ParamType& t) co
             if (f->Attribute("minLength")) t.min_length = f->UnsignedAttribute("minLength");
             if (f->Attribute("maxLength")) t.max_length = f->UnsignedAttribute("maxLength");
         } else if (tag == "range") {
+            if (!integral_bound(f, "minInclusive") || !integral_bound(f, "maxInclusive"))
+                return core::make_error("bbf.syntax", "range [" + std::string(attr(f, "minInclusive")) + ", " +
+                                                          std::string(attr(f, "maxInclusive")) +
+                                                          "] has a bound that is not an integer");
             if (!ranges) t.ranges.clear();
             ranges = true;
             Range r;
@@ -307,16 +321,21 @@ core::Result<Node> Reader::parameter(const XMLElement* p, const Doc& d, const st
             if (auto* s = first_child(c, "size"); s && s->Attribute("maxLength"))
                 list_len = s->UnsignedAttribute("maxLength");
         } else if (tag == "dataType") {
-            std::string ref(attr(c, "ref"));
+            // ref="IPAddress" uses a named type; base="TenthdB" (TR-181 2.x) derives an
+            // anonymous one from it in place, whose own facets follow below either way.
+            std::string ref(c->Attribute("ref") ? attr(c, "ref") : attr(c, "base"));
+            if (ref.empty()) return core::make_error("bbf.syntax", n.path + ": <dataType> names no ref or base type");
             auto r = resolve(ref, 0);
             if (!r) return core::make_error(r.error().code, n.path + ": " + r.error().message);
             t = std::move(r).value();
             t.named = ref;
-            if (auto st = facets(c, d, t); !st) return st.error();
+            if (auto st = facets(c, d, t); !st)
+                return core::make_error(st.error().code, n.path + ": " + st.error().message);
             typed = true;
         } else if (auto b = base_from_name(tag)) {
             t.base = *b;
-            if (auto st = facets(c, d, t); !st) return st.error();
+            if (auto st = facets(c, d, t); !st)
+                return core::make_error(st.error().code, n.path + ": " + st.error().message);
             typed = true;
         } else if (tag != "default") {
             return core::make_error("bbf.syntax", n.path + ": unsupported syntax <" + std::string(tag) + ">");

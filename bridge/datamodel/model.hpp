@@ -22,7 +22,8 @@ struct Range {
 };
 
 struct ParamType {
-    enum Base : uint8_t { String, Int, UnsignedInt, Long, UnsignedLong, Boolean, DateTime, Base64, HexBinary };
+    // Decimal: TR-106 Amendment 8 added it; TR-181 2.14+ uses it (IP Layer Capacity).
+    enum Base : uint8_t { String, Int, UnsignedInt, Long, UnsignedLong, Boolean, DateTime, Base64, HexBinary, Decimal };
     Base base = String;
     // Named TR-106 data type ("IPAddress", "MACAddress", "Alias", ...) or "".
     // Its facets are already folded into the fields below.
