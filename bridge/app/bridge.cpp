@@ -131,6 +131,8 @@ core::Status Bridge::start_forward() {
     if (!remembered) return remembered.error();
     const std::string base = cr_server_->url_base();
     env_ = std::make_unique<CpeEnvironment>(CpeEnvironment{config_, *store_, base, recorder_});
+    if (config_.acs.max_concurrent_sessions > 0)
+        env_->sessions = std::make_shared<SessionSlots>(config_.acs.max_concurrent_sessions);
 
     {
         std::lock_guard lock(mutex_);

@@ -34,7 +34,8 @@ using config_detail::read_tls;
 
 void read_acs(const Reader& r, const YAML::Node& doc, AcsConfig& a, bool required) {
     auto acs = r.section(doc, "acs", "acs",
-                         {"url", "username", "password", "password_file", "cwmp_version", "tls", "timeout_s"});
+                         {"url", "username", "password", "password_file", "cwmp_version", "tls", "timeout_s",
+                          "max_concurrent_sessions"});
     if (!acs && !required) return;  // reverse mode only
     if (!acs) r.fail(doc, "missing 'acs' section (url, username, password)");
     if (!acs["url"]) r.fail(acs, "missing acs.url");
@@ -55,6 +56,9 @@ void read_acs(const Reader& r, const YAML::Node& doc, AcsConfig& a, bool require
     }
     read_tls(r, acs, "acs.tls", a.tls);
     if (acs["timeout_s"]) a.timeout = r.seconds(acs["timeout_s"], "acs.timeout_s", 0.5, 600);
+    if (acs["max_concurrent_sessions"])
+        a.max_concurrent_sessions = static_cast<std::size_t>(
+            r.integer(acs["max_concurrent_sessions"], "acs.max_concurrent_sessions", 0, 1'000'000, " sessions"));
 }
 
 void read_limits(const Reader& r, const YAML::Node& section, const std::string& where, ListenerLimits& l) {

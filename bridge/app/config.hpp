@@ -22,6 +22,9 @@ struct AcsConfig {
     cwmp::Version cwmp_version = cwmp::Version::v1_0;
     net::TlsClientConfig tls;
     std::chrono::milliseconds timeout{30'000};
+    // Sessions running at once in the process (each holds an ACS and a gateway
+    // connection); the others wait, Connection Requests first. 0: no bound.
+    std::size_t max_concurrent_sessions = 512;
 };
 
 // Connections one listener holds at once (docs/operations.md, "Limits").

@@ -65,6 +65,7 @@ VirtualCpe::VirtualCpe(asio::io_context& ioc, CpeEnvironment& env, GatewayConfig
     cr_creds_ = {state_.cr_username, state_.cr_password};
     if (!acs_) acs_ = std::make_unique<HttpAcsTransport>(acs_client_);
     if (!gateway_transport_) gateway_transport_ = std::make_unique<CmpGatewayTransport>(gateway_client_);
+    if (env_.sessions) slot_id_ = env_.sessions->next_id();
     observer_ = std::make_unique<CallLog>();
     observer_->id = gateway_.id;
     observer_->gateway = gateway_host_;
@@ -92,6 +93,7 @@ void VirtualCpe::stop() {
     asio::post(strand_, [self = shared_from_this()] {
         self->stopped_ = true;
         self->wake_.cancel();
+        self->stop_waiting();
         if (!self->in_session_) self->acs_->close();
     });
 }
@@ -109,11 +111,49 @@ void VirtualCpe::apply(cpe::Agent::Actions a) {
                        [self = shared_from_this()](std::exception_ptr e, bool ok) {
                            self->apply(self->agent_.reboot_done(!e && ok, now()));
                        });
-    if (a.start_session) {
+    if (a.start_session) begin_session();
+    arm_timer(a.wake_at);
+}
+
+void VirtualCpe::begin_session() {
+    if (env_.sessions) {
+        // A Connection Request waits ahead of periodic and boot sessions.
+        const bool cr = agent_.events().contains("6 CONNECTION REQUEST");
+        std::weak_ptr<VirtualCpe> weak = weak_from_this();
+        auto grant = [weak, slots = env_.sessions.get()] {
+            auto self = weak.lock();
+            if (!self) return slots->release();  // gone meanwhile: the slot is the next one's
+            asio::post(self->strand_, [self] {
+                self->waiting_slot_ = false;
+                self->holds_slot_ = true;
+                // Stopped, dropped or handed over while waiting: its state (events
+                // included) was stored as it was; nothing runs here any more.
+                if (self->stopped_) return self->release_slot();
+                self->launch_session();
+            });
+        };
+        if (!env_.sessions->acquire(slot_id_, cr, std::move(grant))) {
+            waiting_slot_ = true;
+            return;
+        }
+        holds_slot_ = true;
+    }
+    launch_session();
+}
+
+void VirtualCpe::release_slot() {
+    if (!std::exchange(holds_slot_, false)) return;
+    env_.sessions->release();
+}
+
+void VirtualCpe::launch_session() {
+    {
         in_session_ = true;
         asio::co_spawn(strand_, run_session(),
                        [self = shared_from_this()](std::exception_ptr e, cpe::Agent::SessionEnd end) {
                            self->in_session_ = false;
+                           // Before the agent decides: a session it starts at once queues behind the waiting ones.
+                           self->release_slot();
                            if (e) end.kind = cpe::Agent::SessionEnd::Kind::failed;
                            auto actions = self->agent_.session_ended(end, now());
                            self->end_recording(end);
@@ -121,13 +161,19 @@ void VirtualCpe::apply(cpe::Agent::Actions a) {
                            if (auto idle = std::exchange(self->on_idle_, nullptr)) idle();
                        });
     }
-    arm_timer(a.wake_at);
+}
+
+void VirtualCpe::stop_waiting() {
+    if (!std::exchange(waiting_slot_, false)) return;
+    // Not waiting any more in the queue: the grant is on its way and gives the slot back itself.
+    env_.sessions->withdraw(slot_id_);
 }
 
 void VirtualCpe::hand_over(std::function<void(bool)> done) {
     asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
         self->stopped_ = true;
         self->wake_.cancel();
+        self->stop_waiting();  // its events go to the replacement with the state
         auto flush = [self, done = std::move(done)]() mutable {
             asio::co_spawn(self->strand_, self->persist_durable(),
                            [self, done = std::move(done)](std::exception_ptr e, bool ok) {
@@ -153,7 +199,10 @@ void VirtualCpe::arm_timer(cpe::TimePoint at) {
 
 void VirtualCpe::request_session(std::string code, std::string key) {
     asio::post(strand_, [self = shared_from_this(), code = std::move(code), key = std::move(key)]() mutable {
+        const bool cr = code == "6 CONNECTION REQUEST";
         self->apply(self->agent_.request_session(std::move(code), std::move(key), now()));
+        // Waiting behind periodic sessions: the operator's request goes first.
+        if (cr && self->waiting_slot_) self->env_.sessions->raise(self->slot_id_);
     });
 }
 

@@ -23,6 +23,7 @@
 
 #include "bridge/app/config.hpp"
 #include "bridge/app/transport.hpp"
+#include "bridge/app/virtual_cpe_slots.hpp"
 #include "bridge/cmp/gateway_client.hpp"
 #include "bridge/cpe/agent.hpp"
 #include "bridge/cpe/connection_request.hpp"
@@ -57,6 +58,8 @@ struct CpeEnvironment {
     state::Store& store;
     std::string cr_url_base;  // "http://127.0.0.1:7548"
     SessionRecorderFactory* recorders = nullptr;  // trace recording (--record); null = off
+    // The bound on sessions at once (acs.max_concurrent_sessions); null: none (tests, replay).
+    std::shared_ptr<SessionSlots> sessions;
 };
 
 class VirtualCpe : public std::enable_shared_from_this<VirtualCpe> {
@@ -115,6 +118,14 @@ private:
     // Executes what the agent decided (on the strand).
     void apply(cpe::Agent::Actions a);
     void arm_timer(cpe::TimePoint at);
+    // A session the agent asked for: it starts once env_.sessions admits it
+    // (at once without a bound), as launch_session().
+    void begin_session();
+    void launch_session();
+    // Gives the slot back, if this CPE holds one.
+    void release_slot();
+    // Leaves the queue for a slot (stop, drop, hand-over).
+    void stop_waiting();
     boost::asio::awaitable<cpe::Agent::SessionEnd> run_session();
     boost::asio::awaitable<bool> reboot_gateway(std::string command_key);
     // Closes the session's trace recording with the state as the agent left it.
@@ -169,6 +180,9 @@ private:
     mutable std::mutex status_mutex_;
     CpeStatus status_;  // updated on the strand, copied by status()
     std::chrono::steady_clock::time_point session_started_{};
+    SessionSlots::Id slot_id_ = 0;
+    bool waiting_slot_ = false;  // asked env_.sessions for a slot, not yet granted
+    bool holds_slot_ = false;
 };
 
 }  // namespace app

@@ -90,6 +90,7 @@ void VirtualCpe::retire(std::function<void()> done) {
         self->stopped_ = true;
         self->dropped_ = true;
         self->wake_.cancel();
+        self->stop_waiting();
         // A session in progress runs to its end, its state writes refused
         // (persist_durable answers false, so the ACS hears 9002 for a change).
         if (!self->agent_.in_session()) self->acs_->close();
