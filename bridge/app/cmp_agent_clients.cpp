@@ -10,6 +10,7 @@
 
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
+#include "bridge/core/log_limiter.hpp"
 #include "bridge/net/http_client.hpp"
 
 namespace app {
@@ -67,7 +68,11 @@ struct CmpAgents::Agent : std::enable_shared_from_this<Agent> {
     // Logs what the session said and takes the request it wants sent.
     void absorb(Actions& a) {
         for (auto& n : a.notes) core::log::info(rg(), "cmp agent: " + n);
-        for (auto& w : a.warnings) core::log::warn(rg(), "cmp agent: " + w);
+        // A HOMS outage fails every gateway at once: limited per kind for the whole fleet
+        // (the kind is the warning's first word: a function name, "outbox", "stopped").
+        for (auto& w : a.warnings)
+            core::log::warn_grouped("cmp-agent", options.homs_url.authority(), std::string_view(w).substr(0, w.find(' ')),
+                                    rg(), "cmp agent: " + w);
         if (a.send) pending_send = std::move(a.send);
         a.send.reset();
     }

@@ -19,6 +19,7 @@
 #include "bridge/cmp/gateway_client.hpp"
 #include "bridge/cmp/listener.hpp"
 #include "bridge/net/http_server.hpp"
+#include "tests/unit/cmp/listener_test_util.hpp"
 #include "tests/unit/cmp/pki_util.hpp"
 
 namespace asio = boost::asio;
@@ -320,6 +321,29 @@ TEST_CASE("over TLS: the HOMS's certificate is verified, calls to the agent are 
         CHECK(r.agents->status(kRg)->phase == cmp::AgentSession::Phase::unregistered);
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a HOMS outage does not flood the log: the fleet's failures are rate-limited together") {
+    Rig r;
+    const unsigned short port = r.homs->server.port();
+    r.homs->server.stop();  // nothing listens there any more: every regRg fails at once
+    r.homs->crashed = true;
+    lt::StderrCapture capture;
+    for (int i = 0; i < 40; ++i) {
+        cmp::AgentIdentity id = r.identity();
+        r.agents->add("GW-FLOOD-" + std::to_string(i), id, kSecret);
+    }
+    r.settle(800ms);
+    const std::string text = capture.text();
+    capture.restore();
+    std::size_t lines = 0;
+    for (std::size_t at = text.find("regRg failed"); at != std::string::npos; at = text.find("regRg failed", at + 1))
+        ++lines;
+    INFO("port " << port << ", log:\n" << text);
+    CHECK(lines >= 1);
+    CHECK(lines <= 5);  // LogLimiter's burst, not one line per gateway
+    for (int i = 0; i < 40; ++i) CHECK(r.agents->status("GW-FLOOD-" + std::to_string(i))->phase ==
+                                       cmp::AgentSession::Phase::unregistered);
 }
 
 TEST_CASE("percent encoding of rgIds in control URLs") {
