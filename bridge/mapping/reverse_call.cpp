@@ -275,6 +275,7 @@ void ReverseCall::fill_get(const Values& values) {
     };
     cmp::Record out;
     const std::string first_row = rows_.empty() ? std::string() : rows_.front();
+    const cmp::Record rule_args = m_->argument_sets(req_.function).front();
     for (const auto& f : g.scalars)
         for (const auto& s : f.sources)
             if (auto v = source_value(t_, s, values, first_row)) {
@@ -345,6 +346,17 @@ void ReverseCall::fill_get(const Values& values) {
                 const std::string* fv = o.filter_field.scalar(item);
                 if (!fv || !std::regex_search(*fv, *o.filter)) continue;
             }
+            // A request argument selects items: by the item field of its name (getHomeDevList
+            // deviceType), else by the list's key, what identifies an item (getRgDiskRsc diskId: the
+            // disk's name). Arguments the rules pass to the gateway (ifName) chose the parameters.
+            const bool selected = std::all_of(req_.args.fields.begin(), req_.args.fields.end(), [&](const cmp::Field& a) {
+                if (a.is_list() || rule_args.has(a.name)) return true;
+                if (cmp::find_field(item_specs, a.name)) return item.get(a.name) == std::get<0>(a.value);
+                if (o.key.size() != 1 || std::get<0>(a.value).empty()) return true;  // "": no selection
+                const std::string* k = o.key.front().scalar(item);
+                return k && *k == std::get<0>(a.value);
+            });
+            if (!selected) continue;
             items.push_back(std::move(item));
         }
         out.add_list(l.list.text(), std::move(items));

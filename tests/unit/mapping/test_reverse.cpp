@@ -204,6 +204,11 @@ TEST_CASE("reverse lists: one item per instance, fields from rows of two objects
     CHECK(cpe.log.size() == 1);
     CHECK(std::get<cwmp::GetParameterValues>(cpe.log[0]).names.size() == 2);  // two partial paths
     CHECK(m->table().catalogue().validate(r));
+    // diskId selects by the list key (the disk name), whatever object answers first.
+    auto one = rt::answer(m, cpe, rt::request("getRgDiskRsc", cmp::Record{}.set("diskId", "usb2")));
+    REQUIRE(one.result_code == 0);
+    REQUIRE(one.fields.list("disk")->size() == 1);
+    CHECK(one.fields.list("disk")->at(0).get("usedMB") == "500");
 }
 
 TEST_CASE("reverse transforms: forward read then reverse read gives the gateway value back") {
@@ -259,6 +264,12 @@ TEST_CASE("reverse answers from the real gateway dump (../shared/data)") {
     CHECK(dev[0].get("friendlyName") == "android-d87bf88d22e66acf");
     CHECK(dev[0].get("active") == "true");
     CHECK(m->table().catalogue().validate(hosts));
+    // deviceType selects: this dump has no host class (deviceType ""), so a class selects none.
+    auto computers = rt::answer(m, cpe, rt::request("getHomeDevList", cmp::Record{}.set("deviceType", "Computer")));
+    REQUIRE(computers.result_code == 0);
+    CHECK(computers.fields.list("dev")->empty());
+    auto unclassed = rt::answer(m, cpe, rt::request("getHomeDevList", cmp::Record{}.set("deviceType", "")));
+    CHECK(unclassed.fields.list("dev")->size() == dev.size());
 
     // LANHostConfigManagement.SubnetMask is absent from the dump: fault 9005, GetParameterNames once,
     // and IPInterfaceSubnetMask (the other parameter writing lan[0].mask) fills the field.

@@ -117,6 +117,11 @@ TEST_CASE("reverse round trip: what the HOMS reads through both bridges is what 
                                           request("getRgDiskRsc"), request("getRgNetInfo"), request("getRgTime"),
                                           request("getHomeDevList"), request("getRgLog")};
         for (const char* ifn : {"WAN", "LAN", "WLAN"}) gets.push_back(request("getRgTrafficInfo", cmp::Record{}.set("ifName", ifn)));
+        // A selecting argument: the hosts of one class.
+        const std::string type = sim(request("getHomeDevList"))->fields.list("dev")->at(0).get("deviceType");
+        gets.push_back(request("getHomeDevList", cmp::Record{}.set("deviceType", type)));
+        const std::string disk = sim(request("getRgDiskRsc"))->fields.list("disk")->back().get("name");
+        gets.push_back(request("getRgDiskRsc", cmp::Record{}.set("diskId", disk)));
         for (const auto& g : gets) {
             CAPTURE(g.function);
             CAPTURE(g.args.get("ifName"));
