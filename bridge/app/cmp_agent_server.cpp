@@ -130,10 +130,16 @@ std::optional<http::Response> CmpAgentServer::precheck(const http::Request& req,
         refused(peer, "method", "method " + req.method);
         return cmp::make_refusal(405);
     }
+    if (!std::string_view(req.target).starts_with(options_.path_prefix)) {
+        refused(peer, "path", "not a CMP path");
+        return not_found();
+    }
+    // A gateway we do not serve is refused as the profile says for an unknown
+    // rgId (401, resultCode 4), exactly like a wrong MAC: no way to probe which rgIds exist.
     auto rg = gateway_of(req.target);
     if (!rg || !keys_(*rg)) {
-        refused(peer, "path", "no gateway at this path");
-        return not_found();
+        refused(peer, "HTTP 401 unknown_gateway", "no gateway of ours at this path");
+        return cmp::make_refusal(401);
     }
     const std::string* auth = req.find(cmp::kAuthHeader);
     if (!auth && !options_.require_auth) return std::nullopt;
@@ -157,11 +163,15 @@ std::optional<http::Response> CmpAgentServer::precheck(const http::Request& req,
 
 asio::awaitable<http::Response> CmpAgentServer::serve(http::Request req, net::PeerInfo peer) {
     const std::int64_t now = cmp::unix_now();
+    if (!std::string_view(req.target).starts_with(options_.path_prefix)) {
+        refused(peer, "path", "not a CMP path");
+        co_return not_found();
+    }
     const std::optional<std::string> rg = gateway_of(req.target);
     const std::optional<cmp::PeerKeys> keys = rg ? keys_(*rg) : std::nullopt;
     if (!keys) {
-        refused(peer, "path", "no gateway at this path");
-        co_return not_found();
+        refused(peer, "HTTP 401 unknown_gateway", "no gateway of ours at this path");
+        co_return cmp::make_refusal(401);
     }
     cmp::Incoming in;
     {

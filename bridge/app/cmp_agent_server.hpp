@@ -3,7 +3,9 @@
 // one net::HttpServer listener answering HOMS calls for every virtual gateway
 // at /cmp/<rgId> (each gateway's rgCtrlUrl). Per request, in this order
 // (docs/cmp-protocol.md sections 2-8 and 12, as a gateway owes them):
-//   path names a gateway we serve (else 404, before the body is read);
+//   path under path_prefix (else 404) naming a gateway we serve (else 401
+//   with resultCode 4, the profile's answer for an unknown rgId, as for a
+//   wrong MAC), both before the body is read;
 //   method, Content-Type, X-CMP-Auth with that gateway's secret (401/405/415;
 //   the signer must be the gateway of the path); the SOAP envelope (Fault,
 //   500); the header rgId is the path's (resultCode 4); SOAPAction against

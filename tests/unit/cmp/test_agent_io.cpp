@@ -241,7 +241,7 @@ TEST_CASE("a virtual gateway registers, keeps alive, notifies once and answers t
         CHECK(wrong.error().code == "cmp.unauthorized");
         auto unknown = r.call(info_call, kSecret, "OTHER-GW");
         REQUIRE_FALSE(unknown);
-        CHECK(unknown.error().code == "cmp.http");  // 404: no gateway at that path
+        CHECK(unknown.error().code == "cmp.unauthorized");  // 401: not a gateway of ours
         CHECK(r.calls.empty());
     }
     SUBCASE("the HOMS restarts: the agent registers again, a queued notification follows once") {

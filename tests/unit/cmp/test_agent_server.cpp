@@ -93,12 +93,17 @@ TEST_CASE("a signed call for the gateway of the path reaches the handler; the an
 
 TEST_CASE("refusals before the handler") {
     Bench b;
-    SUBCASE("no gateway at the path: 404, before and after the body") {
+    SUBCASE("no gateway of ours at the path: 401 with resultCode 4 (as a wrong MAC), before and after the body") {
         http::Request req = Bench::signed_request(Bench::request(), "/cmp/OTHER");
-        CHECK(b.server.precheck(req, {"192.0.2.1", 1, false})->status == 404);
-        CHECK(b.serve(req).status == 404);
+        auto early = b.server.precheck(req, {"192.0.2.1", 1, false});
+        REQUIRE(early);
+        CHECK(early->status == 401);
+        http::Response res = b.serve(req);
+        CHECK(res.status == 401);
+        CHECK(res.body.find("<resultCode>4</resultCode>") != std::string::npos);
+        CHECK(b.serve(Bench::signed_request(Bench::request(), "/cmp/GW%2")).status == 401);  // bad escape
+        // Outside the CMP prefix there is nothing at all.
         CHECK(b.serve(Bench::signed_request(Bench::request(), "/elsewhere")).status == 404);
-        CHECK(b.serve(Bench::signed_request(Bench::request(), "/cmp/GW%2")).status == 404);  // bad escape
     }
     SUBCASE("not POST: 405") {
         http::Request req = Bench::signed_request(Bench::request());
