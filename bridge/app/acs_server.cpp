@@ -8,6 +8,7 @@
 
 #include "bridge/acs/cpe_id.hpp"
 #include "bridge/app/acs_connection_request.hpp"
+#include "bridge/app/reverse_recording.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/log_limiter.hpp"
 #include "bridge/http/encoding.hpp"
@@ -139,6 +140,16 @@ AcsServer::CpePtr AcsServer::cpe_for(const std::string& id) {
     return slot;
 }
 
+void AcsServer::restore(acs::CpeRecord record) {
+    std::lock_guard lock(mutex_);
+    auto& slot = cpes_[record.id];
+    if (slot) return;
+    slot = std::make_shared<Cpe>(ioc_, config_.max_queued_per_cpe);
+    slot->record = std::move(record);
+    slot->record.watch = config_.watch;
+    slot->record.discovered = false;  // names and notifications are learnt again
+}
+
 // ---- sessions ------------------------------------------------------------------------------------
 
 asio::awaitable<http::Response> AcsServer::handle(http::Request req, net::PeerInfo peer) {
@@ -178,7 +189,9 @@ asio::awaitable<http::Response> AcsServer::handle(http::Request req, net::PeerIn
         co_return r;
     }
     auto work = open_session(cpe, std::move(*first.inform), connection);
-    co_return co_await asio::co_spawn(cpe->strand, std::move(work), asio::use_awaitable);
+    http::Response r = co_await asio::co_spawn(cpe->strand, std::move(work), asio::use_awaitable);
+    if (recorder_) recorder_->cpe_post(id, req, r);
+    co_return r;
 }
 
 asio::awaitable<std::optional<http::Response>> AcsServer::on_session_post(CpePtr cpe, http::Request req,
@@ -187,10 +200,14 @@ asio::awaitable<std::optional<http::Response>> AcsServer::on_session_post(CpePtr
     if (may_be_inform(req)) {
         // A CPE that keeps the cookie into its next session starts it with an Inform.
         auto first = acs::read_first_post(req);
-        if (first.inform && acs::cpe_id(std::get<cwmp::Inform>(first.inform->body).device_id) == cpe->record.id)
-            co_return co_await open_session(cpe, std::move(*first.inform), std::move(connection));
+        if (first.inform && acs::cpe_id(std::get<cwmp::Inform>(first.inform->body).device_id) == cpe->record.id) {
+            http::Response r = co_await open_session(cpe, std::move(*first.inform), std::move(connection));
+            if (recorder_) recorder_->cpe_post(cpe->record.id, req, r);
+            co_return r;
+        }
     }
     http::Response r = cpe->session->on_post(req);
+    if (recorder_) recorder_->cpe_post(cpe->record.id, req, r);
     after_exchange(cpe);
     co_return r;
 }
@@ -205,6 +222,7 @@ asio::awaitable<http::Response> AcsServer::open_session(CpePtr cpe, cwmp::Envelo
     cpe->session = std::make_unique<acs::CpeSession>(cpe->record, cpe->queue, token, so);
     cpe->connection = connection;
     ++cpe->session_generation;
+    if (recorder_) recorder_->session_started(cpe->record);
     http::Response r = cpe->session->start(inform_env, config_.now());
     {
         std::lock_guard lock(mutex_);
@@ -233,6 +251,7 @@ void AcsServer::after_exchange(const CpePtr& cpe) {
 
 void AcsServer::close_session(const CpePtr& cpe, std::string_view why) {
     if (!cpe->session) return;
+    if (recorder_) recorder_->session_closed(cpe->record.id, why, cpe->session->ended());
     if (!cpe->session->ended()) {
         core::log::info(cpe->record.id, "session closed: " + std::string(why));
         cpe->session->abort(why);

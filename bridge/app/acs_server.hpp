@@ -38,6 +38,8 @@
 
 namespace app {
 
+struct ReverseRecording;
+
 struct AcsServerConfig {
     std::string listen = "127.0.0.1:7557";
     std::optional<net::TlsServerConfig> tls;
@@ -85,6 +87,8 @@ public:
     void stop();
     unsigned short port() const;
     net::ServerStats stats() const;
+    // `run --record`: sessions and their POSTs are reported to it (docs/traces.md). Before start().
+    void record(ReverseRecording* recorder) { recorder_ = recorder; }
 
     // Runs one RPC on the CPE: in its open session, or after waking it with a
     // Connection Request. Errors: acs.unknown_cpe (never informed), acs.busy
@@ -95,6 +99,12 @@ public:
     // result, not an error.
     boost::asio::awaitable<core::Result<cwmp::Body>> run(std::string cpe_id, cwmp::Body rpc,
                                                          std::chrono::milliseconds wait);
+
+    // A CPE known from before a restart (docs/reverse.md, "Restarts"): run()
+    // can wake it before it informs again, and the gone check counts from the
+    // stored last Inform. Its data model is discovered again at its next Inform.
+    // Before start(); an id already known is left as it is.
+    void restore(acs::CpeRecord record);
 
     // The CPE's record (see the threading note above), or nullptr.
     const acs::CpeRecord* find(std::string_view cpe_id) const;
@@ -130,6 +140,7 @@ private:
     boost::asio::io_context& ioc_;
     AcsServerConfig config_;
     Observer* observer_;
+    ReverseRecording* recorder_ = nullptr;
     std::unique_ptr<acs::CpeAuthenticator> auth_;
     std::unique_ptr<net::HttpServer> server_;
     boost::asio::steady_timer gone_timer_;

@@ -73,7 +73,7 @@ std::shared_ptr<VirtualCpe> Bridge::find_by_id(std::string_view id) {
 
 core::Status Bridge::start() {
     if (config_.reverse) {
-        reverse_ = std::make_unique<ReverseBridge>(ioc_, *config_.reverse);
+        reverse_ = std::make_unique<ReverseBridge>(ioc_, *config_.reverse, config_.state_dir);
         if (auto st = reverse_->start(); !st) return st;
     }
     if (config_.forward()) return start_forward();

@@ -6,8 +6,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
+#include <filesystem>
 
 #include "bridge/app/acs_credentials.hpp"
+#include "bridge/app/reverse_recording.hpp"
+#include "bridge/app/async_callback.hpp"
+#include "bridge/app/reverse_state.hpp"
+#include "bridge/state/sqlite_store.hpp"
 #include "bridge/cmp/message_auth.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/core/log_limiter.hpp"
@@ -34,7 +39,8 @@ bool has_event(const cwmp::Inform& inform, std::string_view code) {
 
 }  // namespace
 
-ReverseBridge::ReverseBridge(asio::io_context& ioc, ReverseConfig config) : ioc_(ioc), config_(std::move(config)) {}
+ReverseBridge::ReverseBridge(asio::io_context& ioc, ReverseConfig config, std::string state_dir)
+    : ioc_(ioc), config_(std::move(config)), state_dir_(std::move(state_dir)) {}
 
 ReverseBridge::~ReverseBridge() = default;
 
@@ -88,6 +94,7 @@ core::Status ReverseBridge::start() {
     for (const auto& [root, m] : mappings_)
         for (auto& path : m->watch_paths()) ac.watch.push_back(std::move(path));
     acs_ = std::make_unique<AcsServer>(ioc_, std::move(ac), this);
+    acs_->record(recorder_);
 
     auto homs = http::Url::parse(config_.homs.url);
     if (!homs) return core::make_error("config.invalid", "reverse.homs.url: " + homs.error().message);
@@ -107,6 +114,7 @@ core::Status ReverseBridge::start() {
     auto handler = [this](std::string rg, cmp::Request req) { return answer(std::move(rg), std::move(req)); };
     agent_server_ = std::make_unique<CmpAgentServer>(ioc_, std::move(so), keys, handler);
     if (auto st = agent_server_->listen(); !st) return st;
+    if (auto st = restore_devices(); !st) return st;
     if (auto st = acs_->start(); !st) return st;
     core::log::info("reverse", "ACS for TR-069 CPEs on " + config_.acs.listen + " (port " + std::to_string(acs_port()) +
                                    "), CMP agents on port " + std::to_string(agent_port()) + " for HOMS " +
@@ -161,12 +169,86 @@ std::shared_ptr<ReverseBridge::Device> ReverseBridge::device(std::string_view rg
     return it == devices_.end() ? nullptr : it->second;
 }
 
+void ReverseBridge::record_inform(const acs::CpeRecord& cpe, const std::string& rg, Device* d,
+                                  const mapping::ReverseMapping& m) {
+    if (!d) return recorder_->inform_seen(cpe.id, rg, m.table(), mapping::ReverseEventState{});
+    std::lock_guard lock(d->mutex);
+    recorder_->inform_seen(cpe.id, rg, m.table(), d->events);
+}
+
 void ReverseBridge::send(const Device& d, std::vector<cmp::Request> messages) {
+    if (recorder_) recorder_->to_homs(d.cpe_id, messages);
     for (auto& m : messages) {
         m.header.rg_id = d.rg_id;
         core::log::debug(d.rg_id, "to HOMS: " + m.function);
         agents_->notify(d.rg_id, std::move(m));
     }
+}
+
+core::Status ReverseBridge::restore_devices() {
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir_, ec);
+    if (ec) return core::make_error("state.io", "cannot create state_dir " + state_dir_ + ": " + ec.message());
+    auto store = state::SqliteStore::open(std::filesystem::path(state_dir_) / "reverse.db");
+    if (!store) return store.error();
+    store_ = std::move(*store);
+    auto keys = store_->keys();
+    if (!keys) return keys.error();
+    std::size_t restored = 0;
+    for (const auto& key : *keys) {
+        auto blob = store_->load(key);
+        if (!blob) return blob.error();
+        if (!*blob) continue;
+        auto st = decode_reverse_state(**blob);
+        if (!st) {
+            core::log::error("reverse", "stored CPE " + key + " not restored: " + st.error().message);
+            continue;
+        }
+        auto m = mappings_.find(st->record.root);
+        if (m == mappings_.end()) continue;  // its table is no longer configured
+        auto d = std::make_shared<Device>();
+        d->cpe_id = st->record.id;
+        d->rg_id = st->rg_id;
+        d->mapping = m->second;
+        d->identity = st->identity;
+        d->identity.ctrl_url = agent_server_->ctrl_url(d->rg_id);  // the listener may have moved
+        if (auto ev = d->events.load(st->events); !ev)
+            core::log::warn(d->rg_id, "its event state was not restored: " + ev.error().message);
+        d->known = st->record;
+        d->saved = **blob;
+        acs_->restore(st->record);
+        agents_->add(d->rg_id, d->identity, secret_for(d->rg_id));
+        std::lock_guard lock(mutex_);
+        devices_[d->rg_id] = std::move(d);
+        ++restored;
+    }
+    if (restored)
+        core::log::info("reverse", std::to_string(restored) + " CPEs known from before: their gateways register again");
+    return core::Ok{};
+}
+
+void ReverseBridge::persist(Device& d, std::function<void(core::Status)> done) {
+    ReverseCpeState s{d.known, d.rg_id, d.identity, d.events.save()};
+    std::string blob = encode_reverse_state(s);
+    if (blob == d.saved || !store_) {
+        if (done) done(core::Ok{});
+        return;
+    }
+    d.saved = blob;
+    store_->save_async(reverse_state_key(d.cpe_id), std::move(blob),
+                       [id = d.rg_id, done = std::move(done)](core::Status st) {
+                           if (!st) core::log::error(id, "reverse CPE state not stored: " + st.error().message);
+                           if (done) done(std::move(st));
+                       });
+}
+
+asio::awaitable<core::Status> ReverseBridge::persist_durably(std::shared_ptr<Device> d) {
+    auto start = [this, d](auto done) {
+        std::lock_guard lock(d->mutex);
+        persist(*d, std::move(done));
+    };
+    core::Status st = co_await async_from_callback<core::Status>(std::move(start), asio::use_awaitable);
+    co_return st;
 }
 
 void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inform) {
@@ -179,6 +261,7 @@ void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inf
     }
     const std::string rg = gateway_id(cpe.id);
     std::shared_ptr<Device> d = device(rg);
+    if (recorder_) record_inform(cpe, rg, d.get(), *m->second);
     const bool boot = has_event(inform, "0 BOOTSTRAP") || has_event(inform, "1 BOOT");
     cmp::AgentIdentity identity = identity_of(cpe, rg);
     if (!d || d->mapping != m->second || cpe.came_back || boot || !(d->identity == identity)) {
@@ -190,9 +273,14 @@ void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inf
             std::lock_guard lock(mutex_);
             devices_[rg] = d;
         }
-        if (!d->mapping || has_event(inform, "0 BOOTSTRAP")) provision_connection_request(cpe);
-        d->mapping = m->second;
-        d->identity = identity;
+        bool first;
+        {
+            std::lock_guard lock(d->mutex);
+            first = !d->mapping;
+            d->mapping = m->second;
+            d->identity = identity;
+        }
+        if (first || has_event(inform, "0 BOOTSTRAP")) provision_connection_request(cpe);
         // A boot of a known gateway registers it again (regRg, as gateways do
         // after every boot) and keeps what it still has to tell the HOMS.
         if (!(boot && agents_->rebooted(rg, identity))) agents_->add(rg, identity, secret_for(rg));
@@ -204,10 +292,55 @@ void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inf
         } catch (...) {
         }
     }
+    std::vector<std::string> reads;
+    {
+        std::lock_guard lock(d->mutex);
+        // What a restart must not lose (reverse_state.hpp); the names are learnt again.
+        d->known.id = cpe.id;
+        d->known.device_id = cpe.device_id;
+        d->known.root = cpe.root;
+        d->known.version = cpe.version;
+        d->known.connection_request_url = cpe.connection_request_url;
+        d->known.periodic_interval = cpe.periodic_interval;
+        d->known.last_inform = cpe.last_inform;
+        reads = mapping::reverse_event_reads(*d->mapping, inform, d->events);
+    }
+    if (reads.empty()) {
+        std::vector<cmp::Request> messages;
+        {
+            std::lock_guard lock(d->mutex);
+            messages = mapping::reverse_events(*d->mapping, inform, d->events);
+            persist(*d);
+        }
+        send(*d, std::move(messages));
+        return;
+    }
+    // A host that just joined reports only Active: its other fields are read in
+    // this same session before the HOMS is told.
+    asio::co_spawn(ioc_, report_events(d, inform), asio::detached);
+}
+
+asio::awaitable<void> ReverseBridge::report_events(std::shared_ptr<Device> d, cwmp::Inform inform) {
+    std::vector<std::string> reads;
+    {
+        std::lock_guard lock(d->mutex);
+        reads = mapping::reverse_event_reads(*d->mapping, inform, d->events);
+    }
+    std::vector<cwmp::ParameterValue> values;
+    cwmp::Body gpv = cwmp::GetParameterValues{std::move(reads)};
+    auto r = co_await acs_->run(d->cpe_id, std::move(gpv), config_.acs.session_timeout);
+    if (r && std::holds_alternative<cwmp::GetParameterValuesResponse>(*r)) {
+        values = std::move(std::get<cwmp::GetParameterValuesResponse>(*r).parameters);
+    } else {
+        core::log::warn_from("reverse", d->rg_id, "event reads",
+                             d->rg_id + ": the values an event message needs could not be read (" +
+                                 (r ? std::string("CPE fault") : r.error().message) + "): sent without them");
+    }
     std::vector<cmp::Request> messages;
     {
         std::lock_guard lock(d->mutex);
-        messages = mapping::reverse_events(*d->mapping, inform, d->events);
+        messages = mapping::reverse_events(*d->mapping, inform, d->events, values);
+        persist(*d);
     }
     send(*d, std::move(messages));
 }
@@ -220,6 +353,7 @@ void ReverseBridge::provision_connection_request(const acs::CpeRecord& cpe) {
     spv.parameters.push_back({ms + "ConnectionRequestUsername", cr.username, "xsd:string"});
     spv.parameters.push_back({ms + "ConnectionRequestPassword", cr.password, "xsd:string"});
     spv.parameter_key = "bridge:connection-request";
+    if (recorder_) recorder_->queued(cpe.id, "connection-request credentials", spv, cpe.version);
     // Queued in the session the CPE has open now (the Observer runs right after the InformResponse).
     auto work = [this, id = cpe.id, rpc = cwmp::Body(std::move(spv))]() mutable -> asio::awaitable<void> {
         auto r = co_await acs_->run(id, std::move(rpc), config_.acs.session_timeout);
@@ -265,6 +399,8 @@ asio::awaitable<cmp::Response> ReverseBridge::answer(std::string rg_id, cmp::Req
     ctx.known_names = snap && snap->discovered ? &snap->names : nullptr;
     ctx.state = &d->events;
     std::unique_lock lock(d->mutex);
+    if (recorder_)
+        recorder_->call_started(d->cpe_id, rg_id, d->mapping->table(), request, snap ? &*snap : nullptr, d->events);
     mapping::ReverseCall call(d->mapping, request, ctx);
     for (auto step = call.next(); std::holds_alternative<cwmp::Body>(step); step = call.next()) {
         cwmp::Body rpc = std::get<cwmp::Body>(std::move(step));
@@ -273,15 +409,21 @@ asio::awaitable<cmp::Response> ReverseBridge::answer(std::string rg_id, cmp::Req
         // No temporaries around the co_await (GCC 12 destroys them twice).
         core::Result<cwmp::Body> result = core::make_error("acs.timeout", "the call's time is up");
         if (left.count() > 0) result = co_await acs_->run(d->cpe_id, std::move(rpc), left);
+        if (recorder_ && !result) recorder_->call_rpc_failed(d->cpe_id, result.error());
         lock.lock();
         call.on_rpc_result(std::move(result));
     }
     cmp::Response response = std::get<cmp::Response>(call.next());
     std::vector<cmp::Request> follow_ups = call.follow_ups();
     lock.unlock();
+    // A subscription the HOMS is told about must survive a restart.
+    if (auto st = co_await persist_durably(d); !st) {
+        co_return cmp::make_response(request, cmp::result_code::general_failure, "the bridge could not store it");
+    }
     core::log::debug(rg_id, request.function + " answered with resultCode " + std::to_string(response.result_code) +
                                 " after " + std::to_string(call.rpc_count()) + " RPCs");
     send(*d, std::move(follow_ups));
+    if (recorder_) recorder_->call_answered(d->cpe_id, response);
     co_return response;
 }
 

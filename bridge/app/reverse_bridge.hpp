@@ -15,6 +15,7 @@
 
 #include "bridge/acs/cpe_auth.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,19 +25,25 @@
 #include "bridge/app/cmp_agent_clients.hpp"
 #include "bridge/app/cmp_agent_server.hpp"
 #include "bridge/app/reverse_config.hpp"
+#include "bridge/state/store.hpp"
 #include "bridge/mapping/reverse_call.hpp"
 #include "bridge/mapping/reverse_mapping.hpp"
 
 namespace app {
 
+struct ReverseRecording;
+
 class ReverseBridge final : public AcsServer::Observer {
 public:
-    ReverseBridge(boost::asio::io_context& ioc, ReverseConfig config);
+    // state_dir: where reverse.db keeps what is known of each CPE across restarts.
+    ReverseBridge(boost::asio::io_context& ioc, ReverseConfig config, std::string state_dir);
     ~ReverseBridge() override;
 
     // Loads the tables (refused with file:line:col when a table is invalid)
     // and the credentials, binds both listeners and starts the agents' clients.
     core::Status start();
+    // `run --record`: HOMS calls, CPE sessions and events become traces (docs/traces.md). Before start().
+    void record(ReverseRecording* recorder) { recorder_ = recorder; }
     // Deregisters every virtual gateway and closes the listeners.
     void stop();
 
@@ -61,6 +68,8 @@ private:
         std::mutex mutex;
         mapping::ReverseEventState events;
         cmp::AgentIdentity identity;
+        acs::CpeRecord known;  // the persisted part of the ACS's record (reverse_state.hpp)
+        std::string saved;     // the blob last handed to the store
     };
 
     boost::asio::awaitable<cmp::Response> answer(std::string rg_id, cmp::Request request);
@@ -68,6 +77,14 @@ private:
     std::string secret_for(const std::string& rg_id) const;
     cmp::AgentIdentity identity_of(const acs::CpeRecord& cpe, const std::string& rg_id) const;
     void send(const Device& d, std::vector<cmp::Request> messages);
+    void record_inform(const acs::CpeRecord& cpe, const std::string& rg, Device* d, const mapping::ReverseMapping& m);
+    // Hands the device's state to the store when it changed (under d.mutex); `done`
+    // once it is durable (or failed), on the store's thread. Ok at once when unchanged.
+    void persist(Device& d, std::function<void(core::Status)> done = {});
+    boost::asio::awaitable<core::Status> persist_durably(std::shared_ptr<Device> d);
+    core::Status restore_devices();
+    // Per Inform: the event messages, after reading what the Inform did not carry.
+    boost::asio::awaitable<void> report_events(std::shared_ptr<Device> d, cwmp::Inform inform);
     // The ACS sets the CPE's Connection Request credentials (ManagementServer.
     // ConnectionRequestUsername/Password) to those of the credentials file, so
     // that it can wake the CPE for a HOMS call: at a bootstrap and at first contact.
@@ -75,9 +92,12 @@ private:
 
     boost::asio::io_context& ioc_;
     ReverseConfig config_;
+    std::string state_dir_;
+    std::unique_ptr<state::Store> store_;
     std::map<std::string, std::shared_ptr<const mapping::ReverseMapping>> mappings_;  // by root ("Device.")
     std::shared_ptr<const acs::CredentialTable> credentials_;
     std::unique_ptr<AcsServer> acs_;
+    ReverseRecording* recorder_ = nullptr;
     std::unique_ptr<CmpAgents> agents_;
     std::unique_ptr<CmpAgentServer> agent_server_;
     mutable std::mutex mutex_;  // devices_

@@ -74,86 +74,139 @@ std::string homs_script(const std::string& one, const std::string& two, const st
     return s.str();
 }
 
+// The four processes of the round trip, started in dependency order; the HOMS plays `script(one, two, serial)`.
+struct Rig {
+    fs::path dir = e2e::make_temp_dir("reverse");
+    unsigned short fwd_cmp = e2e::free_port(), rev_acs = e2e::free_port(), rev_agent = e2e::free_port();
+    unsigned short sim_port = 0;
+    std::string one, two, serial_one;
+    std::unique_ptr<e2e::Process> sim, homs, reverse, forward;
+
+    template <class Script>
+    explicit Rig(Script script) {
+        // The gateways, registering with the forward bridge.
+        sim = std::make_unique<e2e::Process>(
+            std::vector<std::string>{bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file",
+                                     (dir / "sim.port").string(), "--gateways", "2", "--bridge",
+                                     "http://127.0.0.1:" + std::to_string(fwd_cmp) + "/cmp", "--secret", kGatewaySecret,
+                                     "--control-token", kToken, "--reboot-seconds", "2", "--upgrade-seconds", "2",
+                                     "--identities-out", (dir / "identities.yaml").string()},
+            (dir / "sim.log").string());
+        sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+        e2e::wait_for_file((dir / "identities.yaml").string(), 10s);
+        YAML::Node ids = YAML::LoadFile((dir / "identities.yaml").string());
+        one = rg_id_of(ids["GW-0001"]);
+        two = rg_id_of(ids["GW-0002"]);
+        serial_one = ids["GW-0001"]["serialNumber"].as<std::string>();
+
+        // The HOMS, playing the script.
+        std::ofstream(dir / "homs.yaml") << script(one, two, serial_one);
+        homs = std::make_unique<e2e::Process>(
+            std::vector<std::string>{bin + "/scripted-homs", "--listen", "127.0.0.1:0", "--port-file",
+                                     (dir / "homs.port").string(), "--script", (dir / "homs.yaml").string(), "--secret",
+                                     kHomsSecret, "--keepalive", "30", "--timeout", "240", "--call-timeout", "15"},
+            (dir / "homs.log").string());
+        const std::string homs_port = e2e::wait_for_file((dir / "homs.port").string(), 10s);
+
+        // The reverse bridge: the ACS of the virtual CPEs, a CMP agent per CPE towards the HOMS.
+        std::ofstream(dir / "cpes.yaml") << "default:\n  username: cpe\n  password: " << kCpePassword
+                                         << "\n  connection_request: {username: acs, password: " << kCrPassword << "}\n";
+        std::ofstream(dir / "reverse.yaml")
+            << "state_dir: " << (dir / "reverse-state").string() << "\n"
+            << "reverse:\n"
+            << "  acs: {listen: 127.0.0.1:" << rev_acs << ", credentials_file: " << (dir / "cpes.yaml").string() << "}\n"
+            << "  homs: {url: \"http://127.0.0.1:" << homs_port << "/cmp\", secret: " << kHomsSecret << "}\n"
+            << "  agent: {listen: 127.0.0.1:" << rev_agent << "}\n"
+            << "  mappings: {InternetGatewayDevice: " << fs::absolute("mappings/tr098.yaml").string() << "}\n"
+            << "  call_wait_s: 12\n";
+        start_reverse();
+
+        // The forward bridge: its ACS is the reverse bridge.
+        std::ofstream(dir / "forward.yaml")
+            << "acs:\n  url: http://127.0.0.1:" << rev_acs << "/cwmp\n  username: cpe\n  password: " << kCpePassword
+            << "\n"
+            // Every HOMS call wakes the CPE: more than the default 6 per minute here.
+            << "connection_request:\n  listen: 127.0.0.1:0\n  max_per_minute: 120\n"
+            << "state_dir: " << (dir / "forward-state").string() << "\n"
+            << "periodic_inform:\n  interval_s: 300\n  start_spread_s: 0\n"
+            << "defaults:\n  mapping: " << fs::absolute("mappings/tr098.yaml").string()
+            << "\n  secret: " << kGatewaySecret << "\n"
+            << "cmp:\n  listen: 127.0.0.1:" << fwd_cmp << "\n  timeout_s: 5\n  keepalive_s: 30\n"
+            << "gateways:\n"
+            << "  - {id: GW-0001, url: \"http://127.0.0.1:" << sim_port << "/cmp/GW-0001\"}\n"
+            << "  - {id: GW-0002, url: \"http://127.0.0.1:" << sim_port << "/cmp/GW-0002\"}\n";
+        forward = std::make_unique<e2e::Process>(
+            std::vector<std::string>{bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "forward.yaml").string(), "--threads",
+                                     "2"},
+            (dir / "forward.log").string());
+    }
+    void start_reverse() {
+        reverse = std::make_unique<e2e::Process>(
+            std::vector<std::string>{bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "reverse.yaml").string(), "--threads",
+                                     "2", "--log-level", "debug"},
+            (dir / ("reverse-" + std::to_string(++reverse_starts) + ".log")).string());
+        REQUIRE(e2e::wait_for_log(*reverse, "ACS for TR-069 CPEs", 10s));
+    }
+    // Waits for the HOMS's verdict; logs for a failure.
+    int finish() {
+        const int rc = homs->wait(240s);
+        INFO("homs log:\n" << homs->log());
+        INFO("reverse bridge log:\n" << reverse->log());
+        INFO("forward bridge log:\n" << forward->log());
+        INFO("sim log:\n" << sim->log());
+        CHECK(rc == 0);
+        for (const std::string& secret : {kGatewaySecret, kHomsSecret, kCpePassword, kCrPassword}) {
+            CHECK(reverse->log().find(secret) == std::string::npos);
+            CHECK(forward->log().find(secret) == std::string::npos);
+        }
+        return rc;
+    }
+    ~Rig() {
+        const bool ok = homs && !homs->running();
+        forward.reset();
+        reverse.reset();
+        sim.reset();
+        homs.reset();
+        if (ok) fs::remove_all(dir);
+    }
+    int reverse_starts = 0;
+};
+
 }  // namespace
 
 TEST_CASE("round trip: a HOMS manages simulated CMP gateways through the forward and the reverse bridge") {
-    fs::path dir = e2e::make_temp_dir("reverse");
-    const unsigned short fwd_cmp = e2e::free_port(), rev_acs = e2e::free_port(), rev_agent = e2e::free_port();
-
-    // The gateways, registering with the forward bridge.
-    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
-                      "--gateways", "2", "--bridge", "http://127.0.0.1:" + std::to_string(fwd_cmp) + "/cmp",
-                      "--secret", kGatewaySecret, "--control-token", kToken, "--reboot-seconds", "2",
-                      "--upgrade-seconds", "2", "--identities-out", (dir / "identities.yaml").string()},
-                     (dir / "sim.log").string());
-    const auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
-    e2e::wait_for_file((dir / "identities.yaml").string(), 10s);
-    YAML::Node ids = YAML::LoadFile((dir / "identities.yaml").string());
-    const std::string one = rg_id_of(ids["GW-0001"]), two = rg_id_of(ids["GW-0002"]);
-    const std::string serial_one = ids["GW-0001"]["serialNumber"].as<std::string>();
-
-    // The HOMS, playing the script.
-    std::ofstream(dir / "homs.yaml") << homs_script(one, two, serial_one);
-    e2e::Process homs({bin + "/scripted-homs", "--listen", "127.0.0.1:0", "--port-file", (dir / "homs.port").string(),
-                       "--script", (dir / "homs.yaml").string(), "--secret", kHomsSecret, "--keepalive", "30",
-                       "--timeout", "240", "--call-timeout", "15"},
-                      (dir / "homs.log").string());
-    const std::string homs_port = e2e::wait_for_file((dir / "homs.port").string(), 10s);
-
-    // The reverse bridge: the ACS of the virtual CPEs, a CMP agent per CPE towards the HOMS.
-    std::ofstream(dir / "cpes.yaml") << "default:\n  username: cpe\n  password: " << kCpePassword
-                                     << "\n  connection_request: {username: acs, password: " << kCrPassword << "}\n";
-    std::ofstream(dir / "reverse.yaml")
-        << "state_dir: " << (dir / "reverse-state").string() << "\n"
-        << "reverse:\n"
-        << "  acs: {listen: 127.0.0.1:" << rev_acs << ", credentials_file: " << (dir / "cpes.yaml").string() << "}\n"
-        << "  homs: {url: \"http://127.0.0.1:" << homs_port << "/cmp\", secret: " << kHomsSecret << "}\n"
-        << "  agent: {listen: 127.0.0.1:" << rev_agent << "}\n"
-        << "  mappings: {InternetGatewayDevice: " << fs::absolute("mappings/tr098.yaml").string() << "}\n"
-        << "  call_wait_s: 12\n";
-    e2e::Process reverse({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "reverse.yaml").string(), "--threads", "2",
-                          "--log-level", "debug"},
-                         (dir / "reverse.log").string());
-    REQUIRE(e2e::wait_for_log(reverse, "ACS for TR-069 CPEs", 10s));
-
-    // The forward bridge: its ACS is the reverse bridge.
-    std::ofstream(dir / "forward.yaml")
-        << "acs:\n  url: http://127.0.0.1:" << rev_acs << "/cwmp\n  username: cpe\n  password: " << kCpePassword << "\n"
-        // Every HOMS call wakes the CPE: more than the default 6 per minute here.
-        << "connection_request:\n  listen: 127.0.0.1:0\n  max_per_minute: 120\n"
-        << "state_dir: " << (dir / "forward-state").string() << "\n"
-        << "periodic_inform:\n  interval_s: 300\n  start_spread_s: 0\n"
-        << "defaults:\n  mapping: " << fs::absolute("mappings/tr098.yaml").string() << "\n  secret: " << kGatewaySecret
-        << "\n"
-        << "cmp:\n  listen: 127.0.0.1:" << fwd_cmp << "\n  timeout_s: 5\n  keepalive_s: 30\n"
-        << "gateways:\n"
-        << "  - {id: GW-0001, url: \"http://127.0.0.1:" << sim_port << "/cmp/GW-0001\"}\n"
-        << "  - {id: GW-0002, url: \"http://127.0.0.1:" << sim_port << "/cmp/GW-0002\"}\n";
-    e2e::Process forward({bin + "/cmp-cwmp-bridge", "run", "-c", (dir / "forward.yaml").string(), "--threads", "2"},
-                         (dir / "forward.log").string());
-
+    Rig rig(homs_script);
     // The host leaves once the HOMS waits for it (after the time was read back: the CPE's
     // notification attributes were set long before, in its first session).
-    const bool time_done = e2e::wait_for_log(homs, "getRgTime", 120s);
+    const bool time_done = e2e::wait_for_log(*rig.homs, "getRgTime", 120s);
     CHECK(time_done);
     std::string left;
-    if (time_done) left = e2e::http_request(sim_port, "POST", "/control/GW-0001/leave", kToken);
+    if (time_done) left = e2e::http_request(rig.sim_port, "POST", "/control/GW-0001/leave", kToken);
     CHECK(left.find("devId: mac-") != std::string::npos);
+    rig.finish();
+}
 
-    const int rc = homs.wait(240s);
-    INFO("homs log:\n" << homs.log());
-    INFO("reverse bridge log:\n" << reverse.log());
-    INFO("forward bridge log:\n" << forward.log());
-    INFO("sim log:\n" << sim.log());
-    CHECK(rc == 0);
-    const std::string rlog = reverse.log();
-    // Secrets never reach a log.
-    for (const std::string& secret : {kGatewaySecret, kHomsSecret, kCpePassword, kCrPassword}) {
-        CHECK(rlog.find(secret) == std::string::npos);
-        CHECK(forward.log().find(secret) == std::string::npos);
-    }
-    forward.stop();
-    reverse.stop();
-    sim.stop();
-    if (rc == 0) fs::remove_all(dir);
+TEST_CASE("the reverse bridge killed and restarted: gateways registered again at once, CPEs woken before they inform") {
+    auto script = [](const std::string& one, const std::string& two, const std::string& serial_one) {
+        return "steps:\n"
+               "  - wait_registered: " + one + "\n    timeout: 90\n"
+               "  - wait_registered: " + two + "\n    timeout: 30\n"
+               "  - wait_event: regRg\n    gateway: " + one + "\n"
+               "  - call: getRgInfo\n    gateway: " + one + "\n"
+               "    expect:\n      fields:\n        serialNumber: " + serial_one + "\n"
+               // The test kills the reverse bridge here and starts it again: its agents register
+               // from what it stored, not from an Inform (the CPEs inform every 300 s).
+               "  - wait_event: regRg\n    gateway: " + one + "\n    timeout: 60\n"
+               "  - call: getRgInfo\n    gateway: " + one + "\n"
+               "    expect:\n      fields:\n        serialNumber: " + serial_one + "\n"
+               "  - call: getRgTime\n    gateway: " + two + "\n"
+               "    expect:\n      fields:\n        ntpServer1: {regex: \".+\"}\n";
+    };
+    Rig rig(script);
+    REQUIRE(e2e::wait_for_log(*rig.homs, "step 4 (line", 120s));
+    rig.reverse->kill_now();
+    rig.reverse->wait(5s);
+    rig.start_reverse();
+    CHECK(e2e::wait_for_log(*rig.reverse, "2 CPEs known from before", 10s));
+    rig.finish();
 }
