@@ -185,6 +185,11 @@ TEST_CASE("tr181.yaml reverse: a Device:2 CPE answers getRgInfo, getRgNetInfo, g
     CHECK(dev[1].get("macAddr") == "aa:bb:cc:00:00:02");
     CHECK_FALSE(dev[1].has("friendlyName"));  // empty HostName: the optional field is left out
     CHECK(m->table().catalogue().validate(hosts));
+
+    // Device:2 has no DeviceLog: without the vendor parameter the log cannot be read.
+    auto log = rt::answer(m, cpe, rt::request("getRgLog"));
+    CHECK(log.result_code == cmp::result_code::not_supported);
+    CHECK(log.result_msg.find("logText") != std::string::npos);
 }
 
 TEST_CASE("tr181.yaml reverse: setRgTime and setRgNetInfo write TR-181 parameters; host events") {
@@ -251,6 +256,11 @@ TEST_CASE("tr181.yaml round trip: every get through both directions is what the 
                                       rt::request("getHomeDevList"), rt::request("getRgLog")};
     for (const char* ifn : {"WAN", "LAN", "WLAN"})
         gets.push_back(rt::request("getRgTrafficInfo", cmp::Record{}.set("ifName", ifn)));
+    // Selecting arguments: the hosts of one class, one disk.
+    const std::string type = sim(rt::request("getHomeDevList"))->fields.list("dev")->at(0).get("deviceType");
+    gets.push_back(rt::request("getHomeDevList", cmp::Record{}.set("deviceType", type)));
+    const std::string disk = sim(rt::request("getRgDiskRsc"))->fields.list("disk")->back().get("name");
+    gets.push_back(rt::request("getRgDiskRsc", cmp::Record{}.set("diskId", disk)));
     for (const auto& g : gets) {
         CAPTURE(g.function);
         CAPTURE(g.args.get("ifName"));
