@@ -206,10 +206,12 @@ AgentSession::Actions AgentSession::on_response(const Response& r, TimePoint now
             }
             keepalive_ = options_.default_keepalive;
             try {
-                if (auto s = std::stoul(r.fields.get("keepAliveIntv", "0")); s > 0) keepalive_ = std::chrono::seconds(s);
+                // stoull: a value past 2^32 is clamped below, not wrapped.
+                const unsigned long long s = std::stoull(r.fields.get("keepAliveIntv", "0"));
+                if (s > 0) keepalive_ = std::chrono::seconds(std::min<unsigned long long>(s, 10'000'000ull));
             } catch (const std::exception&) {  // the catalogue validated it; a missing value keeps the default
             }
-            keepalive_ = std::max(keepalive_, options_.min_keepalive);
+            keepalive_ = std::clamp(keepalive_, options_.min_keepalive, std::max(options_.min_keepalive, options_.max_keepalive));
             if (stop_reason_) break;  // not authenticated yet: nothing to deregister
             phase_ = Phase::authenticating;
             Request auth = message("authRg");

@@ -48,6 +48,8 @@ struct AgentOptions {
     // Used when the HOMS's keepAliveIntv is missing or 0; a smaller one is raised to min_keepalive.
     std::chrono::seconds default_keepalive{300};
     std::chrono::seconds min_keepalive{10};
+    // A larger one (a HOMS bug, a value past 2^32) is lowered: more keep-alives than asked are harmless.
+    std::chrono::seconds max_keepalive{86400};
     // Notifications waiting for delivery; when full the oldest not being sent is dropped (counted).
     std::size_t outbox_limit = 1000;
 };

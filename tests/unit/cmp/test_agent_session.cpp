@@ -133,6 +133,15 @@ TEST_CASE("the first regRg is spread by the rgId; keepAliveIntv is bounded") {
         r.register_fully("1");
         CHECK(r.agent.keepalive_interval() == seconds(10));
     }
+    SUBCASE("absurdly large: a day at most, never an overflowing wake-up") {
+        r.register_fully("99999999999999999");
+        CHECK(r.agent.keepalive_interval() == seconds(86400));
+        CHECK(r.last.wake_at == r.now + seconds(86400));
+    }
+    SUBCASE("not a number: the default") {
+        r.register_fully("soon");
+        CHECK(r.agent.keepalive_interval() == seconds(300));
+    }
     SUBCASE("zero: the default") {
         r.register_fully("0");
         CHECK(r.agent.keepalive_interval() == seconds(300));
