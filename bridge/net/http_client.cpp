@@ -8,6 +8,12 @@
 
 #include "bridge/net/beast_convert.hpp"
 
+#include <boost/asio/post.hpp>
+
+#include <list>
+#include <mutex>
+#include <vector>
+
 namespace net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -33,6 +39,12 @@ core::Error connect_error(std::string_view what, const boost::system::error_code
 
 struct HttpClient::Connection {
     std::string origin;  // scheme://host:port
+    // Bumped by the owner (on its executor) whenever the connection stops
+    // being idle: an eviction of an older idle period does not close it.
+    std::uint64_t generation = 0;
+    // Guarded by the idle list's mutex.
+    bool parked = false;
+    std::list<struct IdleEntry>::iterator parked_at;
     std::shared_ptr<asio::ssl::context> ssl_ctx;
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
@@ -41,6 +53,76 @@ struct HttpClient::Connection {
 
     beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 };
+
+// One idle connection in the process-wide list, oldest first.
+struct IdleEntry {
+    HttpClient::Connection* conn;  // valid while listed: close() unlists before the Connection goes
+    std::weak_ptr<HttpClient::Connection> weak;
+    asio::any_io_executor ex;
+    std::uint64_t generation;
+};
+
+namespace {
+struct IdleList {
+    std::mutex mutex;
+    std::list<IdleEntry> entries;
+    std::size_t limit = 1024;
+};
+IdleList& idle_list() {
+    static IdleList list;
+    return list;
+}
+}  // namespace
+
+void set_idle_connection_limit(std::size_t limit) {
+    std::lock_guard lock(idle_list().mutex);
+    idle_list().limit = limit;
+}
+
+std::size_t idle_connections() {
+    std::lock_guard lock(idle_list().mutex);
+    return idle_list().entries.size();
+}
+
+void HttpClient::park() {
+    if (!options_.bounded_idle || !conn_ || !conn_->alive) return;
+    std::vector<IdleEntry> evicted;
+    {
+        IdleList& l = idle_list();
+        std::lock_guard lock(l.mutex);
+        if (l.limit == 0 || conn_->parked) return;
+        l.entries.push_back({conn_.get(), conn_, ex_, conn_->generation});
+        conn_->parked = true;
+        conn_->parked_at = std::prev(l.entries.end());
+        while (l.entries.size() > l.limit) {
+            IdleEntry& oldest = l.entries.front();
+            oldest.conn->parked = false;
+            evicted.push_back(std::move(oldest));
+            l.entries.pop_front();
+        }
+    }
+    for (auto& e : evicted) {
+        // Closed on its owner's executor, and only if it is still idle since then.
+        asio::post(e.ex, [weak = std::move(e.weak), generation = e.generation] {
+            auto c = weak.lock();
+            if (!c || c->generation != generation || !c->alive) return;
+            c->alive = false;
+            boost::system::error_code ec;
+            c->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+            c->lowest().close();
+        });
+    }
+}
+
+void HttpClient::unpark() {
+    if (!conn_) return;
+    ++conn_->generation;
+    IdleList& l = idle_list();
+    std::lock_guard lock(l.mutex);
+    if (!conn_->parked) return;
+    l.entries.erase(conn_->parked_at);
+    conn_->parked = false;
+}
 
 HttpClient::HttpClient(asio::any_io_executor ex, ClientOptions options)
     : ex_(std::move(ex)), options_(std::move(options)) {}
@@ -51,6 +133,7 @@ bool HttpClient::connected() const { return conn_ && conn_->alive; }
 
 void HttpClient::close() {
     if (!conn_) return;
+    unpark();
     boost::system::error_code ec;
     conn_->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
     conn_->lowest().close();
@@ -59,7 +142,7 @@ void HttpClient::close() {
 
 asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
     close();
-    auto conn = std::make_unique<Connection>();
+    auto conn = std::make_shared<Connection>();
     conn->origin = url.scheme + "://" + url.host + ":" + url.port;
 
     tcp::resolver resolver(ex_);
@@ -102,6 +185,7 @@ asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& 
     // A reused keep-alive connection may have been closed by the peer while
     // idle; that shows up as an error on the first write/read, and the
     // request is then retried once on a fresh connection.
+    unpark();  // busy from here: not the idle bound's to close
     for (int attempt = 0; attempt < 2; ++attempt) {
         bool reused = conn_ && conn_->alive && conn_->origin == origin;
         if (!reused) {
@@ -137,6 +221,7 @@ asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& 
         bool keep = bres.keep_alive();
         http::Response res = from_beast(std::move(bres));
         if (!keep) close();
+        else park();
         co_return res;
     }
     co_return core::make_error("net.io", "connection to " + origin + " closed repeatedly");

@@ -11,6 +11,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +29,20 @@ struct ClientOptions {
     std::size_t body_limit = 4 * 1024 * 1024;
     TlsClientConfig tls;
     std::string user_agent = "cmp-cwmp-bridge/0.1";
+    // An idle keep-alive connection counts towards the process-wide bound
+    // (set_idle_connection_limit) and may be closed to respect it. False for
+    // a connection that must survive idle moments (an ACS session's: some
+    // ACSes bind Digest nonces to the socket).
+    bool bounded_idle = true;
 };
+
+// The most idle keep-alive connections all HttpClients of the process keep
+// open; beyond it the least recently used one is closed (on its client's
+// executor; its next request reconnects). 100,000 gateways each keeping the
+// connection of their last call open would hold 100,000 descriptors. 0: no
+// bound. Default 1024.
+void set_idle_connection_limit(std::size_t limit);
+std::size_t idle_connections();
 
 class HttpClient {
 public:
@@ -51,13 +65,19 @@ public:
     void close();
     bool connected() const;
 
+    struct Connection;  // opaque; public only for the idle list in http_client.cpp
+
 private:
-    struct Connection;
     boost::asio::awaitable<core::Status> connect(const http::Url& url);
+
+    // Idle bookkeeping (http_client.cpp): park after an exchange that kept
+    // the connection open, unpark before the next one or on close.
+    void park();
+    void unpark();
 
     boost::asio::any_io_executor ex_;
     ClientOptions options_;
-    std::unique_ptr<Connection> conn_;
+    std::shared_ptr<Connection> conn_;  // shared: an eviction's close holds a weak_ptr
 };
 
 }  // namespace net

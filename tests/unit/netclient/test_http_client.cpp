@@ -16,6 +16,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -172,4 +173,73 @@ TEST_CASE("a peer that closes right after answering gets the next request whole 
     std::set<unsigned short> ports;
     for (auto& s : peer.seen) ports.insert(s.client_port);
     CHECK(ports.size() >= 4);
+}
+
+namespace {
+// Each of `clients` sends one request, then all of them (still alive, idle)
+// report whether their connection is open; then each sends a second one.
+asio::awaitable<void> many_clients(RawPeer& peer, http::Url url, int clients, std::vector<bool>& open_when_idle,
+                                   std::size_t& idle_counted, int& second_ok, bool bounded) {
+    net::ClientOptions options;
+    options.connect_timeout = 2000ms;
+    options.io_timeout = 2000ms;
+    options.bounded_idle = bounded;
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<std::unique_ptr<net::HttpClient>> all;
+    for (int i = 0; i < clients; ++i) {
+        all.push_back(std::make_unique<net::HttpClient>(ex, options));
+        auto r = co_await all.back()->send(url, post("first" + std::to_string(i), "a"));
+        REQUIRE(r);
+    }
+    // Let the evictions' posted closes run.
+    asio::steady_timer t(ex, 50ms);
+    co_await t.async_wait(nothrow);
+    idle_counted = net::idle_connections();
+    for (auto& c : all) open_when_idle.push_back(c->connected());
+    for (int i = 0; i < clients; ++i) {
+        auto r = co_await all[i]->send(url, post("second" + std::to_string(i), "b"));
+        second_ok += r && r->status == 200;
+    }
+    all.clear();
+    peer.acceptor.close();
+}
+}  // namespace
+
+TEST_CASE("idle keep-alive connections are bounded process-wide: the least recently used ones are closed") {
+    net::set_idle_connection_limit(3);
+    asio::io_context ioc;
+    RawPeer peer(ioc, PeerMode::idle_close, 5000ms);
+    auto url = http::Url::parse("http://127.0.0.1:" + std::to_string(peer.port()) + "/cmp");
+    REQUIRE(url);
+    std::vector<bool> open;
+    std::size_t idle = 0;
+    int second_ok = 0;
+    asio::co_spawn(ioc, many_clients(peer, *url, 8, open, idle, second_ok, true), asio::detached);
+    ioc.run_for(10s);
+    REQUIRE(open.size() == 8);
+    CHECK(idle == 3);
+    // The three used last keep their connection; the five before were closed.
+    for (int i = 0; i < 5; ++i) CHECK_FALSE(open[i]);
+    for (int i = 5; i < 8; ++i) CHECK(open[i]);
+    CHECK(second_ok == 8);  // a closed one reconnects
+    CHECK(net::idle_connections() == 0);  // destroyed clients leave nothing behind
+    net::set_idle_connection_limit(1024);
+}
+
+TEST_CASE("a client outside the bound (an ACS session's) keeps its idle connection") {
+    net::set_idle_connection_limit(1);
+    asio::io_context ioc;
+    RawPeer peer(ioc, PeerMode::idle_close, 5000ms);
+    auto url = http::Url::parse("http://127.0.0.1:" + std::to_string(peer.port()) + "/acs");
+    REQUIRE(url);
+    std::vector<bool> open;
+    std::size_t idle = 0;
+    int second_ok = 0;
+    asio::co_spawn(ioc, many_clients(peer, *url, 4, open, idle, second_ok, false), asio::detached);
+    ioc.run_for(10s);
+    REQUIRE(open.size() == 4);
+    for (bool o : open) CHECK(o);
+    CHECK(idle == 0);
+    CHECK(second_ok == 4);
+    net::set_idle_connection_limit(1024);
 }
