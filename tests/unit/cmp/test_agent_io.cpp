@@ -261,6 +261,19 @@ TEST_CASE("a virtual gateway registers, keeps alive, notifies once and answers t
         CHECK(r.homs->host.notifications.size() == 1);
         CHECK(r.agents->status(kRg)->registrations == 2);
     }
+    SUBCASE("rebooted: a fresh regRg with the new identity, queued notifications follow it") {
+        cmp::AgentIdentity upgraded = r.identity();
+        upgraded.sw_version = "V2.0";
+        CHECK(r.agents->rebooted(kRg, upgraded));
+        CHECK(r.agents->notify(kRg, join("dev-after-boot")));
+        REQUIRE(r.run_until([&] { return r.homs->host.notifications.size() == 2; }));
+        REQUIRE(r.homs->host.registrations.size() == 2);
+        CHECK(r.homs->host.registrations[1].info.get("swVersion") == "V2.0");
+        CHECK(r.homs->host.registrations[1].rebooted);  // a regRg replacing a live session is a boot
+        CHECK(r.homs->host.notifications[1].args.get("devId") == "dev-after-boot");
+        CHECK(r.homs->host.gone_calls.empty());  // no deregRg: the gateway is already back
+        CHECK_FALSE(r.agents->rebooted("nobody", upgraded));
+    }
     SUBCASE("remove and add at once: the new session starts after the old one's deregRg") {
         r.agents->remove(kRg, "cpe gone");
         r.agents->add(kRg, r.identity(), kSecret);
