@@ -74,6 +74,7 @@ std::shared_ptr<VirtualCpe> Bridge::find_by_id(std::string_view id) {
 core::Status Bridge::start() {
     if (config_.reverse) {
         reverse_ = std::make_unique<ReverseBridge>(ioc_, *config_.reverse, config_.state_dir);
+        reverse_->record(reverse_recorder_);
         if (auto st = reverse_->start(); !st) return st;
     }
     if (config_.forward()) return start_forward();

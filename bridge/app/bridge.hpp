@@ -57,6 +57,8 @@ public:
     void reload();
     // `run --record`: every session is recorded (docs/traces.md). Before start().
     void record_sessions(SessionRecorderFactory* recorder) { recorder_ = recorder; }
+    // The same in reverse mode: HOMS calls and CPE sessions. Before start().
+    void record_reverse(ReverseRecording* recorder) { reverse_recorder_ = recorder; }
 
 private:
     core::Status start_forward();
@@ -81,6 +83,7 @@ private:
     std::unique_ptr<GatewayEvents> gateway_events_;  // the CMP listener and what gateway messages do
     std::unique_ptr<ReverseBridge> reverse_;         // reverse mode: TR-069 CPEs for a HOMS (docs/reverse.md)
     SessionRecorderFactory* recorder_ = nullptr;
+    ReverseRecording* reverse_recorder_ = nullptr;
     std::unique_ptr<AdminServer> admin_;
     std::atomic<bool> ready_{false};  // /readyz: listeners bound, store open, CPEs started
     std::mutex workers_mutex_;

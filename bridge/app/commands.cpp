@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "bridge/app/config.hpp"
@@ -85,15 +86,28 @@ int replay(const ReplayArgs& a) {
         if (!text && a.traces.size() > 1) std::cerr << "replay " << ++done << "/" << a.traces.size() << ": " << f << "\n";
         auto t0 = std::chrono::steady_clock::now();
         report::Item item{f};
-        auto t = trace::load_file(f);
-        auto r = t ? trace::replay(*t, f, opt) : core::Result<trace::ReplayReport>(t.error());
+        // Both directions share the report and the update rules; a reverse trace says `direction: reverse`.
+        const bool reverse = trace::is_reverse_trace_file(f);
+        std::optional<trace::Trace> t;
+        std::optional<trace::ReverseTrace> rt;
+        core::Result<trace::ReplayReport> r = core::make_error("trace.io", f + ": cannot open");
+        if (reverse) {
+            auto loaded = trace::load_reverse_file(f);
+            if (loaded) rt = std::move(*loaded);
+            r = loaded ? trace::replay_reverse(*rt, f, opt) : core::Result<trace::ReplayReport>(loaded.error());
+        } else {
+            auto loaded = trace::load_file(f);
+            if (loaded) t = std::move(*loaded);
+            r = loaded ? trace::replay(*t, f, opt) : core::Result<trace::ReplayReport>(loaded.error());
+        }
+        const std::string recorded_hash = reverse ? (rt ? rt->mapping_hash : "") : (t ? t->mapping_hash : "");
         if (!r) {
             unusable(item, f, r.error().message);
         } else if (r->passed() || !a.update) {
             out << r->text();
             r->passed() ? ++passed : ++diverged;
             if (r->passed()) {
-                item.summary = std::to_string(r->exchanges) + " exchanges";
+                item.summary = std::to_string(r->exchanges) + (reverse ? " steps" : " exchanges");
             } else {
                 status = std::max(status, 1);
                 const auto& d = *r->divergence;
@@ -103,9 +117,16 @@ int replay(const ReplayArgs& a) {
                                          "expected: " + d.expected + "\nactual:   " + d.actual + "\n" + d.diff});
             }
             // The mapping changed but not what the bridge does: only the hash is new.
-            if (a.update && r->passed() && r->mapping_hash != t->mapping_hash) {
-                t->mapping_hash = r->mapping_hash;
-                if (auto st = trace::save_file(*t, f); !st) {
+            if (a.update && r->passed() && r->mapping_hash != recorded_hash) {
+                core::Status st = core::Ok{};
+                if (reverse) {
+                    rt->mapping_hash = r->mapping_hash;
+                    st = trace::save_file(*rt, f);
+                } else {
+                    t->mapping_hash = r->mapping_hash;
+                    st = trace::save_file(*t, f);
+                }
+                if (!st) {
                     unusable(item, f, st.error().message);
                 } else {
                     out << "UPDATED " << f << " (mapping hash only)\n";
@@ -117,12 +138,19 @@ int replay(const ReplayArgs& a) {
             // Only a trace that diverges is rewritten: the others keep their bytes.
             trace::ReplayOptions up = opt;
             up.update = true;
-            auto u = trace::replay(*t, f, up);
+            auto u = reverse ? trace::replay_reverse(*rt, f, up) : trace::replay(*t, f, up);
             if (!u || !u->passed()) {
                 unusable(item, f, "cannot update: " + (u ? u->divergence->what : u.error().message));
             } else {
-                u->updated.recorded_by = "cmp-cwmp-bridge replay --update";
-                if (auto st = trace::save_file(u->updated, f); !st) {
+                core::Status st = core::Ok{};
+                if (reverse) {
+                    u->reverse_updated.recorded_by = "cmp-cwmp-bridge replay --update";
+                    st = trace::save_file(u->reverse_updated, f);
+                } else {
+                    u->updated.recorded_by = "cmp-cwmp-bridge replay --update";
+                    st = trace::save_file(u->updated, f);
+                }
+                if (!st) {
                     unusable(item, f, st.error().message);
                 } else {
                     for (auto& w : u->warnings) out << "warning: " << f << ": " << w << "\n";

@@ -75,6 +75,13 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
         if (!cfg->cmp.secrets_file.empty())
             for (auto& s : trace::secrets_in_file(cfg->cmp.secrets_file)) ro.known_secrets.push_back(s);
         ro.registration_secret = cfg->cmp.registration_secret;
+        if (cfg->reverse) {
+            // Reverse traces: the HOMS secrets and every password of the CPE credentials file.
+            ro.known_secrets.push_back(cfg->reverse->homs.secret);
+            ro.known_secrets.push_back(cfg->reverse->homs.registration_secret);
+            if (ro.registration_secret.empty()) ro.registration_secret = cfg->reverse->homs.registration_secret;
+            for (auto& s : trace::secrets_in_yaml(cfg->reverse->acs.credentials_file)) ro.known_secrets.push_back(s);
+        }
         auto r = trace::Recorder::open(std::move(ro));
         if (!r) {
             std::cerr << "error: --record: " << r.error().message << "\n";
@@ -86,6 +93,7 @@ int cmd_run(const std::string& config_path, unsigned threads, const std::string&
     const std::size_t bridge_gateways = cfg->gateways.size();
     app::Bridge bridge(ioc, std::move(*cfg));
     bridge.record_sessions(recorder.get());
+    bridge.record_reverse(recorder ? recorder->reverse() : nullptr);
     if (auto st = bridge.start(); !st) {
         std::cerr << "error: " << st.error().message << "\n";
         return 1;

@@ -8,6 +8,7 @@
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/cwmp/codec.hpp"
+#include "bridge/trace/reverse_recorder.hpp"
 
 namespace trace {
 namespace {
@@ -114,6 +115,27 @@ std::vector<std::string> secrets_in_file(const std::filesystem::path& file) {
     return out;
 }
 
+std::vector<std::string> secrets_in_yaml(const std::filesystem::path& file) {
+    std::vector<std::string> out;
+    auto walk = [&](auto& self, const YAML::Node& n) -> void {
+        if (n.IsMap()) {
+            for (auto it = n.begin(); it != n.end(); ++it) {
+                if (it->second.IsScalar() && is_secret_name(it->first.as<std::string>("")))
+                    out.push_back(it->second.as<std::string>());
+                else
+                    self(self, it->second);
+            }
+        } else if (n.IsSequence()) {
+            for (auto x : n) self(self, x);
+        }
+    };
+    try {
+        walk(walk, YAML::LoadFile(file.string()));
+    } catch (const YAML::Exception&) {
+    }
+    return out;
+}
+
 core::Result<std::unique_ptr<Recorder>> Recorder::open(RecorderOptions options) {
     std::error_code ec;
     std::filesystem::create_directories(options.dir, ec);
@@ -128,6 +150,7 @@ Recorder::Recorder(RecorderOptions options) : options_(std::move(options)) {
 }
 
 Recorder::~Recorder() {
+    reverse_.reset();  // windows still open are not traces: they cannot replay
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -177,9 +200,23 @@ std::unique_ptr<app::SessionRecorder> Recorder::begin(app::SessionStart s) {
 void Recorder::submit(Trace trace, std::unique_ptr<Redactor> redactor) {
     {
         std::lock_guard lock(mutex_);
-        queue_.push_back(Job{std::move(trace), std::move(redactor)});
+        queue_.push_back(Job{std::move(trace), std::move(redactor), std::nullopt});
     }
     wake_.notify_one();
+}
+
+void Recorder::submit(ReverseTrace trace, std::unique_ptr<Redactor> redactor) {
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(Job{Trace{}, std::move(redactor), std::move(trace)});
+    }
+    wake_.notify_one();
+}
+
+app::ReverseRecording* Recorder::reverse() {
+    std::lock_guard lock(mutex_);
+    if (!reverse_) reverse_ = make_reverse_recorder(*this);
+    return reverse_.get();
 }
 
 void Recorder::flush() {
@@ -217,6 +254,7 @@ void Recorder::writer() {
 }
 
 void Recorder::write(Job& job) {
+    if (job.reverse) return write_reverse(*job.reverse, *job.redactor);
     Trace& t = job.trace;
     // Secrets first seen later in the session (a value the gateway sent under
     // an innocent field name that the ACS saw under a secret one).
@@ -230,28 +268,51 @@ void Recorder::write(Job& job) {
             c.response = job.redactor->scrub_seen(c.response);
         }
     }
-    std::string text = to_yaml(t);
+    write_checked(to_yaml(t), t.gateway_id, t.gateway_id + "-" + file_stamp(t.recorded_at), *job.redactor);
+}
+
+void Recorder::write_reverse(ReverseTrace& t, Redactor& redactor) {
+    for (auto& s : t.steps) {
+        if (auto* p = std::get_if<CpePost>(&s)) {
+            p->request_body = redactor.scrub_seen(p->request_body);
+            p->response_body = redactor.scrub_seen(p->response_body);
+        } else if (auto* h = std::get_if<HomsRequest>(&s)) {
+            h->xml = redactor.scrub_seen(h->xml);
+        } else if (auto* m = std::get_if<ToHoms>(&s)) {
+            m->xml = redactor.scrub_seen(m->xml);
+        } else if (auto* r = std::get_if<HomsResponse>(&s)) {
+            r->xml = redactor.scrub_seen(r->xml);
+        } else if (auto* q = std::get_if<Queued>(&s)) {
+            q->rpc = redactor.scrub_seen(q->rpc);
+        }
+    }
+    std::string stem = t.cpe_id + "-" + file_stamp(t.recorded_at) + "-" + (t.function.empty() ? "session" : t.function);
+    write_checked(to_yaml(t), t.rg_id, stem, redactor);
+}
+
+void Recorder::write_checked(const std::string& text, const std::string& who, const std::string& stem,
+                             Redactor& redactor) {
     std::size_t seq;
     {
         std::lock_guard lock(mutex_);
         seq = ++sequence_;
     }
-    if (job.redactor->contains_known_secret(text)) {
+    if (redactor.contains_known_secret(text)) {
         // A secret in a place no rule covers: better no trace than a leak.
-        core::log::error(t.gateway_id, "session trace withheld: it would contain a configured secret");
+        core::log::error(who, "session trace withheld: it would contain a configured secret");
         std::lock_guard lock(mutex_);
         ++withheld_;
         return;
     }
     char seqbuf[16];
     std::snprintf(seqbuf, sizeof seqbuf, "%04zu", seq);
-    auto file = options_.dir / (t.gateway_id + "-" + file_stamp(t.recorded_at) + "-" + seqbuf + ".yaml");
+    auto file = options_.dir / (stem + "-" + seqbuf + ".yaml");
     auto st = write_text_file(text, file, true);
     if (!st) {
-        core::log::error(t.gateway_id, "cannot write session trace: " + st.error().message);
+        core::log::error(who, "cannot write session trace: " + st.error().message);
         return;
     }
-    core::log::info(t.gateway_id, "session trace " + file.string());
+    core::log::info(who, "session trace " + file.string());
     std::lock_guard lock(mutex_);
     ++written_;
 }

@@ -14,13 +14,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bridge/app/transport.hpp"
 #include "bridge/core/result.hpp"
+#include "bridge/app/reverse_recording.hpp"
 #include "bridge/trace/redact.hpp"
+#include "bridge/trace/reverse_trace.hpp"
 #include "bridge/trace/trace.hpp"
 
 namespace trace {
@@ -40,6 +43,9 @@ struct RecorderOptions {
 // The values of a cmp.secrets_file (a YAML map rgId -> secret), to add to
 // known_secrets; a file that cannot be read gives none (the bridge says why).
 std::vector<std::string> secrets_in_file(const std::filesystem::path& file);
+// Every value under a key named like a secret (password, secret, ...), at any
+// depth of a YAML file (the reverse ACS's credentials file); none when unreadable.
+std::vector<std::string> secrets_in_yaml(const std::filesystem::path& file);
 
 class Recorder : public app::SessionRecorderFactory {
 public:
@@ -59,14 +65,22 @@ public:
 
     // Called by a finished session (any thread).
     void submit(Trace trace, std::unique_ptr<Redactor> redactor);
+    // A finished reverse trace (reverse_recorder.cpp), written by the same thread.
+    void submit(ReverseTrace trace, std::unique_ptr<Redactor> redactor);
+    // The reverse direction's hooks (ReverseBridge, AcsServer); owned by this recorder.
+    app::ReverseRecording* reverse();
+    const RecorderOptions& options() const { return options_; }
 
 private:
     struct Job {
         Trace trace;
         std::unique_ptr<Redactor> redactor;
+        std::optional<ReverseTrace> reverse;  // a reverse trace instead of `trace`
     };
     void writer();
     void write(Job& job);
+    void write_reverse(ReverseTrace& t, Redactor& redactor);
+    void write_checked(const std::string& text, const std::string& who, const std::string& stem, Redactor& redactor);
 
     RecorderOptions options_;
     mutable std::mutex mutex_;
@@ -78,6 +92,7 @@ private:
     std::size_t withheld_ = 0;
     bool busy_ = false;
     bool stopping_ = false;
+    std::unique_ptr<app::ReverseRecording> reverse_;
     std::thread thread_;
 };
 

@@ -154,7 +154,7 @@ std::string ReplayReport::text() const {
     std::snprintf(ms, sizeof ms, "%.1f ms", milliseconds);
     std::string out;
     for (auto& w : warnings) out += "warning: " + name + ": " + w + "\n";
-    if (passed()) return out + "PASS " + name + " (" + std::to_string(exchanges) + " exchanges, " + ms + ")\n";
+    if (passed()) return out + "PASS " + name + " (" + std::to_string(exchanges) + " " + unit + ", " + ms + ")\n";
     const Divergence& d = *divergence;
     const std::string where = d.step <= exchanges ? "step " + std::to_string(d.step) + " of " + std::to_string(exchanges)
                                                   : "after step " + std::to_string(exchanges) + " of " + std::to_string(exchanges);

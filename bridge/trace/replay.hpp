@@ -12,6 +12,7 @@
 #include "bridge/core/result.hpp"
 #include "bridge/mapping/table.hpp"
 #include "bridge/trace/replay_script.hpp"
+#include "bridge/trace/reverse_trace.hpp"
 #include "bridge/trace/trace.hpp"
 
 namespace trace {
@@ -31,10 +32,12 @@ struct ReplayReport {
     std::vector<std::string> warnings;
     std::optional<Divergence> divergence;
     std::string mapping_hash;   // of the table replayed with
-    std::size_t exchanges = 0;  // in the trace
+    std::size_t exchanges = 0;  // in the trace (steps of a reverse trace)
+    std::string unit = "exchanges";
     std::size_t replayed = 0;   // the bridge's messages seen
     double milliseconds = 0;
     Trace updated;  // --update only
+    ReverseTrace reverse_updated;  // --update of a reverse trace only
 
     bool passed() const { return !divergence.has_value(); }
     // "PASS name (n exchanges, x ms)" or the divergence with its diff.
@@ -47,5 +50,12 @@ core::Result<std::shared_ptr<const mapping::Table>> find_mapping(const Trace& t,
 // Errors only when the replay cannot be set up (mapping not found, bad state);
 // a divergence is a report that did not pass.
 core::Result<ReplayReport> replay(const Trace& t, const std::filesystem::path& trace_file, const ReplayOptions& options);
+
+// A reverse trace (reverse_replay.cpp): acs::CpeSession fed the CPE's recorded
+// POSTs, mapping::ReverseCall with the answers the session gets, the event
+// functions for Informs and TransferCompletes; compares the ACS's answers,
+// the gateway -> HOMS messages and the CMP response (docs/traces.md).
+core::Result<ReplayReport> replay_reverse(const ReverseTrace& t, const std::filesystem::path& trace_file,
+                                          const ReplayOptions& options);
 
 }  // namespace trace

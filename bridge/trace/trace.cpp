@@ -181,6 +181,14 @@ CmpExchange read_cmp(const YAML::Node& n) {
 
 }  // namespace
 
+// For reverse_trace.cpp: the same body and header forms.
+namespace yaml_detail {
+void emit_body(YAML::Emitter& out, const std::string& key, const std::string& value) { emit_text(out, key, value); }
+std::string read_body(const YAML::Node& n, const std::string& key) { return read_text(n, key); }
+void emit_header_list(YAML::Emitter& out, const char* key, const http::Headers& h) { emit_headers(out, key, h); }
+http::Headers read_header_list(const YAML::Node& n) { return read_headers(n); }
+}  // namespace yaml_detail
+
 std::string to_yaml(const Trace& t) {
     YAML::Emitter out;
     out.SetIndent(2);
