@@ -61,12 +61,16 @@ std::string ReverseBridge::gateway_id(const std::string& cpe_id) {
 }
 
 core::Status ReverseBridge::start() {
-    for (const auto& [root, file] : config_.mappings) {
+    for (const auto& [key, file] : config_.mappings) {
         auto table = mapping::Table::load_file(file);
-        if (!table) return core::make_error("config.mapping", "reverse.mappings." + root + ": " + table.error().message);
-        if ((*table)->root() != root + ".")
-            return core::make_error("config.mapping", "reverse.mappings." + root + ": " + file + " presents " +
-                                                          (*table)->root() + ", not " + root + ".");
+        if (!table) return core::make_error("config.mapping", "reverse.mappings." + key + ": " + table.error().message);
+        // "Device:2" must name a table presenting Device:2.x; "Device" any Device table.
+        const std::string& model = (*table)->model();
+        const bool fits = key.find(':') == std::string::npos ? (*table)->root() == key + "."
+                                                              : model.compare(0, key.size() + 1, key + ".") == 0;
+        if (!fits)
+            return core::make_error("config.mapping", "reverse.mappings." + key + ": " + file + " presents " + model +
+                                                          ", not " + key);
         auto m = mapping::ReverseMapping::make(*table);
         // Rules that cannot be read back are answered without their field; say which once.
         for (const auto& d : m->diagnostics())
@@ -74,7 +78,7 @@ core::Status ReverseBridge::start() {
         if (!m->diagnostics().empty())
             core::log::info("reverse", file + ": " + std::to_string(m->diagnostics().size()) +
                                            " rules cannot be read the other way (validate --reverse lists them)");
-        mappings_[root + "."] = std::move(m);
+        mappings_[key] = std::move(m);
     }
     auto credentials = load_acs_credentials(config_.acs.credentials_file);
     if (!credentials) return credentials.error();
@@ -204,12 +208,13 @@ core::Status ReverseBridge::restore_devices() {
             core::log::error("reverse", "stored CPE " + key + " not restored: " + st.error().message);
             continue;
         }
-        auto m = mappings_.find(st->record.root);
+        auto m = mappings_.find(st->mapping);
         if (m == mappings_.end()) continue;  // its table is no longer configured
         auto d = std::make_shared<Device>();
         d->cpe_id = st->record.id;
         d->rg_id = st->rg_id;
         d->mapping = m->second;
+        d->mapping_key = st->mapping;
         d->identity = st->identity;
         d->identity.ctrl_url = agent_server_->ctrl_url(d->rg_id);  // the listener may have moved
         if (auto ev = d->events.load(st->events); !ev)
@@ -228,7 +233,7 @@ core::Status ReverseBridge::restore_devices() {
 }
 
 void ReverseBridge::persist(Device& d, std::function<void(core::Status)> done) {
-    ReverseCpeState s{d.known, d.rg_id, d.identity, d.events.save()};
+    ReverseCpeState s{d.known, d.rg_id, d.mapping_key, d.identity, d.events.save()};
     std::string blob = encode_reverse_state(s);
     if (blob == d.saved || !store_) {
         if (done) done(core::Ok{});
@@ -251,8 +256,26 @@ asio::awaitable<core::Status> ReverseBridge::persist_durably(std::shared_ptr<Dev
     co_return st;
 }
 
+std::string ReverseBridge::mapping_key_for(const acs::CpeRecord& cpe) const {
+    if (cpe.root.empty()) return {};
+    const std::string root = cpe.root.substr(0, cpe.root.size() - 1);
+    // The major version: DeviceSummary "Device:2.11[](Baseline:1)" (TR-106), else RootDataModelVersion "2.11" (TR-181).
+    std::string major;
+    if (const std::string* summary = param(cpe, ".DeviceSummary")) {
+        auto colon = summary->find(':'), dot = summary->find('.');
+        if (colon != std::string::npos && dot != std::string::npos && dot > colon + 1)
+            major = summary->substr(colon + 1, dot - colon - 1);
+    }
+    if (major.empty())
+        if (const std::string* v = param(cpe, ".RootDataModelVersion")) major = v->substr(0, v->find('.'));
+    if (!major.empty() && mappings_.count(root + ":" + major)) return root + ":" + major;
+    if (mappings_.count(root)) return root;
+    return {};
+}
+
 void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inform) {
-    auto m = mappings_.find(cpe.root);
+    const std::string key = mapping_key_for(cpe);
+    auto m = mappings_.find(key);
     if (m == mappings_.end()) {
         core::log::warn_from("reverse", cpe.id, "no table",
                              "CPE " + cpe.id + " presents " + (cpe.root.empty() ? "no data model" : cpe.root) +
@@ -278,6 +301,7 @@ void ReverseBridge::on_inform(const acs::CpeRecord& cpe, const cwmp::Inform& inf
             std::lock_guard lock(d->mutex);
             first = !d->mapping;
             d->mapping = m->second;
+            d->mapping_key = key;
             d->identity = identity;
         }
         if (first || has_event(inform, "0 BOOTSTRAP")) provision_connection_request(cpe);

@@ -65,6 +65,7 @@ private:
     struct Device {
         std::string cpe_id, rg_id;
         std::shared_ptr<const mapping::ReverseMapping> mapping;
+        std::string mapping_key;  // reverse.mappings key
         std::mutex mutex;
         mapping::ReverseEventState events;
         cmp::AgentIdentity identity;
@@ -74,6 +75,8 @@ private:
 
     boost::asio::awaitable<cmp::Response> answer(std::string rg_id, cmp::Request request);
     std::shared_ptr<Device> device(std::string_view rg_id) const;
+    // The reverse.mappings key serving this CPE: "<root>:<major>" when configured, else "<root>"; "" when none.
+    std::string mapping_key_for(const acs::CpeRecord& cpe) const;
     std::string secret_for(const std::string& rg_id) const;
     cmp::AgentIdentity identity_of(const acs::CpeRecord& cpe, const std::string& rg_id) const;
     void send(const Device& d, std::vector<cmp::Request> messages);
@@ -94,7 +97,7 @@ private:
     ReverseConfig config_;
     std::string state_dir_;
     std::unique_ptr<state::Store> store_;
-    std::map<std::string, std::shared_ptr<const mapping::ReverseMapping>> mappings_;  // by root ("Device.")
+    std::map<std::string, std::shared_ptr<const mapping::ReverseMapping>> mappings_;  // by reverse.mappings key
     std::shared_ptr<const acs::CredentialTable> credentials_;
     std::unique_ptr<AcsServer> acs_;
     ReverseRecording* recorder_ = nullptr;

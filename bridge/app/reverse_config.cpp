@@ -100,7 +100,9 @@ void read_reverse(const Reader& r, const YAML::Node& doc, ReverseConfig& c) {
     read_agent(r, rev, c.agent);
     auto m = rev["mappings"];
     if (!m) r.fail(rev, "reverse: missing mappings (data model root -> table, e.g. InternetGatewayDevice: tr098.yaml)");
-    r.only_keys(m, "reverse.mappings", {"InternetGatewayDevice", "Device"});
+    // "Device:1" / "Device:2": one table per major version of the Device root (TR-106 / TR-181),
+    // chosen by the CPE's DeviceSummary or RootDataModelVersion; "Device" serves either.
+    r.only_keys(m, "reverse.mappings", {"InternetGatewayDevice", "Device", "Device:1", "Device:2"});
     for (auto it = m.begin(); it != m.end(); ++it) {
         const std::string root = it->first.Scalar();
         c.mappings[root] = r.existing(it->second, "reverse.mappings." + root, Want::file);

@@ -49,7 +49,7 @@ struct ReverseConfig {
         std::string url_base;  // scheme://host:port announced in rgCtrlUrl; default: the listen address
         std::optional<net::TlsServerConfig> tls;
     } agent;
-    // Data model root ("InternetGatewayDevice", "Device") -> mapping table, read the other way.
+    // Data model ("InternetGatewayDevice", "Device", "Device:1", "Device:2") -> mapping table, read the other way.
     std::map<std::string, std::string> mappings;
     // How long a HOMS call waits for the CPE (Connection Request, session, answer):
     // below the HOMS's own timeout (10 s by the profile), so it hears busy/unreachable rather than nothing.

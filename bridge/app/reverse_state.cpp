@@ -35,6 +35,7 @@ std::string encode_reverse_state(const ReverseCpeState& s) {
     out << YAML::Key << "format" << YAML::Value << 1;
     out << YAML::Key << "id" << YAML::Value << r.id;
     out << YAML::Key << "rg_id" << YAML::Value << s.rg_id;
+    out << YAML::Key << "mapping" << YAML::Value << s.mapping;
     out << YAML::Key << "device_id" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "manufacturer" << YAML::Value << r.device_id.manufacturer;
     out << YAML::Key << "oui" << YAML::Value << r.device_id.oui;
@@ -70,6 +71,7 @@ core::Result<ReverseCpeState> decode_reverse_state(std::string_view blob) {
         acs::CpeRecord& r = s.record;
         r.id = n["id"].as<std::string>();
         s.rg_id = n["rg_id"].as<std::string>();
+        if (n["mapping"]) s.mapping = n["mapping"].as<std::string>();
         YAML::Node d = n["device_id"];
         r.device_id = {d["manufacturer"].as<std::string>(), d["oui"].as<std::string>(),
                        d["product_class"].as<std::string>(), d["serial_number"].as<std::string>()};

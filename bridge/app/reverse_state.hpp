@@ -19,6 +19,7 @@ namespace app {
 struct ReverseCpeState {
     acs::CpeRecord record;        // id, device_id, root, version, ConnectionRequestURL, periodic interval, last Inform
     std::string rg_id;
+    std::string mapping;          // the reverse.mappings key its table was chosen by ("Device:2")
     cmp::AgentIdentity identity;  // as last announced in regRg
     std::string events;           // mapping::ReverseEventState::save()
 };

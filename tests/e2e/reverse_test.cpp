@@ -82,8 +82,12 @@ struct Rig {
     std::string one, two, serial_one;
     std::unique_ptr<e2e::Process> sim, homs, reverse, forward;
 
+    // forward_table: what the forward bridge presents; reverse_mappings: the reverse bridge's `mappings:` value.
     template <class Script>
-    explicit Rig(Script script) {
+    explicit Rig(Script script, const std::string& forward_table = "mappings/tr098.yaml",
+                 std::string reverse_mappings = {}) {
+        if (reverse_mappings.empty())
+            reverse_mappings = "{InternetGatewayDevice: " + fs::absolute("mappings/tr098.yaml").string() + "}";
         // The gateways, registering with the forward bridge.
         sim = std::make_unique<e2e::Process>(
             std::vector<std::string>{bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file",
@@ -117,7 +121,7 @@ struct Rig {
             << "  acs: {listen: 127.0.0.1:" << rev_acs << ", credentials_file: " << (dir / "cpes.yaml").string() << "}\n"
             << "  homs: {url: \"http://127.0.0.1:" << homs_port << "/cmp\", secret: " << kHomsSecret << "}\n"
             << "  agent: {listen: 127.0.0.1:" << rev_agent << "}\n"
-            << "  mappings: {InternetGatewayDevice: " << fs::absolute("mappings/tr098.yaml").string() << "}\n"
+            << "  mappings: " << reverse_mappings << "\n"
             << "  call_wait_s: 12\n";
         start_reverse();
 
@@ -129,7 +133,7 @@ struct Rig {
             << "connection_request:\n  listen: 127.0.0.1:0\n  max_per_minute: 120\n"
             << "state_dir: " << (dir / "forward-state").string() << "\n"
             << "periodic_inform:\n  interval_s: 300\n  start_spread_s: 0\n"
-            << "defaults:\n  mapping: " << fs::absolute("mappings/tr098.yaml").string()
+            << "defaults:\n  mapping: " << fs::absolute(forward_table).string()
             << "\n  secret: " << kGatewaySecret << "\n"
             << "cmp:\n  listen: 127.0.0.1:" << fwd_cmp << "\n  timeout_s: 5\n  keepalive_s: 30\n"
             << "gateways:\n"
@@ -208,5 +212,27 @@ TEST_CASE("the reverse bridge killed and restarted: gateways registered again at
     rig.reverse->wait(5s);
     rig.start_reverse();
     CHECK(e2e::wait_for_log(*rig.reverse, "2 CPEs known from before", 10s));
+    rig.finish();
+}
+
+TEST_CASE("Device:2 (TR-181) CPEs: the table is chosen by the CPE's data model version") {
+    auto script = [](const std::string& one, const std::string& two, const std::string& serial_one) {
+        return "steps:\n"
+               "  - wait_registered: " + one + "\n    timeout: 90\n"
+               "  - wait_registered: " + two + "\n    timeout: 30\n"
+               "  - call: getRgInfo\n    gateway: " + one + "\n"
+               "    expect:\n      fields:\n        serialNumber: " + serial_one + "\n"
+               "  - call: getRgNetInfo\n    gateway: " + two + "\n"
+               "    expect:\n      fields:\n        wan[0].status: Connected\n"
+               "  - call: setRgTime\n    gateway: " + one + "\n    args: {ntpServer2: ntp2.reverse.example.net}\n"
+               "  - call: getRgTime\n    gateway: " + one + "\n"
+               "    expect:\n      fields:\n        ntpServer2: ntp2.reverse.example.net\n"
+               "  - call: getHomeDevList\n    gateway: " + two + "\n"
+               "    expect:\n      fields:\n        dev[0].devId: {regex: \".+\"}\n";
+    };
+    // Both Device tables configured: the Device:2.17 CPEs must get tr181.yaml, not tr106.yaml.
+    Rig rig(script, "mappings/tr181.yaml",
+            "{\"Device:1\": " + fs::absolute("mappings/tr106.yaml").string() + ", \"Device:2\": " +
+                fs::absolute("mappings/tr181.yaml").string() + "}");
     rig.finish();
 }
