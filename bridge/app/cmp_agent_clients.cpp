@@ -168,6 +168,7 @@ struct CmpAgents::Agent : std::enable_shared_from_this<Agent> {
                 publish();
                 continue;
             }
+            if (a.wake_at - now() > options.idle_close) client.close();
             waiting = true;
             timer.expires_at(a.wake_at);
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -34,6 +34,10 @@ struct CmpAgentsOptions {
     cmp::AgentOptions agent;
     // The first regRg of each gateway is spread over this (a fleet added at once).
     std::chrono::milliseconds start_spread{0};
+    // A gateway whose next message is further away than this closes its
+    // connection meanwhile: thousands of gateways keeping an idle connection
+    // each would hit the HOMS's per-source connection limit.
+    std::chrono::milliseconds idle_close{5'000};
 };
 
 class CmpAgents {

@@ -92,13 +92,15 @@ struct Rig {
 
     // tls: both listeners (the HOMS's and the agents') serve HTTPS with this
     // certificate for 127.0.0.1; the agents verify the HOMS against trusted_ca.
-    explicit Rig(std::optional<net::TlsServerConfig> tls = {}, std::string trusted_ca = {}) {
+    explicit Rig(std::optional<net::TlsServerConfig> tls = {}, std::string trusted_ca = {},
+                 std::chrono::milliseconds idle_close = 5000ms) {
         homs = std::make_unique<Homs>(ioc, "0", tls);
         client_tls.ca_file = trusted_ca;
         app::CmpAgentsOptions o;
         o.homs_url = *http::Url::parse(std::string(tls ? "https" : "http") + "://127.0.0.1:" +
                                        std::to_string(homs->server.port()) + "/cmp");
         o.tls.ca_file = trusted_ca;
+        o.idle_close = idle_close;
         o.timeout = 2000ms;
         o.agent.min_keepalive = 1s;
         o.agent.register_backoff = 1s;
@@ -334,6 +336,25 @@ TEST_CASE("over TLS: the HOMS's certificate is verified, calls to the agent are 
         CHECK(r.agents->status(kRg)->phase == cmp::AgentSession::Phase::unregistered);
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a gateway whose next message is far away holds no connection to the HOMS meanwhile") {
+    SUBCASE("next keep-alive (1 s) beyond idle_close (300 ms): closed between exchanges") {
+        Rig r({}, {}, 300ms);
+        r.agents->add(kRg, r.identity(), kSecret);
+        REQUIRE(r.run_until([&] { return r.registered(); }));
+        const std::size_t before = r.homs->host.alive_calls.size();
+        REQUIRE(r.run_until([&] { return r.homs->host.alive_calls.size() >= before + 2; }, 5000ms));
+        REQUIRE(r.run_until([&] { return r.homs->server.stats().connections == 0; }, 500ms));
+    }
+    SUBCASE("within idle_close (5 s): one connection, reused") {
+        Rig r;
+        r.agents->add(kRg, r.identity(), kSecret);
+        REQUIRE(r.run_until([&] { return r.registered(); }));
+        REQUIRE(r.run_until([&] { return r.homs->host.alive_calls.size() >= 2; }, 5000ms));
+        CHECK(r.homs->server.stats().connections == 1);
+        CHECK(r.homs->server.stats().accepted == 1);
+    }
 }
 
 TEST_CASE("a HOMS outage does not flood the log: the fleet's failures are rate-limited together") {
