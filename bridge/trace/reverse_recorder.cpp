@@ -176,6 +176,12 @@ private:
         w.t.mapping_name = table.name();
         w.t.mapping_hash = table.hash();
         w.t.start_events = events;
+        // Remembered values are the CPE's parameters as read: a secret one is redacted like in a body.
+        for (auto& [name, value] : w.t.start_events.values)
+            if (is_secret_name(name) && !value.empty()) {
+                w.redactor->add_known_secret(value);
+                value = std::string(kRedacted);
+            }
         if (!owner_.options().registration_secret.empty())
             w.redactor->add_known_secret(cmp::derive_gateway_secret(owner_.options().registration_secret, rg_id));
     }
