@@ -250,7 +250,8 @@ bool CmpAgents::notify(const std::string& rg_id, cmp::Request message) {
     std::lock_guard lock(registry_->mutex);
     auto it = registry_->agents.find(rg_id);
     if (it == registry_->agents.end() || it->second->retiring) {
-        core::log::warn(rg_id, "cmp agent: " + message.function + " dropped: no agent for this gateway");
+        core::log::warn_grouped("cmp-agent", "notify", "no agent", rg_id,
+                                "cmp agent: " + message.function + " dropped: no agent for this gateway");
         return false;
     }
     asio::post(it->second->strand, [agent = it->second, message = std::move(message)]() mutable {
