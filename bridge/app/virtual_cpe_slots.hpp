@@ -42,6 +42,7 @@ private:
     mutable std::mutex mutex_;
     cpe::SessionAdmission admission_;
     std::unordered_map<Id, Grant> grants_;
+    std::size_t peak_ = 0;  // sessions at once since the last burst ended (malloc_trim)
     std::atomic<Id> next_id_{1};
 };
 
