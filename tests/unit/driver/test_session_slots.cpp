@@ -27,6 +27,7 @@ struct AcsLog {
     std::vector<std::string> inform_order;          // gateway ids, in the order their Informs arrived
     std::vector<std::vector<std::string>> events;   // ... with their events
     int done = 0;
+    std::chrono::milliseconds delay{5};  // per answer
 };
 
 // One CPE's ACS: Inform -> InformResponse (after a few ms, so sessions
@@ -36,7 +37,7 @@ struct SlowAcs : app::AcsTransport {
     std::string id;
     SlowAcs(AcsLog& l, std::string i) : log(l), id(std::move(i)) {}
     asio::awaitable<core::Result<http::Response>> send(const http::Url&, http::Request req) override {
-        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(5));
+        asio::steady_timer t(co_await asio::this_coro::executor, log.delay);
         http::Response r;
         if (!req.body.empty()) {
             auto env = cwmp::decode(req.body);
@@ -123,6 +124,9 @@ TEST_CASE("sixty CPEs starting at once run at most three sessions at a time, and
 
 TEST_CASE("a Connection Request to a CPE waiting for a slot goes ahead of the others, its event in the Inform") {
     Fleet f(20, 1);
+    // The running session lasts until the Connection Request has been queued,
+    // however loaded the machine.
+    f.log.delay = std::chrono::milliseconds(300);
     for (auto& c : f.cpes) c->start();
     // Let every CPE ask for its slot: one runs, nineteen wait.
     while (f.env.sessions->waiting() < 19) REQUIRE(f.ioc.run_one_for(std::chrono::seconds(1)));
@@ -130,6 +134,8 @@ TEST_CASE("a Connection Request to a CPE waiting for a slot goes ahead of the ot
     auto& last = f.cpes.back();
     REQUIRE(last->id() != first);
     last->request_session("6 CONNECTION REQUEST");
+    f.ioc.poll();
+    f.log.delay = std::chrono::milliseconds(1);
     f.run_until_done(20);
     CHECK(f.log.done == 20);
     REQUIRE(f.log.inform_order.size() == 20);
