@@ -15,7 +15,8 @@
 # Options: --no-storm --no-cr --no-half --no-canned
 # Environment: BIN_DIR (default: build-release/bin, configured and built here as
 #   Release, under flock $BUILD_LOCK), RESULTS (the table, default
-#   build-release/fleet-<date>.md), STORM_N/CR_N/HALF_N (1000), KEEP=1 keeps the work dir,
+#   build-release/fleet-<date>.md), STORM_N/CR_N/HALF_N (1000), CR_COUNT (CR_N: Connection
+#   Requests sent in the cr scenario), KEEP=1 keeps the work dir,
 #   PROFILE=boot-1000 (a scenario label) records the bridge with perf during that scenario and
 #   saves the report next to the table.
 # Loopback only; everything started here is stopped here.
@@ -36,6 +37,7 @@ for a in "$@"; do
   esac
 done
 STORM_N=${STORM_N:-1000} CR_N=${CR_N:-1000} HALF_N=${HALF_N:-1000}
+CR_COUNT=${CR_COUNT:-$CR_N}  # Connection Requests sent in the cr scenario (to that many of its CR_N CPEs)
 TIMEOUT=${FLEET_TIMEOUT:-900}
 if [ $SMOKE = 1 ]; then
   SIZES=(3) STORM_N=3 CR_N=3 HALF=0 TIMEOUT=20
@@ -250,7 +252,7 @@ else
     row storm "$STORM_N" "all BOOT at once, 503 + Retry-After 2 s to $(val refused_503 "$s"); events lost: $(val events_lost "$s")"
   fi
   if [ $CR = 1 ]; then
-    run_scenario cr "$CR_N" 0 --cr-count "$CR_N"
+    run_scenario cr "$CR_N" 0 --cr-count "$CR_COUNT"
     s="$WORK/cr/summary"
     row cr "$CR_N" "then $(val cr_sent "$s") CRs at once: $(val cr_statuses "$s"), CR->Inform p50/p99 $(val cr_to_inform_p50_ms "$s")/$(val cr_to_inform_p99_ms "$s") ms, all CR sessions done in $(val cr_phase_s "$s") s"
   fi
