@@ -127,6 +127,7 @@ core::Status ReverseBridge::start() {
 }
 
 void ReverseBridge::stop() {
+    stopping_ = true;
     if (agents_) agents_->stop("shutdown");
     if (agent_server_) agent_server_->stop();
     if (acs_) acs_->stop();
@@ -134,7 +135,11 @@ void ReverseBridge::stop() {
 
 unsigned short ReverseBridge::acs_port() const { return acs_ ? acs_->port() : 0; }
 unsigned short ReverseBridge::agent_port() const { return agent_server_ ? agent_server_->port() : 0; }
-std::size_t ReverseBridge::open_sessions() const { return acs_ ? acs_->open_sessions() : 0; }
+std::size_t ReverseBridge::open_sessions() const {
+    std::size_t n = acs_ ? acs_->open_sessions() : 0;
+    if (stopping_ && agents_) n += agents_->size();
+    return n;
+}
 
 std::string ReverseBridge::secret_for(const std::string& rg_id) const {
     if (!config_.homs.registration_secret.empty())

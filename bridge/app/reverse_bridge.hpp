@@ -15,6 +15,7 @@
 
 #include "bridge/acs/cpe_auth.hpp"
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -49,6 +50,8 @@ public:
 
     unsigned short acs_port() const;
     unsigned short agent_port() const;
+    // CPE sessions open, plus, once stop() was called, the agents whose deregRg
+    // is still on its way: a graceful stop waits for both.
     std::size_t open_sessions() const;
 
     // The rgId a CPE is presented under (its CWMP id; hashed when longer than the profile's 64).
@@ -103,6 +106,7 @@ private:
     ReverseRecording* recorder_ = nullptr;
     std::unique_ptr<CmpAgents> agents_;
     std::unique_ptr<CmpAgentServer> agent_server_;
+    std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;  // devices_
     std::map<std::string, std::shared_ptr<Device>, std::less<>> devices_;  // by rgId
 };
