@@ -229,8 +229,12 @@ private:
                     f.code, "answered");
             return;
         }
-        queue_.cancel(*call_handle_);  // a late RPC is withdrawn, as AcsServer::run does
-        *call_slot_ = acs::RpcResult(core::make_error(f.code, f.message));
+        const core::Error error{f.code, f.message};
+        // As AcsServer: a CPE that cannot be woken fails everything the upper layer queued for it
+        // (the Connection Request credentials too); a timeout withdraws only the late RPC.
+        if (f.code == "acs.unreachable") queue_.fail_user_rpcs(error);
+        else queue_.cancel(*call_handle_);
+        if (!*call_slot_) *call_slot_ = acs::RpcResult(error);
     }
 
     void queued(const Queued& q) {

@@ -260,3 +260,47 @@ TEST_CASE("overlapping HOMS calls on one CPE and traces holding a known secret a
     rec->reset();
     fs::remove_all(dir);
 }
+
+TEST_CASE("acs.unreachable fails what else the bridge queued, as AcsServer does") {
+    auto timeout = trace::load_reverse_file("tests/traces/reverse/cpe-timeout.yaml");
+    auto boot = trace::load_reverse_file("tests/traces/reverse/bootstrap.yaml");
+    auto reboot = trace::load_reverse_file("tests/traces/reverse/reboot-rg.yaml");
+    REQUIRE(timeout);
+    REQUIRE(boot);
+    REQUIRE(reboot);
+    // The call fails unreachable while the Connection Request credentials wait in the queue;
+    // when the CPE comes by itself later, nothing is left to send it.
+    trace::ReverseTrace t = *timeout;
+    const trace::Queued* credentials = nullptr;
+    for (auto& s : boot->steps)
+        if (auto* q = std::get_if<trace::Queued>(&s)) credentials = q;
+    REQUIRE(credentials);
+    REQUIRE(std::holds_alternative<trace::RpcFailed>(t.steps[1]));
+    std::get<trace::RpcFailed>(t.steps[1]).code = "acs.unreachable";
+    t.steps.insert(t.steps.begin() + 1, *credentials);
+    trace::CpePost inform = std::get<trace::CpePost>(reboot->steps[1]);
+    trace::CpePost empty = inform;
+    empty.request_body.clear();
+    empty.request_headers.clear();
+    t.steps.insert(t.steps.end() - 1, inform);
+    t.steps.insert(t.steps.end() - 1, empty);
+    trace::ReplayOptions o;
+    o.table = table();
+    o.update = true;
+    auto r = trace::replay_reverse(t, "unreachable", o);
+    REQUIRE(r);
+    INFO(r->text());
+    REQUIRE(r->passed());
+    const auto& now = r->reverse_updated.steps;
+    auto last_post = std::find_if(now.rbegin(), now.rend(), [](const trace::ReverseStep& s) {
+        return std::holds_alternative<trace::CpePost>(s);
+    });
+    REQUIRE(last_post != now.rend());
+    CHECK(std::get<trace::CpePost>(*last_post).status == 204);
+    // What --update wrote replays as it stands.
+    o.update = false;
+    auto again = trace::replay_reverse(r->reverse_updated, "unreachable", o);
+    REQUIRE(again);
+    INFO(again->text());
+    CHECK(again->passed());
+}
