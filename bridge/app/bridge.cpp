@@ -57,6 +57,10 @@ core::Status Bridge::add_gateway(const GatewayConfig& g) {
     if (st.cr_path.empty()) st.cr_path = http::random_token(18);
     if (st.cr_username.empty()) st.cr_username = g.id;
     if (st.cr_password.empty()) st.cr_password = http::random_token(18);
+    if (cluster_) {
+        // Any node must find the gateway of a Connection Request path, before the ACS can learn it.
+        if (auto r = cluster_->remember_cr_path("/" + st.cr_path, g.id); !r) return r;
+    }
     auto cpe = std::make_shared<VirtualCpe>(ioc_, *env_, g, *url, std::make_unique<mapping::TableDevice>(*table),
                                             std::move(st));
     std::lock_guard lock(mutex_);
@@ -87,14 +91,17 @@ core::Status Bridge::start_forward() {
     // files an older bridge left, or one file per gateway.
     const std::filesystem::path db = std::filesystem::path(config_.state_dir) / state::kStateDbName;
     if (config_.state_backend == StateBackend::postgresql) {
-        // Shared by several bridges (docs/operations.md); leases are not yet
-        // taken by the runtime: one bridge per fleet until they are.
+        // Shared by several bridges (docs/operations.md): each gateway is
+        // served by the node holding its lease (ClusterNode).
         state::PgStoreOptions options{config_.state_postgres.dsn, config_.state_postgres.commit_timeout};
         auto store = state::PgStore::open(std::move(options));
         if (!store) return store.error();
         core::log::info("state", "CPE state in PostgreSQL " + (*store)->name() + ", node " +
                                      config_.state_postgres.node_id);
+        auto cluster = ClusterNode::open(config_, **store);
+        if (!cluster) return cluster.error();
         store_ = std::move(*store);
+        cluster_ = std::move(*cluster);
     } else if (config_.state_backend == StateBackend::sqlite) {
         auto store = state::open_sqlite_state_dir(config_.state_dir);
         if (!store) return store.error();
@@ -117,21 +124,39 @@ core::Status Bridge::start_forward() {
             std::lock_guard lock(mutex_);
             auto it = by_cr_path_.find(path);
             return it == by_cr_path_.end() ? nullptr : it->second;
-        });
+        },
+        cluster_ ? ConnectionRequestServer::Forward([this](http::Request req, std::string path) {
+            return cluster_->route_cr(std::move(req), std::move(path));
+        })
+                 : ConnectionRequestServer::Forward{});
     if (auto st = cr_server_->start(); !st) return st;
     gateway_events_ = std::make_unique<GatewayEvents>(
         ioc_, config_,
         GatewayEvents::Hooks{[this](std::string_view id) { return find_by_id(id); },
                              [this](const GatewayConfig& g) -> core::Status {
                                  // A gateway that registered itself, served at once.
+                                 if (cluster_) return cluster_enroll(g);
                                  if (auto st = add_gateway(g); !st) return st;
                                  find_by_id(g.id)->start();
                                  return core::Ok{};
+                             },
+                             [this](http::Request req, std::string rg) -> asio::awaitable<std::optional<http::Response>> {
+                                 if (!cluster_) co_return std::nullopt;
+                                 const bool running = find_by_id(rg) != nullptr;
+                                 std::optional<http::Response> r =
+                                     co_await cluster_->route_cmp(std::move(req), rg, running, in_fleet(rg));
+                                 co_return r;
                              }});
+    if (cluster_) {
+        auto registry = cluster_->registry_store();
+        if (!registry) return registry.error();
+        gateway_events_->use_registry_store(std::move(*registry));
+    }
     auto remembered = gateway_events_->open();
     if (!remembered) return remembered.error();
     const std::string base = cr_server_->url_base();
-    env_ = std::make_unique<CpeEnvironment>(CpeEnvironment{config_, *store_, base, recorder_});
+    env_ = std::make_unique<CpeEnvironment>(
+        CpeEnvironment{config_, cluster_ ? cluster_->store() : *store_, base, recorder_});
     if (config_.acs.max_concurrent_sessions > 0)
         env_->sessions = std::make_shared<SessionSlots>(config_.acs.max_concurrent_sessions);
 
@@ -139,12 +164,17 @@ core::Status Bridge::start_forward() {
         std::lock_guard lock(mutex_);
         gateways_ = config_.gateways;
     }
-    for (const auto& g : config_.gateways)
-        if (auto st = add_gateway(g); !st) return st;
+    if (cluster_) remembered->clear();  // the lease keeper starts this node's share
+    if (!cluster_)
+        for (const auto& g : config_.gateways)
+            if (auto st = add_gateway(g); !st) return st;
     for (const auto& g : *remembered)
         if (auto st = add_gateway(g); !st) core::log::error(g.id, "self-registered gateway not served: " + st.error().message);
     // Gateways may talk once every CPE they could address exists.
     if (auto st = gateway_events_->listen(); !st) return st;
+    if (cluster_)  // its first round before start() returns: the URLs it advertises are bound now
+        cluster_->start(ClusterNode::describe_self(config_, gateway_events_->port(), cr_server_->port()),
+                        cluster_hooks());
     core::log::info("bridge", "connection requests on " + base + ", CMP listener on " + config_.cmp.listen + " (port " +
                                   std::to_string(gateway_events_->port()) + "), " + std::to_string(by_id_.size()) +
                                   " gateways");
@@ -158,7 +188,8 @@ core::Status Bridge::start_forward() {
         needed, std::chrono::seconds(config_.periodic_inform.start_spread_s));
     if (spread.count() > 0)
         core::log::info("bridge", "first Informs spread over " + std::to_string(spread.count() / 1000.0) + " s");
-    for (auto& [id, cpe] : by_id_) cpe->start(spread);
+    if (!cluster_)  // the keeper started its own, spread over its rounds
+        for (auto& [id, cpe] : by_id_) cpe->start(spread);
     if (config_.admin.enabled()) {
         admin_ = std::make_unique<AdminServer>(
             ioc_, config_.admin,
@@ -184,6 +215,7 @@ core::Status Bridge::start_forward() {
 
 void Bridge::stop() {
     ready_ = false;
+    if (cluster_) cluster_->stop();  // no CPE starts or moves from here on
     if (reverse_) reverse_->stop();
     if (admin_) admin_->stop();
     if (cr_server_) cr_server_->stop();
@@ -242,6 +274,7 @@ void Bridge::drop_gateway(const std::string& id, std::function<void(int, std::st
         std::lock_guard lock(workers_mutex_);
         workers_.emplace_back([this, id, done = std::move(done)] {
             const bool was_registered = gateway_events_->forget(id);
+            if (cluster_) cluster_->forget_cr_paths(id);
             auto st = store_->remove(id);
             if (!st) {
                 core::log::error(id, "dropped, but its state could not be removed: " + st.error().message);

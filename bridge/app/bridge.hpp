@@ -9,11 +9,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bridge/app/admin_server.hpp"
+#include "bridge/app/cluster_node.hpp"
 #include "bridge/app/config.hpp"
 #include "bridge/app/reverse_bridge.hpp"
 #include "bridge/app/connection_request_server.hpp"
@@ -67,10 +69,21 @@ private:
     std::shared_ptr<VirtualCpe> find_by_id(std::string_view id);
     void reload_now();  // on a worker thread
     bool is_configured(std::string_view id) const;  // under mutex_
+    // Several bridges sharing PostgreSQL (cluster_bridge.cpp): which CPEs
+    // this node runs is the lease keeper's decision.
+    KeeperHooks cluster_hooks();
+    std::set<std::string> cluster_fleet();  // configured + shared registry; refreshes fleet_
+    core::Status cluster_enroll(const GatewayConfig& g);  // a self-registration: its lease first
+    bool in_fleet(std::string_view id) const;
 
     boost::asio::io_context& ioc_;
     Config config_;
     std::unique_ptr<state::Store> store_;
+    // state.backend postgresql: leases, forwarding, the fenced store (after
+    // store_: the CPEs write through it until they are gone).
+    std::unique_ptr<ClusterNode> cluster_;
+    mutable std::mutex fleet_mutex_;
+    std::map<std::string, GatewayConfig, std::less<>> fleet_;  // what the cluster serves, as of the keeper's last look
     std::unique_ptr<CpeEnvironment> env_;
     std::mutex tables_mutex_;  // table_for runs at start, from self-registration and from a reload
     std::map<std::string, std::shared_ptr<const mapping::Table>> tables_;

@@ -202,7 +202,7 @@ void read_gateways(const Reader& r, const YAML::Node& doc, Config& c) {
 void read_state(const Reader& r, const YAML::Node& doc, Config& c) {
     auto legacy = doc["state_backend"];
     auto n = r.section(doc, "state", "state",
-                       {"backend", "dsn", "dsn_file", "node_id", "lease_ttl_s", "commit_timeout_s"});
+                       {"backend", "dsn", "dsn_file", "node_id", "lease_ttl_s", "commit_timeout_s", "advertise_host"});
     if (legacy && n) r.fail(legacy, "state_backend: state.backend is given too; keep state.backend (state_backend is its older form)");
     if (legacy) {
         const std::string v = r.string(legacy, "state_backend");
@@ -221,7 +221,7 @@ void read_state(const Reader& r, const YAML::Node& doc, Config& c) {
     }
     auto dsn = r.secret(n, "dsn", "state.dsn");  // both dsn and dsn_file: refused there
     if (c.state_backend != StateBackend::postgresql) {
-        for (const char* k : {"dsn", "dsn_file", "node_id", "lease_ttl_s", "commit_timeout_s"})
+        for (const char* k : {"dsn", "dsn_file", "node_id", "lease_ttl_s", "commit_timeout_s", "advertise_host"})
             if (n[k]) r.fail(n[k], std::string("state.") + k + ": only used with state.backend: postgresql");
         return;
     }
@@ -245,6 +245,11 @@ void read_state(const Reader& r, const YAML::Node& doc, Config& c) {
     }
     if (n["lease_ttl_s"])
         pg.lease_ttl = std::chrono::seconds(r.integer(n["lease_ttl_s"], "state.lease_ttl_s", 5, 600, " seconds"));
+    if (n["advertise_host"]) {
+        pg.advertise_host = r.string(n["advertise_host"], "state.advertise_host");
+        if (pg.advertise_host.empty() || pg.advertise_host.find_first_of("/ \t@?#") != std::string::npos)
+            r.fail(n["advertise_host"], "state.advertise_host: " + shown(pg.advertise_host) + " is not a host name or address");
+    }
     if (n["commit_timeout_s"]) pg.commit_timeout = r.seconds(n["commit_timeout_s"], "state.commit_timeout_s", 1, 3600);
 }
 

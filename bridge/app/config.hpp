@@ -91,6 +91,10 @@ struct PostgresStateConfig {
     std::chrono::seconds lease_ttl{30};
     // How long a write waits for PostgreSQL to come back before failing.
     std::chrono::milliseconds commit_timeout{30'000};
+    // Where the other bridges reach this one's listeners (forwarded gateway
+    // messages and Connection Requests): a host name or address; empty: the
+    // listen address, or the host name when that is a wildcard.
+    std::string advertise_host;
 };
 
 // The admin listener (docs/operations.md, "Monitoring and the admin

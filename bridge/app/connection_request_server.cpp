@@ -46,10 +46,11 @@ net::ServerOptions cr_server_options(const ConnectionRequestConfig& config) {
 }  // namespace
 
 ConnectionRequestServer::ConnectionRequestServer(asio::io_context& ioc, const ConnectionRequestConfig& config,
-                                                 Lookup lookup)
+                                                 Lookup lookup, Forward forward)
     : ioc_(ioc),
       config_(config),
       lookup_(std::move(lookup)),
+      forward_(std::move(forward)),
       // Nonces are bound to this process (random secret): a restart invalidates them, which costs an ACS one 401.
       gate_(http::DigestVerifierOptions{"cmp-cwmp-bridge", http::random_token(32), 300, 4096}, config.max_per_minute) {}
 
@@ -80,6 +81,13 @@ net::ServerStats ConnectionRequestServer::stats() const { return server_ ? serve
 
 asio::awaitable<http::Response> ConnectionRequestServer::handle(http::Request req, net::PeerInfo peer) {
     auto cpe = lookup_(cpe::target_path(req.target));
+    if (!cpe && forward_) {
+        // Digest stays end to end: the owner's gate challenges and verifies.
+        const std::string path(cpe::target_path(req.target));
+        std::optional<http::Response> relayed = co_await forward_(req, path);
+        if (relayed) co_return std::move(*relayed);
+        cpe = lookup_(path);
+    }
     std::optional<cpe::CrTarget> target;
     if (cpe) target = cpe->cr_target();
     auto d = gate_.decide(req, target, unix_now());

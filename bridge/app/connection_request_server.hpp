@@ -22,7 +22,13 @@ public:
     // Finds the CPE that owns a request path ("/<token>"), or nullptr.
     using Lookup = std::function<std::shared_ptr<VirtualCpe>(std::string_view path)>;
 
-    ConnectionRequestServer(boost::asio::io_context& ioc, const ConnectionRequestConfig& config, Lookup lookup);
+    // Several bridges (app::ClusterNode): a path none of this node's CPEs
+    // has is offered here; an answer means the request was relayed to the
+    // node owning it; nullopt: look again here (the lease was just taken over).
+    using Forward = std::function<boost::asio::awaitable<std::optional<http::Response>>(http::Request, std::string path)>;
+
+    ConnectionRequestServer(boost::asio::io_context& ioc, const ConnectionRequestConfig& config, Lookup lookup,
+                            Forward forward = {});
     ~ConnectionRequestServer();
 
     // Binds connection_request.listen; url_base() is valid afterwards.
@@ -39,6 +45,7 @@ private:
     boost::asio::io_context& ioc_;
     ConnectionRequestConfig config_;
     Lookup lookup_;
+    Forward forward_;
     cpe::ConnectionRequestGate gate_;
     std::unique_ptr<net::HttpServer> server_;
     std::string url_base_;

@@ -62,9 +62,13 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
         secrets_ = std::move(*file);
     }
     if (auto st = open_replay_window(); !st) return st.error();
-    auto store = state::FileStore::open(std::filesystem::path(config_.state_dir) / "registry");
-    if (!store) return store.error();
-    registry_ = std::make_unique<GatewayRegistry>(std::move(*store));
+    if (registry_store_) {
+        registry_ = std::make_unique<GatewayRegistry>(std::move(registry_store_));
+    } else {
+        auto store = state::FileStore::open(std::filesystem::path(config_.state_dir) / "registry");
+        if (!store) return store.error();
+        registry_ = std::make_unique<GatewayRegistry>(std::move(*store));
+    }
     auto all = registry_->load_all();
     if (!all) return all.error();
     std::vector<GatewayConfig> out;
@@ -135,7 +139,38 @@ core::Status GatewayEvents::open_replay_window() {
     return core::Ok{};
 }
 
+std::vector<GatewayConfig> GatewayEvents::shared_registered() {
+    auto all = registry_->load_all();
+    if (!all) {
+        core::log::warn("registry", "cannot re-read the shared registry: " + all.error().message);
+        all = std::vector<RegisteredGateway>{};
+        std::lock_guard lock(registered_mutex_);
+        for (const auto& [id, g] : registered_) all->push_back(g);
+    }
+    std::vector<GatewayConfig> out;
+    for (auto& g : *all) {
+        {
+            std::lock_guard lock(registered_mutex_);
+            if (configured_.count(g.id)) continue;
+        }
+        auto secret = secret_for(g.id);
+        if (!secret) continue;
+        out.push_back(dynamic_config(g, *secret));
+        std::lock_guard lock(registered_mutex_);
+        registered_[g.id] = std::move(g);
+    }
+    return out;
+}
+
 asio::awaitable<http::Response> GatewayEvents::serve(http::Request req, net::PeerInfo peer) {
+    if (hooks_.forward) {
+        // The rgId X-CMP-Auth names (checked by precheck, verified by whichever node serves it).
+        const std::string* auth = req.find(cmp::kAuthHeader);
+        if (auto params = auth ? cmp::parse_auth_header(*auth) : std::nullopt) {
+            std::optional<http::Response> relayed = co_await hooks_.forward(req, params->rg_id);
+            if (relayed) co_return std::move(*relayed);
+        }
+    }
     const std::uint64_t before = nonces_ ? nonces_->last_appended() : 0;
     cmp::Listener::Outcome out = listener_.process(req, peer.address, cmp::unix_now());
     http::Response res = std::move(out.response);

@@ -46,11 +46,23 @@ public:
         std::function<std::shared_ptr<VirtualCpe>(std::string_view)> find;
         // Creates and starts the CPE of a gateway that registered itself.
         std::function<core::Status(const GatewayConfig&)> add;
+        // Several bridges (app::ClusterNode): a message for a gateway another
+        // node owns is answered by that node (the whole request relayed);
+        // nullopt: serve it here. Unset: always here.
+        std::function<boost::asio::awaitable<std::optional<http::Response>>(http::Request, std::string rg_id)> forward;
     };
 
     GatewayEvents(boost::asio::io_context& ioc, const Config& config, Hooks hooks);
     ~GatewayEvents() override;
 
+    // The registry in this store instead of <state_dir>/registry/ (several
+    // bridges share it in PostgreSQL: state::PgRegistryStore). Before open().
+    void use_registry_store(std::unique_ptr<state::Store> store) { registry_store_ = std::move(store); }
+    // Re-reads the registry (shared by several bridges: another node may
+    // have enrolled a gateway) and returns every self-registered gateway
+    // that can be served; the new ones are known to access() from now on.
+    // Blocking: off the event loop.
+    std::vector<GatewayConfig> shared_registered();
     // Reads the secrets file and the registry; returns the remembered
     // self-registered gateways, for the bridge to serve from the start.
     core::Result<std::vector<GatewayConfig>> open();
@@ -104,6 +116,7 @@ private:
     // The configured gateways (a copy: a reload replaces them), under registered_mutex_.
     std::map<std::string, GatewayConfig, std::less<>> configured_;
     std::unique_ptr<GatewayRegistry> registry_;
+    std::unique_ptr<state::Store> registry_store_;  // use_registry_store(), until open()
     // The nonces the listener accepted within its window, durable before
     // the gateway gets an answer: a restart must not reopen the window.
     std::unique_ptr<state::AppendLog> nonces_;

@@ -24,6 +24,20 @@ constexpr const char* kMigrations[] = {
     "  token bigint NOT NULL,"
     "  expires timestamptz NOT NULL);"
     "CREATE INDEX leases_by_node ON bridge.leases (node);",
+    // 2: several bridges serving one fleet (app::LeaseKeeper): who is alive
+    // and where to forward to; which gateway a Connection Request path
+    // names; self-registered gateways, shared by every node.
+    "CREATE TABLE bridge.nodes ("
+    "  node text COLLATE \"C\" PRIMARY KEY,"
+    "  cmp_url text NOT NULL,"
+    "  cr_url text NOT NULL,"
+    "  seen timestamptz NOT NULL);"
+    "CREATE TABLE bridge.cr_paths ("
+    "  path text COLLATE \"C\" PRIMARY KEY,"
+    "  gateway text COLLATE \"C\" NOT NULL);"
+    "CREATE TABLE bridge.registry ("
+    "  key text COLLATE \"C\" PRIMARY KEY,"
+    "  blob bytea NOT NULL);",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion);
 

@@ -7,12 +7,16 @@
 //   leases (key, node, token, expires)  who owns a gateway until when; the
 //          fencing token only grows (rows are never deleted; release
 //          clears node and expiry and moves the token on)
+//   nodes  (node, cmp_url, cr_url, seen) the bridges alive (seen by the
+//          database's clock) and their internal listener URLs (v2)
+//   cr_paths (path, gateway)            a Connection Request path's gateway (v2)
+//   registry (key, blob)                self-registered gateways (v2)
 #include "bridge/state/pg_conn.hpp"
 
 namespace state::pg {
 
 // The newest schema this code knows.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Brings the database to kSchemaVersion in one transaction, under an
 // advisory lock (bridges starting together migrate once, in turn). A

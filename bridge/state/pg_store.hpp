@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "bridge/state/fenced_store.hpp"
 #include "bridge/state/pg_conn.hpp"
 #include "bridge/state/pg_schema.hpp"
 #include "bridge/state/store.hpp"
@@ -47,7 +48,7 @@ struct PgStoreOptions {
     std::chrono::milliseconds backoff_max{5'000};
 };
 
-class PgStore : public Store {
+class PgStore : public Store, public FencedWriter {
 public:
     // As the other stores; PostgreSQL itself would take up to 1 GB.
     static constexpr std::size_t kMaxBlob = 64 * 1024 * 1024;
@@ -77,7 +78,7 @@ public:
     // commit or this write sees the takeover); otherwise `done` gets
     // state.fenced. Coalesced with the key's other pending writes: the last
     // one decides for all.
-    void save_async_fenced(std::string key, std::string blob, std::int64_t token, Done done);
+    void save_async_fenced(std::string key, std::string blob, std::int64_t token, Done done) override;
 
     // Transactions committed, writes handed in, connections re-made after a
     // loss: how well group commit batches and how often the server went away.

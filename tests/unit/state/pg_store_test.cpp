@@ -65,8 +65,9 @@ TEST_CASE("PgStore: save, load, keys, remove, and the schema it creates") {
     auto c = sql(*pg);
     auto v = c->exec("SELECT version FROM bridge.schema_version ORDER BY version");
     REQUIRE(v);
-    REQUIRE(v->size() == 1);
-    CHECK(v->integer(0, 0) == state::PgStore::kSchemaVersion);
+    // One row per migration, each applied once.
+    REQUIRE(v->size() == state::PgStore::kSchemaVersion);
+    CHECK(v->integer(v->size() - 1, 0) == state::PgStore::kSchemaVersion);
 }
 
 TEST_CASE("PgStore: once the schema exists, a role without CREATE rights opens the store") {

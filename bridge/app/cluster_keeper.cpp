@@ -1,0 +1,251 @@
+#include "bridge/app/cluster_keeper.hpp"
+
+#include "bridge/core/log.hpp"
+
+namespace app {
+using namespace std::chrono;
+
+LeaseKeeper::LeaseKeeper(state::Leases& leases, state::ClusterDirectory& directory, state::FencedStore& store,
+                         ClusterRoutes& routes, state::NodeInfo self, milliseconds ttl, KeeperHooks hooks,
+                         ClusterPolicy policy)
+    : leases_(leases),
+      directory_(directory),
+      store_(store),
+      routes_(routes),
+      self_(std::move(self)),
+      ttl_(ttl),
+      hooks_(std::move(hooks)),
+      policy_(policy),
+      last_renewed_(steady_clock::now()) {}
+
+LeaseKeeper::~LeaseKeeper() { stop(); }
+
+void LeaseKeeper::start() {
+    run_round();
+    thread_ = std::thread([this] { run(); });
+}
+
+void LeaseKeeper::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    // Nobody will answer these any more.
+    std::deque<std::pair<std::string, std::function<void(bool)>>> takes;
+    {
+        std::lock_guard lock(mutex_);
+        takes.swap(takes_);
+    }
+    for (auto& [id, done] : takes) done(false);
+}
+
+std::size_t LeaseKeeper::held() const {
+    std::lock_guard lock(mutex_);
+    return held_count_;
+}
+
+std::size_t LeaseKeeper::rounds() const {
+    std::lock_guard lock(mutex_);
+    return rounds_;
+}
+
+milliseconds LeaseKeeper::spread_for(std::size_t starts) const {
+    // About 100 first Informs per second, as a whole fleet's start (Bridge::start_forward).
+    return milliseconds(starts * 10);
+}
+
+void LeaseKeeper::run() {
+    // Renewals every TTL/3: two may fail (a slow database, a reconnect) before a lease expires.
+    const auto period = ttl_ / 3;
+    auto next = steady_clock::now() + period;
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+        wake_.wait_until(lock, next, [&] { return stop_ || !takes_.empty() || !handed_.empty(); });
+        if (stop_) break;
+        auto takes = std::move(takes_);
+        takes_.clear();
+        const bool handed = !handed_.empty();
+        lock.unlock();
+        for (auto& [id, done] : takes) take_now(id, done);
+        if (handed) release_handed_over();
+        if (steady_clock::now() >= next) {
+            run_round();
+            next = steady_clock::now() + period;
+        }
+        lock.lock();
+    }
+}
+
+void LeaseKeeper::take(std::string id, std::function<void(bool)> done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stop_) {
+            done(false);
+            return;
+        }
+        takes_.emplace_back(std::move(id), std::move(done));
+    }
+    wake_.notify_all();
+}
+
+void LeaseKeeper::take_now(const std::string& id, const std::function<void(bool)>& done) {
+    if (held_.count(id) && !releasing_.count(id)) return done(hooks_.running().count(id) > 0);
+    if (!hooks_.fleet().count(id)) return done(false);
+    auto got = leases_.acquire(id, self_.node, ttl_);
+    if (!got || !*got) {
+        if (!got) core::log::warn(id, "cannot take the lease over: " + got.error().message);
+        return done(false);
+    }
+    held_[id] = **got;
+    store_.set_token(id, (*got)->token);
+    routes_.set_owner(id, self_.node);
+    {
+        std::lock_guard lock(mutex_);
+        held_count_ = held_.size();
+    }
+    core::log::info(id, "lease taken over (token " + std::to_string((*got)->token) + "): a request came for it and its owner is gone");
+    if (!hooks_.start(id, milliseconds(0))) {
+        release_now(id);
+        return done(false);
+    }
+    done(true);
+}
+
+void LeaseKeeper::lose(const std::string& id, const char* why) {
+    // The token first: from here on the store refuses whatever the CPE still tries to write.
+    store_.clear_token(id);
+    held_.erase(id);
+    releasing_.erase(id);
+    core::log::debug(id, std::string("lease lost (") + why + "): CPE stopped, another node serves it");
+    hooks_.stop(id);
+}
+
+void LeaseKeeper::release_now(const std::string& id) {
+    store_.clear_token(id);
+    auto it = held_.find(id);
+    if (it != held_.end()) {
+        if (auto st = leases_.release(it->second); !st)
+            core::log::warn(id, "lease release failed (it expires instead): " + st.error().message);
+        held_.erase(it);
+    }
+    releasing_.erase(id);
+}
+
+void LeaseKeeper::release_handed_over() {
+    std::deque<std::string> handed;
+    {
+        std::lock_guard lock(mutex_);
+        handed.swap(handed_);
+    }
+    for (const auto& id : handed) {
+        // Lost meanwhile: nothing left to release.
+        if (!releasing_.count(id)) continue;
+        release_now(id);
+        core::log::info(id, "handed over: lease released for another node");
+    }
+    std::lock_guard lock(mutex_);
+    held_count_ = held_.size();
+}
+
+void LeaseKeeper::run_round() {
+    const auto began = steady_clock::now();
+    if (auto st = directory_.heartbeat(self_); !st)
+        core::log::warn("cluster", "heartbeat failed: " + st.error().message);
+
+    RoundView v;
+    v.ttl = ttl_;
+    auto renewed = leases_.renew_all(self_.node, ttl_);
+    v.renewed = static_cast<bool>(renewed);
+    if (renewed) {
+        last_renewed_ = began;
+        warned_unavailable_ = false;
+        std::map<std::string, state::Lease> now_held;
+        for (auto& l : *renewed) {
+            v.held.insert(l.key);
+            store_.set_token(l.key, l.token);
+            now_held[l.key] = l;
+        }
+        held_ = std::move(now_held);
+    } else if (!warned_unavailable_) {
+        warned_unavailable_ = true;
+        core::log::error("cluster", "lease renewal failed: " + renewed.error().message +
+                                        " (CPEs keep running until their leases expire)");
+    }
+    v.since_renewed = duration_cast<milliseconds>(steady_clock::now() - last_renewed_);
+    v.fleet = hooks_.fleet();
+    v.running = hooks_.running();
+    v.releasing = releasing_;
+    auto live = directory_.live_nodes(ttl_);
+    v.live_nodes = live && !live->empty() ? live->size() : 1;
+
+    RoundPlan plan = plan_round(v, policy_);
+    for (const auto& id : plan.stop) lose(id, renewed ? "taken or expired" : "renewals failed for a whole TTL");
+    if (!plan.stop.empty())  // one line for the lot: a paused node can lose thousands at once
+        core::log::warn("cluster", std::to_string(plan.stop.size()) + " leases lost (" +
+                                       (renewed ? "taken or expired" : "renewals failed for a whole TTL") +
+                                       "): their CPEs stopped, other nodes serve them (first: " + plan.stop.front() + ")");
+    if (!renewed) {
+        if (!plan.stop.empty()) {
+            for (const auto& [id, lease] : held_) store_.clear_token(id);
+            held_.clear();
+        }
+        std::lock_guard lock(mutex_);
+        held_count_ = held_.size();
+        ++rounds_;
+        return;
+    }
+    for (const auto& id : plan.release) {
+        if (v.running.count(id)) {
+            releasing_.insert(id);
+            hooks_.hand_over(id, [this, id] {
+                {
+                    std::lock_guard lock(mutex_);
+                    handed_.push_back(id);
+                }
+                wake_.notify_all();
+            });
+        } else {
+            release_now(id);
+        }
+    }
+    if (!plan.release.empty())
+        core::log::info("cluster", "handing over " + std::to_string(plan.release.size()) + " gateways (share " +
+                                       std::to_string(plan.share) + ", holding " + std::to_string(held_.size()) + ")");
+
+    std::vector<std::string> starting = plan.start;
+    if (plan.acquire > 0) {
+        auto free = directory_.unowned(plan.candidates, plan.acquire);
+        if (!free) {
+            core::log::warn("cluster", "cannot list free leases: " + free.error().message);
+        } else if (!free->empty()) {
+            auto granted = leases_.acquire_many(*free, self_.node, ttl_);
+            if (!granted) {
+                core::log::warn("cluster", "cannot acquire leases: " + granted.error().message);
+            } else {
+                for (auto& l : *granted) {
+                    store_.set_token(l.key, l.token);
+                    held_[l.key] = l;
+                    starting.push_back(l.key);
+                }
+                if (!granted->empty())
+                    core::log::info("cluster", "acquired " + std::to_string(granted->size()) + " leases (share " +
+                                                   std::to_string(plan.share) + " of " + std::to_string(v.fleet.size()) +
+                                                   " over " + std::to_string(v.live_nodes) + " nodes)");
+            }
+        }
+    }
+    const auto spread = spread_for(starting.size());
+    for (const auto& id : starting)
+        if (!hooks_.start(id, spread)) release_now(id);
+
+    auto owners = directory_.owners();
+    auto paths = directory_.cr_paths();
+    if (owners && paths && live) routes_.publish(std::move(*owners), *live, std::move(*paths));
+    std::lock_guard lock(mutex_);
+    held_count_ = held_.size();
+    ++rounds_;
+}
+
+}  // namespace app
