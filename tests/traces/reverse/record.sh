@@ -43,10 +43,12 @@ for tool in cmp-cwmp-bridge cmp-gateway-sim scripted-homs; do
     [[ -x $bin/$tool ]] || { echo "missing $bin/$tool: build first" >&2; exit 2; }
 done
 
+# Below the kernel's ephemeral range (32768-60999 here), so that the listeners
+# started on port 0 and the outgoing connections cannot take it first.
 free_port() {
     local p
     for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((20000 + RANDOM % 12000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
     done
     echo "no free port" >&2; return 1
