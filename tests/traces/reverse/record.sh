@@ -12,6 +12,11 @@
 # tests/traces/reverse/<scenario>.yaml.
 #
 #   tests/traces/reverse/record.sh              (BUILD=/path/to/build, KEEP=1 to keep the work folder)
+#   OUT=/some/dir tests/traces/reverse/record.sh   the picked traces go there instead (ctest
+#                                                  trace/reverse/record: recording works end to end)
+#
+# Every trace the bridge wrote (not only the picked ones) must replay: a
+# window the recorder cut wrongly fails the run.
 #
 # Afterwards: `cmp-cwmp-bridge replay tests/traces/reverse/*.yaml` (ctest does
 # the same), review `git diff tests/traces/reverse`, commit.
@@ -22,6 +27,8 @@ root=$(cd "$here/../../.." && pwd)
 bin=${BUILD:-$root/build}/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/record-reverse-XXXXXX")
 mapping=$root/mappings/tr098.yaml
+out=${OUT:-$here}
+mkdir -p "$out"
 
 # Secrets of the set-up: the traces are checked for them at the end.
 GATEWAY_SECRET=rec-reverse-sim-secret-41c9
@@ -206,7 +213,7 @@ pick() {
         grep -Eq "$what" "$f" || continue
         n=$((n + 1))
         if [[ $n -eq $nth ]]; then
-            cp "$f" "$here/$name.yaml"
+            cp "$f" "$out/$name.yaml"
             echo "recorded $name.yaml ($(basename "$f"))"
             return 0
         fi
@@ -227,7 +234,13 @@ pick cpe-timeout "$one" "code: acs.timeout"
 
 # None of the set-up's secrets may be in a trace.
 for s in "$GATEWAY_SECRET" "$HOMS_SECRET" "$CPE_PASSWORD" "$CR_PASSWORD"; do
-    if grep -l -- "$s" "$rec"/*.yaml "$here"/*.yaml 2>/dev/null; then echo "SECRET LEAKED: $s" >&2; status=1; fi
+    if grep -l -- "$s" "$rec"/*.yaml "$out"/*.yaml 2>/dev/null; then echo "SECRET LEAKED: $s" >&2; status=1; fi
 done
 echo "$(ls "$rec" | wc -l) traces recorded in all"
+if ! "$bin/cmp-cwmp-bridge" replay --mapping-dir "$root/mappings" "$rec"/*.yaml >"$work/replay.log" 2>&1; then
+    grep -v "^PASS" "$work/replay.log" >&2
+    echo "RECORDED TRACES DO NOT REPLAY" >&2
+    status=1
+fi
+tail -1 "$work/replay.log"
 exit $status
