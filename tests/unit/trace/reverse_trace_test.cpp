@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "bridge/cmp/codec.hpp"
 #include "bridge/core/log.hpp"
@@ -303,4 +304,35 @@ TEST_CASE("acs.unreachable fails what else the bridge queued, as AcsServer does"
     REQUIRE(again);
     INFO(again->text());
     CHECK(again->passed());
+}
+
+TEST_CASE("CPEs recorded from several threads at once each get their traces") {
+    const fs::path dir = temp_dir("threads");
+    trace::RecorderOptions ro;
+    ro.dir = dir;
+    auto rec = trace::Recorder::open(ro);
+    REQUIRE(rec);
+    app::ReverseRecording* hooks = (*rec)->reverse();
+    auto tab = table();
+    const mapping::ReverseEventState events;
+    const std::string inform = inform_xml();
+    constexpr int kThreads = 4, kSessions = 25;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i)
+        threads.emplace_back([&, i] {
+            acs::CpeRecord cpe;
+            cpe.id = "00D09E-IGD-T" + std::to_string(i);
+            for (int n = 0; n < kSessions; ++n) {
+                hooks->session_started(cpe);
+                hooks->inform_seen(cpe.id, cpe.id, *tab, events);
+                hooks->cpe_post(cpe.id, post(inform), answer(200, "<x/>"));
+                hooks->cpe_post(cpe.id, post(""), answer(204));
+                hooks->session_closed(cpe.id, "ended", true);
+            }
+        });
+    for (auto& t : threads) t.join();
+    (*rec)->flush();
+    CHECK((*rec)->written() == kThreads * kSessions);
+    rec->reset();
+    fs::remove_all(dir);
 }
