@@ -106,9 +106,16 @@ core::Result<std::unique_ptr<Connection>> Connection::open(const std::string& ds
         return core::make_error("state.config", "the PostgreSQL DSN cannot be parsed (" + redact(dsn) +
                                                     "): expected key=value pairs or a postgresql:// URI");
     // Ours first, the DSN last: what the DSN sets wins (libpq keeps the last value).
+    // idle_in_transaction_session_timeout: a bridge never waits between the
+    // statements of a transaction, except when it is frozen (SIGSTOP, a VM
+    // paused) in the middle of a commit; the server then ends that session
+    // so that its row locks (a fenced write share-locks its lease rows) do
+    // not block the other nodes' takeover for as long as it stays frozen.
     const char* keys[] = {"connect_timeout", "keepalives",       "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
-    const char* values[] = {"5", "1", "10", "5", "3", "10000", "cmp-cwmp-bridge", dsn.c_str(), nullptr};
+                          "keepalives_count", "tcp_user_timeout", "application_name", "options",
+                          "dbname",          nullptr};
+    const char* values[] = {"5",  "1", "10", "5", "3", "10000", "cmp-cwmp-bridge",
+                            "-c idle_in_transaction_session_timeout=5000", dsn.c_str(), nullptr};
     PGconn* c = PQconnectdbParams(keys, values, 1);
     if (!c) return core::make_error("state.unavailable", "PostgreSQL " + name + ": out of memory");
     if (PQstatus(c) != CONNECTION_OK) {

@@ -29,11 +29,22 @@ core::Status check_ttl(std::chrono::milliseconds ttl) {
     return core::make_error("state.invalid_ttl", "a lease's time to live must be positive");
 }
 
+// A lease decision waits for a row lock at most this long: a node frozen
+// in the middle of a fenced commit holds its lease rows share-locked until
+// the server ends its session (idle_in_transaction_session_timeout); the
+// keeper then fails this round and asks again at the next one.
+core::Result<std::unique_ptr<pg::Connection>> open_connection(const std::string& dsn) {
+    auto c = pg::Connection::open(dsn);
+    if (!c) return c.error();
+    if (auto st = (*c)->run("SET lock_timeout = '3s'"); !st) return st.error();
+    return c;
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<PgLeases>> PgLeases::open(const std::string& dsn) {
     std::unique_ptr<PgLeases> leases(new PgLeases(dsn));
-    auto c = pg::Connection::open(dsn);
+    auto c = open_connection(dsn);
     if (!c) return c.error();
     if (auto st = pg::ensure_schema(**c); !st) return st.error();
     leases->conn_ = std::move(*c);
@@ -44,7 +55,7 @@ core::Result<pg::Rows> PgLeases::query(const std::string& sql, const std::vector
     std::lock_guard lock(mutex_);
     for (int attempt = 0;; ++attempt) {
         if (!conn_ || !conn_->usable()) {
-            auto c = pg::Connection::open(dsn_);
+            auto c = open_connection(dsn_);
             if (!c) return c.error();
             conn_ = std::move(*c);
         }

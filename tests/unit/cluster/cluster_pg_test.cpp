@@ -118,3 +118,33 @@ TEST_CASE("FencedStore over PgStore: a paused old owner's writes are refused, th
     b.clear_token("fence-1");
     CHECK(b.save("fence-1", "b2").error().code == "state.fenced");
 }
+
+TEST_CASE("A node frozen in the middle of a fenced commit blocks a takeover only until the server ends its session") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    auto leases = must(state::PgLeases::open(pg->dsn()));
+    REQUIRE(must(leases->acquire("frozen-1", "node-a", 100ms)));
+    // What PgStore's fenced write holds while its COMMIT is pending: the lease row share-locked.
+    auto frozen = must(state::pg::Connection::open(pg->dsn()));
+    REQUIRE(frozen->run("BEGIN"));
+    REQUIRE(frozen->exec("SELECT token FROM bridge.leases WHERE key = 'frozen-1' FOR SHARE"));
+    std::this_thread::sleep_for(200ms);  // the lease has expired; node-a is frozen (it sends nothing more)
+    const auto began = std::chrono::steady_clock::now();
+    std::optional<state::Lease> got;
+    int refused = 0;
+    while (!got && std::chrono::steady_clock::now() - began < 15s) {
+        auto r = leases->acquire("frozen-1", "node-b", 60'000ms);
+        if (!r) {
+            ++refused;  // lock_timeout: the keeper's round fails and the next one asks again
+            continue;
+        }
+        got = *r;
+    }
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    MESSAGE("taken over after " << waited << " s, " << refused << " attempts refused by lock_timeout");
+    REQUIRE(got);
+    CHECK(got->node == "node-b");
+    CHECK(refused >= 1);
+    CHECK(waited < 9.0);  // idle_in_transaction_session_timeout (5 s) + one lock_timeout (3 s)
+    CHECK(!frozen->exec("SELECT 1"));  // the frozen session was ended by the server
+}
