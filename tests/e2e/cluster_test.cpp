@@ -1,0 +1,309 @@
+// Several bridges serve one fleet (issue 14): three bridge processes share a
+// real PostgreSQL (tests/pg_server.hpp), the gateway simulator registers
+// all 300 gateways at node 1 only (a load balancer's worst case: node 1
+// relays the other nodes' gateways' messages), the scripted ACS checks
+// every session. Then:
+//   spread    each node owns about a third
+//   CR        Connection Requests sent to node 1 for node 2's CPEs are relayed (Digest end to end)
+//   kill -9   node 3 dies: within the lease TTL (+ margin) nodes 1 and 2 own
+//             all its gateways; each of them informs again with 1 BOOT, never
+//             0 BOOTSTRAP, and its ParameterKey is the one acknowledged before
+//   pause     node 2 SIGSTOPped past its TTL: node 1 takes everything; on
+//             SIGCONT node 2 stops its CPEs and writes nothing that lands
+//   join      node 4 starts later and takes its share a bounded number per round
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "bridge/http/auth.hpp"
+#include "bridge/state/pg_conn.hpp"
+#include "tests/e2e/cmp_e2e_util.hpp"
+#include "tests/pg_server.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string bin = E2E_BIN_DIR;
+constexpr int kGateways = 300;
+constexpr int kTtl = 6;  // lease_ttl_s
+const std::string kSecret = "cluster-secret-1b7e";
+const std::string kPk = "InternetGatewayDevice.ManagementServer.ParameterKey";
+
+std::string gateway_id(int i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "GW-%04d", i);
+    return id;
+}
+
+std::string node_config(const fs::path& dir, const std::string& node, const std::string& dsn, unsigned short acs_port,
+                        unsigned short cmp_port, unsigned short sim_port) {
+    std::ostringstream out;
+    out << "acs: { url: \"http://127.0.0.1:" << acs_port << "/acs\", username: bridge, password: cluster-acs-pw, timeout_s: 10 }\n"
+        << "connection_request: { listen: \"127.0.0.1:0\", max_per_minute: 6000, max_connections: 100000, max_connections_per_source: 100000 }\n"
+        << "cmp: { listen: \"127.0.0.1:" << cmp_port << "\", max_connections: 100000, max_connections_per_source: 100000 }\n"
+        << "state_dir: " << (dir / node).string() << "\n"
+        << "state: { backend: postgresql, dsn_file: " << (dir / "dsn").string() << ", node_id: " << node
+        << ", lease_ttl_s: " << kTtl << ", advertise_host: 127.0.0.1 }\n"
+        << "periodic_inform: { enable: false, interval_s: 86400, start_spread_s: 3 }\n"
+        << "defaults: { mapping: " << fs::absolute("mappings/tr098.yaml").string() << ", secret: " << kSecret << " }\n"
+        << "gateways:\n";
+    for (int i = 1; i <= kGateways; ++i)
+        out << "  - { id: " << gateway_id(i) << ", url: \"http://127.0.0.1:" << sim_port << "/cmp/" << gateway_id(i)
+            << "\" }\n";
+    std::ofstream(dir / "dsn") << dsn << "\n";
+    return out.str();
+}
+
+std::unique_ptr<e2e::Process> start_node(const fs::path& dir, const std::string& node) {
+    return std::make_unique<e2e::Process>(
+        std::vector<std::string>{bin + "/cmp-cwmp-bridge", "--log-level", "info", "run", "-c",
+                                 (dir / (node + ".yaml")).string(), "--threads", "2"},
+        (dir / (node + ".log")).string());
+}
+
+struct Db {
+    std::unique_ptr<state::pg::Connection> c;
+    explicit Db(const std::string& dsn) {
+        auto r = state::pg::Connection::open(dsn);
+        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+        c = std::move(*r);
+    }
+    // node -> live leases held
+    std::map<std::string, int> owners() {
+        std::map<std::string, int> out;
+        auto r = c->exec("SELECT node, count(*) FROM bridge.leases WHERE node IS NOT NULL AND expires > now() GROUP BY node");
+        REQUIRE(r);
+        for (int i = 0; i < r->size(); ++i) out[std::string(r->at(i, 0))] = static_cast<int>(r->integer(i, 1));
+        return out;
+    }
+    std::vector<std::string> held_by(const std::string& node) {
+        auto r = c->exec("SELECT key FROM bridge.leases WHERE node = $1 AND expires > now() ORDER BY key",
+                         {state::pg::Param::text(node)});
+        REQUIRE(r);
+        std::vector<std::string> out;
+        for (int i = 0; i < r->size(); ++i) out.emplace_back(r->at(i, 0));
+        return out;
+    }
+    std::int64_t scalar(const std::string& sql, const std::vector<state::pg::Param>& params = {}) {
+        auto r = c->exec(sql, params);
+        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+        return r->integer(0, 0);
+    }
+    std::string text(const std::string& sql, const std::vector<state::pg::Param>& params = {}) {
+        auto r = c->exec(sql, params);
+        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+        return r->size() ? std::string(r->at(0, 0)) : std::string();
+    }
+};
+
+int total(const std::map<std::string, int>& m) {
+    int n = 0;
+    for (auto& [k, v] : m) n += v;
+    return n;
+}
+
+// Waits until pred() or the time is up.
+template <class F>
+bool eventually(F pred, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(200ms);
+    }
+    return pred();
+}
+
+// A bodiless GET through a fresh connection; status and headers.
+http::Response get(unsigned short port, const std::string& path, const std::string& authorization) {
+    std::string raw = e2e::http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                                                   (authorization.empty() ? "" : "Authorization: " + authorization + "\r\n") +
+                                                   "\r\n");
+    http::Response res;
+    std::istringstream lines(raw.substr(0, raw.find("\r\n\r\n")));
+    std::string line;
+    std::getline(lines, line);
+    if (line.size() > 12) res.status = std::stoi(line.substr(9, 3));
+    while (std::getline(lines, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        res.headers.push_back({line.substr(0, colon), line.substr(line.find_first_not_of(' ', colon + 1))});
+    }
+    return res;
+}
+
+// Informs per serial number carrying `event`, from the scripted ACS's log.
+std::size_t informs_with(const std::string& acs_log, const std::string& event) {
+    std::size_t n = 0;
+    std::istringstream in(acs_log);
+    std::string line;
+    while (std::getline(in, line))
+        if (line.find(": Inform from ") != std::string::npos && line.find(event) != std::string::npos) ++n;
+    return n;
+}
+
+int max_acquired_per_round(const std::string& log) {
+    static const std::regex re("acquired ([0-9]+) leases");
+    int most = 0;
+    for (std::sregex_iterator it(log.begin(), log.end(), re), end; it != end; ++it)
+        most = std::max(most, std::stoi((*it)[1].str()));
+    return most;
+}
+
+}  // namespace
+
+TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    fs::path dir = e2e::make_temp_dir("cluster");
+    const unsigned short cmp1 = e2e::free_port(), acs_port = e2e::free_port();
+
+    // The ACS: the first session of every CPE is its BOOTSTRAP and sets a
+    // ParameterKey (and the CR credentials); every later one must not be a
+    // BOOTSTRAP and reads the ParameterKey back.
+    const std::string script =
+        "sessions:\n"
+        "  - expect_events: [\"0 BOOTSTRAP\"]\n"
+        "    steps:\n"
+        "      - rpc: SetParameterValues\n"
+        "        parameter_key: cluster-key-1\n"
+        "        parameters:\n"
+        "          - {name: InternetGatewayDevice.ManagementServer.ConnectionRequestUsername, value: cr-user, type: xsd:string}\n"
+        "          - {name: InternetGatewayDevice.ManagementServer.ConnectionRequestPassword, value: cr-pw-9, type: xsd:string}\n"
+        "        expect_status: 0\n"
+        "  - forbid_events: [\"0 BOOTSTRAP\"]\n"
+        "    steps:\n"
+        "      - rpc: GetParameterValues\n"
+        "        names: [" + kPk + "]\n"
+        "        expect_values: {" + kPk + ": cluster-key-1}\n"
+        "  - forbid_events: [\"0 BOOTSTRAP\"]\n"
+        "    steps:\n"
+        "      - rpc: GetParameterValues\n"
+        "        names: [" + kPk + "]\n"
+        "        expect_values: {" + kPk + ": cluster-key-1}\n";
+    std::ofstream(dir / "acs.yaml") << script;
+    e2e::Process acs({bin + "/scripted-acs", "--listen", "127.0.0.1:" + std::to_string(acs_port), "--script",
+                      (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
+                      "--sessions", "100000", "--timeout", "300"},
+                     (dir / "acs.log").string());
+    // Every gateway registers at node 1 (and sends its keep-alives there).
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", std::to_string(kGateways), "--secret", kSecret, "--bridge",
+                      "http://127.0.0.1:" + std::to_string(cmp1) + "/cmp", "--log-level", "warn"},
+                     (dir / "sim.log").string());
+    auto sim_port = static_cast<unsigned short>(std::stoi(e2e::wait_for_file((dir / "sim.port").string(), 10s)));
+    std::map<std::string, std::unique_ptr<e2e::Process>> nodes;
+    for (const std::string n : {"n1", "n2", "n3", "n4"})
+        std::ofstream(dir / (n + ".yaml")) << node_config(dir, n, pg->dsn(), acs_port, n == "n1" ? cmp1 : 0, sim_port);
+    for (const std::string n : {"n1", "n2", "n3"}) nodes[n] = start_node(dir, n);
+    Db db(pg->dsn());
+    auto logs = [&] {
+        std::string all = "acs:\n" + acs.log().substr(acs.log().size() > 4000 ? acs.log().size() - 4000 : 0);
+        for (auto& [n, p] : nodes)
+            if (p) all += "\n" + n + ":\n" + p->log().substr(p->log().size() > 6000 ? p->log().size() - 6000 : 0);
+        return all;
+    };
+
+    // ---- spread: every gateway bootstrapped once, each node owns about a third
+    const bool booted = eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") >= kGateways &&
+                                                e2e::count_in(acs.log(), "session complete") >= kGateways; },
+                                   60s);
+    INFO(logs());
+    REQUIRE(booted);
+    // Node 1 took the gateways whose messages reached it before anyone owned
+    // them; the keepers even that out by handing over above share + slack.
+    auto balanced = [&] {
+        auto o = db.owners();
+        return total(o) == kGateways && o["n1"] >= 90 && o["n1"] <= 110 && o["n2"] >= 90 && o["n2"] <= 110 &&
+               o["n3"] >= 90 && o["n3"] <= 110;
+    };
+    const bool spread = eventually(balanced, 30s);
+    auto owners = db.owners();
+    MESSAGE("spread: n1 " << owners["n1"] << ", n2 " << owners["n2"] << ", n3 " << owners["n3"]);
+    CHECK(spread);
+
+    // ---- kill -9 node 3: nodes 1 and 2 own its gateways within the TTL (+ margin)
+    const auto n3_gateways = db.held_by("n3");
+    const std::size_t boots_before = informs_with(acs.log(), "1 BOOT");
+    nodes["n3"]->kill_now(SIGKILL);
+    nodes["n3"]->wait(5s);
+    const auto killed = std::chrono::steady_clock::now();
+    const bool taken = eventually([&] {
+        auto o = db.owners();
+        return o["n3"] == 0 && o["n1"] + o["n2"] == kGateways;
+    }, std::chrono::seconds(kTtl + 10));
+    const auto takeover_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+    MESSAGE("node 3's " << n3_gateways.size() << " gateways owned by nodes 1 and 2 after " << takeover_s << " s");
+    REQUIRE(taken);
+    CHECK(takeover_s <= kTtl + 8);
+    // Each of them informs again (BOOT: the CPE restarted elsewhere), and its
+    // second session reads back the acknowledged ParameterKey (the ACS checks it).
+    CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= boots_before + n3_gateways.size(); }, 30s));
+    CHECK(informs_with(acs.log(), "0 BOOTSTRAP") == kGateways);  // the acknowledged state survived
+    CHECK(acs.log().find("FAILED") == std::string::npos);
+
+    // ---- Connection Requests for node 2's CPEs, sent to node 1: relayed, Digest end to end
+    const auto n2_gateways = db.held_by("n2");
+    REQUIRE(n2_gateways.size() >= 10);
+    const auto cr1 = static_cast<unsigned short>(
+        std::stoi(db.text("SELECT substring(cr_url from ':([0-9]+)$') FROM bridge.nodes WHERE node = 'n1'")));
+    REQUIRE(db.c->exec("CREATE TABLE public.before_pause AS SELECT key, token FROM bridge.leases"
+                       " WHERE node = 'n2' AND expires > now()"));
+    for (int i = 0; i < 10; ++i) {
+        const std::string path =
+            db.text("SELECT path FROM bridge.cr_paths WHERE gateway = $1", {state::pg::Param::text(n2_gateways[i])});
+        REQUIRE(!path.empty());
+        http::Response challenge = get(cr1, path, "");
+        REQUIRE(challenge.status == 401);
+        http::ClientAuth auth;
+        REQUIRE(auth.on_challenge(challenge, {"cr-user", "cr-pw-9"}).ok());
+        CHECK(get(cr1, path, *auth.authorization("GET", path)).status == 200);
+    }
+
+    // ---- pause node 2 past its TTL (its CR sessions in flight): node 1
+    // takes everything; node 2 wakes up and nothing it writes lands
+    nodes["n2"]->kill_now(SIGSTOP);
+    const bool all_n1 = eventually([&] { return db.owners()["n1"] == kGateways; }, std::chrono::seconds(kTtl + 12));
+    REQUIRE(all_n1);
+    const std::string taken_at = db.text("SELECT now()::text");
+    nodes["n2"]->kill_now(SIGCONT);
+    CHECK(e2e::wait_for_log(*nodes["n2"], "leases lost", 10s));
+    std::this_thread::sleep_for(2s);
+    // The sessions node 2 had in flight ended with writes under its old
+    // tokens: refused (state.fenced), none landed after the takeover.
+    const std::size_t refused = e2e::count_in(nodes["n2"]->log(), "cannot persist state");
+    MESSAGE("node 2's refused writes after waking: " << refused);
+    CHECK(refused > 0);
+    CHECK(db.scalar("SELECT count(*) FROM bridge.state s JOIN public.before_pause p USING (key)"
+                    " WHERE s.token <= p.token AND s.updated > $1::timestamptz",
+                    {state::pg::Param::text(taken_at)}) == 0);
+    CHECK(db.scalar("SELECT count(*) FROM bridge.state s JOIN bridge.leases l USING (key) WHERE s.token > l.token") == 0);
+
+    // ---- node 4 joins: a share, taken a bounded number per round; node 2 is back as well
+    nodes["n4"] = start_node(dir, "n4");
+    const bool shared = eventually([&] {
+        auto o = db.owners();
+        return total(o) == kGateways && o["n4"] >= 90 && o["n4"] <= 110 && o["n2"] >= 90 && o["n2"] <= 110 &&
+               o["n1"] >= 90 && o["n1"] <= 110;
+    }, 40s);
+    owners = db.owners();
+    MESSAGE("after the join: n1 " << owners["n1"] << ", n2 " << owners["n2"] << ", n4 " << owners["n4"]);
+    CHECK(shared);
+    CHECK(max_acquired_per_round(nodes["n4"]->log()) <= 50);  // a third of a share per round, no storm
+    CHECK(eventually([&] { return acs.log().find("FAILED") == std::string::npos &&
+                                  informs_with(acs.log(), "0 BOOTSTRAP") == kGateways; }, 5s));
+    // No gateway on two nodes: the lease rows say one holder each.
+    CHECK(db.scalar("SELECT count(*) FROM (SELECT key FROM bridge.leases WHERE node IS NOT NULL AND expires > now()"
+                    " GROUP BY key HAVING count(*) > 1) d") == 0);
+    for (auto& [n, p] : nodes)
+        if (p) p->stop();
+    acs.stop();
+    sim.stop();
+    fs::remove_all(dir);
+}
