@@ -78,15 +78,17 @@ public:
         acs::CpeRecord unknown;
         unknown.id = cpe_id;
         with(cpe_id, snapshot ? snapshot : &unknown, [&](Window& w) {
-            if (w.call) {
+            if (w.call && !w.call_done) {
                 // Two HOMS calls on one CPE at once: their RPCs mix in the same sessions,
                 // and a replay of either alone would diverge. Neither is recorded.
                 w.spoiled = "two HOMS calls overlapped";
                 return;
             }
+            // A call after the previous one was answered, while its last session goes on: the same trace.
+            w.t.function += (w.call ? "+" : "") + request.function;
             w.call = true;
+            w.call_done = false;
             presented(w, rg_id, table, events);
-            w.t.function = request.function;
             std::string xml = cmp_xml(request, rg_id);
             if (account(w, xml.size())) w.t.steps.emplace_back(HomsRequest{w.redactor->body(xml)});
         });

@@ -178,10 +178,15 @@ private:
 
     void homs_request(const HomsRequest& h) {
         now_.steps.emplace_back(h);
-        if (call_) {
-            diverge(step_, "a second HOMS request in one trace", "one HOMS call", "two");
+        if (call_ && !response_) {
+            diverge(step_, "a HOMS request while the previous call still waits for the CPE", "one call at a time",
+                    "two at once");
             return;
         }
+        // The next call of a window whose session outlived the previous one.
+        if (response_) responses_.push_back(std::move(*response_));
+        response_.reset();
+        call_.reset();
         auto req = cmp::decode_request(h.xml, {}, &cmp::Catalogue::builtin());
         if (!req) {
             diverge(step_, "the recorded HOMS request does not decode: " + req.error().message, "a CMP request",
@@ -250,7 +255,7 @@ private:
 
     void recorded_output(const ReverseStep& s) {
         if (auto* t = std::get_if<ToHoms>(&s)) recorded_to_homs_.push_back({step_, t});
-        else recorded_response_ = {step_, &std::get<HomsResponse>(s)};
+        else recorded_responses_.push_back({step_, &std::get<HomsResponse>(s)});
     }
 
     // Answers the session delivered since the last step go to whoever waits.
@@ -313,27 +318,35 @@ private:
             }
         if (call_ && !response_) {
             diverge(past, "the HOMS call did not finish: the bridge waits for an RPC the recording does not answer",
-                    recorded_response_.second ? "a response" : "(none)", "still waiting");
+                    recorded_responses_.size() > responses_.size() ? "a response" : "(none)", "still waiting");
             return;
         }
-        if (response_) {
-            cmp::Response r = *response_;
+        if (response_) responses_.push_back(std::move(*response_));
+        // The calls' responses, in the order the calls came.
+        for (std::size_t i = 0; i < std::max(responses_.size(), recorded_responses_.size()); ++i) {
+            if (i >= responses_.size()) {
+                if (!update_)
+                    diverge(recorded_responses_[i].first, "the recording answers a HOMS call the bridge never received",
+                            "homs response", "(no call)");
+                return;
+            }
+            cmp::Response r = responses_[i];
             r.header.rg_id = t_.rg_id;
             r.header.transaction_id = "1";
             r.header.time_stamp = core::now_utc();
             std::string xml = redactor_.body(cmp::encode(r));
             now_.steps.emplace_back(HomsResponse{xml});
-            if (update_) return;
-            if (!recorded_response_.second) {
+            if (update_) continue;
+            if (i >= recorded_responses_.size()) {
                 diverge(past, "the bridge answered the HOMS but the recording has no answer", "(no response)",
                         r.function + " resultCode " + std::to_string(r.result_code));
                 return;
             }
-            auto c = compare_xml(recorded_response_.second->xml, xml);
-            if (!c.equal) diverge(recorded_response_.first, "the bridge's response to the HOMS differs", c);
-        } else if (recorded_response_.second && !update_) {
-            diverge(recorded_response_.first, "the recording answers a HOMS call the bridge never received",
-                    "homs response", "(no call)");
+            auto c = compare_xml(recorded_responses_[i].second->xml, xml);
+            if (!c.equal) {
+                diverge(recorded_responses_[i].first, "the bridge's response to the HOMS differs", c);
+                return;
+            }
         }
     }
 
@@ -351,7 +364,8 @@ private:
     std::map<std::string, bool, std::less<>> call_names_;
     Slot call_slot_;
     std::optional<acs::RpcQueue::Handle> call_handle_;
-    std::optional<cmp::Response> response_;
+    std::optional<cmp::Response> response_;   // of the current call
+    std::vector<cmp::Response> responses_;    // of the calls before it in this window
 
     struct EventRead {
         cwmp::Inform inform;
@@ -360,7 +374,7 @@ private:
     std::vector<EventRead> reads_;
     std::vector<ToHoms> produced_;
     std::vector<std::pair<std::size_t, const ToHoms*>> recorded_to_homs_;
-    std::pair<std::size_t, const HomsResponse*> recorded_response_{0, nullptr};
+    std::vector<std::pair<std::size_t, const HomsResponse*>> recorded_responses_;
 
     std::size_t step_ = 0;
     std::size_t replayed_ = 0;

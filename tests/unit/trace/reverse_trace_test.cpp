@@ -4,6 +4,7 @@
 // redacted trace per window (a HOMS call with the sessions that served it).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -333,6 +334,69 @@ TEST_CASE("CPEs recorded from several threads at once each get their traces") {
     for (auto& t : threads) t.join();
     (*rec)->flush();
     CHECK((*rec)->written() == kThreads * kSessions);
+    rec->reset();
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a window with two HOMS calls one after the other replays both, answers in order") {
+    auto list = trace::load_reverse_file("tests/traces/reverse/get-home-dev-list.yaml");
+    auto time = trace::load_reverse_file("tests/traces/reverse/set-rg-time.yaml");
+    REQUIRE(list);
+    REQUIRE(time);
+    REQUIRE(list->steps.size() == 5);
+    REQUIRE(time->steps.size() == 5);
+    // getHomeDevList in session 1, then setRgTime in session 2 of the same trace.
+    trace::ReverseTrace t = *list;
+    t.steps.pop_back();  // its response goes after both calls
+    for (std::size_t i = 0; i + 1 < time->steps.size(); ++i) {
+        trace::ReverseStep s = time->steps[i];
+        if (auto* p = std::get_if<trace::CpePost>(&s)) p->session = 2;
+        t.steps.push_back(std::move(s));
+    }
+    t.steps.push_back(list->steps.back());
+    t.steps.push_back(time->steps.back());
+    trace::ReplayOptions o;
+    o.table = table();
+    auto r = trace::replay_reverse(t, "two-calls", o);
+    REQUIRE(r);
+    INFO(r->text());
+    CHECK(r->passed());
+    // Answers in the order of the calls: swapped, they diverge.
+    std::swap(t.steps[t.steps.size() - 1], t.steps[t.steps.size() - 2]);
+    auto swapped = trace::replay_reverse(t, "two-calls", o);
+    REQUIRE(swapped);
+    REQUIRE_FALSE(swapped->passed());
+    CHECK(swapped->divergence->what.find("the bridge's response to the HOMS differs") == 0);
+}
+
+TEST_CASE("the recorder keeps a second call in the window whose session outlived the first") {
+    const fs::path dir = temp_dir("two-calls");
+    trace::RecorderOptions ro;
+    ro.dir = dir;
+    auto rec = trace::Recorder::open(ro);
+    REQUIRE(rec);
+    app::ReverseRecording* hooks = (*rec)->reverse();
+    auto tab = table();
+    acs::CpeRecord cpe;
+    cpe.id = "00D09E-IGD-SN0003";
+    const mapping::ReverseEventState events;
+    hooks->session_started(cpe);
+    hooks->inform_seen(cpe.id, cpe.id, *tab, events);
+    hooks->cpe_post(cpe.id, post(inform_xml()), answer(200, "<x/>"));
+    hooks->call_started(cpe.id, cpe.id, *tab, homs_call("getRgInfo"), &cpe, events);
+    hooks->call_answered(cpe.id, cmp::make_response(homs_call("getRgInfo")));
+    hooks->call_started(cpe.id, cpe.id, *tab, homs_call("getRgTime"), &cpe, events);
+    hooks->call_answered(cpe.id, cmp::make_response(homs_call("getRgTime")));
+    hooks->cpe_post(cpe.id, post(""), answer(204));
+    hooks->session_closed(cpe.id, "ended", true);
+    (*rec)->flush();
+    REQUIRE((*rec)->written() == 1);
+    auto t = trace::load_reverse_file(fs::directory_iterator(dir)->path());
+    REQUIRE(t);
+    CHECK(t->function == "getRgInfo+getRgTime");
+    CHECK(std::count_if(t->steps.begin(), t->steps.end(), [](const trace::ReverseStep& s) {
+              return std::holds_alternative<trace::HomsResponse>(s);
+          }) == 2);
     rec->reset();
     fs::remove_all(dir);
 }
