@@ -18,7 +18,7 @@
 #   build-release/fleet-<date>.md), STORM_N/CR_N/HALF_N (1000), CR_COUNT (CR_N: Connection
 #   Requests sent in the cr scenario), KEEP=1 keeps the work dir,
 #   PROFILE=boot-1000 (a scenario label) records the bridge with perf during that scenario and
-#   saves the report next to the table.
+#   saves the report next to the table; PERF_CALLGRAPH=1 adds call graphs and an inclusive report.
 # Loopback only; everything started here is stopped here.
 set -euo pipefail
 export LC_ALL=C
@@ -134,7 +134,12 @@ run_scenario() {
   local perf=""
   if [ "${PROFILE:-}" = "$label" ] && command -v perf >/dev/null; then
     # Software clock sampling (this VM has no hardware counters); a flat profile by function.
-    perf record -q -e cpu-clock -F 1999 -o "$d/perf.data" -p $bridge > "$d/perf.log" 2>&1 &
+    # PERF_CALLGRAPH=1: call graphs by DWARF unwinding (Release has no frame pointers), at a lower rate.
+    if [ -n "${PERF_CALLGRAPH:-}" ]; then
+      perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -o "$d/perf.data" -p $bridge > "$d/perf.log" 2>&1 &
+    else
+      perf record -q -e cpu-clock -F 1999 -o "$d/perf.data" -p $bridge > "$d/perf.log" 2>&1 &
+    fi
     perf=$!
   fi
   local i=0 alive=1
@@ -158,6 +163,11 @@ run_scenario() {
       perf report -i "$d/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 0.6 2>/dev/null
     } | grep -v '^#' | grep -v '^$' | sed 's/[[:space:]-]*$//' | cut -c1-160 | head -80 \
       > "${RESULTS%.md}-profile-$label.txt" || true
+    if [ -n "${PERF_CALLGRAPH:-}" ]; then
+      # Inclusive cost per function: which callers the allocator and the kernel time belong to.
+      perf report -i "$d/perf.data" --stdio --children --no-demangle --sort symbol --percent-limit 3 -g none 2>/dev/null \
+        | grep -v '^#' | grep -v '^$' | c++filt | cut -c1-200 | head -120 > "${RESULTS%.md}-callers-$label.txt" || true
+    fi
   fi
   local sim_cpu
   sim_cpu=$(awk -v t="$TCK" '{ printf "%.3f", ($14 + $15) / t }' /proc/$sim/stat 2>/dev/null || echo 0)
