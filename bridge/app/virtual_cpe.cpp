@@ -29,11 +29,11 @@ struct VirtualCpe::CallLog : cmp::CallObserver {
     cmp::CallObserver* recorder = nullptr;
     void on_call(const cmp::Request& req, const std::string& req_xml, const core::Result<cmp::Response>& res,
                  const std::string& res_xml, milliseconds elapsed) override {
-        if (res)
+        if (res && core::log::enabled(core::log::Level::info, id))
             core::log::info(id, "CMP " + req.function + " -> resultCode " + std::to_string(res->result_code) + " (" +
                                     std::to_string(res->fields.fields.size()) + " fields, " +
                                     std::to_string(elapsed.count()) + " ms)");
-        else
+        else if (!res)
             // One unreachable simulator or network outage fails every CPE's calls at
             // once: rate-limited per gateway address and error, not per CPE.
             core::log::warn_grouped("cmp", gateway, "CMP call failed: " + res.error().code, id,

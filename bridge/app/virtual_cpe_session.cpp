@@ -105,9 +105,11 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
     // Every line of this session carries its id (a `session` field in the
     // json log format), so one session can be followed among thousands.
     const std::string session_id = gateway_.id + "/" + std::to_string(++session_count_);
-    auto say = [&](core::log::Level level, const std::string& message) {
+    // `message` is only built when the line is written: at the default warn
+    // level the info lines of every RPC would otherwise cost their strings.
+    auto say = [&](core::log::Level level, auto&& message) {
         if (core::log::enabled(level, gateway_.id))
-            core::log::write(level, gateway_.id, message, {{"session", session_id}});
+            core::log::write(level, gateway_.id, message(), {{"session", session_id}});
     };
     using L = core::log::Level;
 
@@ -154,7 +156,9 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         note_session_end(end);
         co_return end;
     }
-    say(L::info, "session: Inform [" + join_events(inform.events) + "] to " + acs_url->to_string());
+    say(L::info, [&] {
+        return "session: Inform [" + join_events(inform.events) + "] to " + acs_url->to_string();
+    });
     cwmp::SessionConfig sc;
     sc.acs_url = *acs_url;
     sc.username = cpe::effective_acs_username(local, state_);
@@ -199,7 +203,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             continue;
         }
         const cwmp::Body& req = action.acs_request.body;
-        say(L::info, "ACS -> " + describe(req));
+        say(L::info, [&] { return "ACS -> " + describe(req); });
         // A fault must mean nothing changed (TR-069 A.3.2.1). So an RPC that
         // changes the gateway runs only once the store has shown it can
         // write, and if storing the outcome still fails the CPE's own state
@@ -207,7 +211,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         const bool changes_gateway = cpe::RpcHandler::may_change_device(req);
         if (changes_gateway && !co_await persist_durable()) {
             cwmp::Body refused = cpe::make_fault(9002, "Internal error: the CPE state cannot be stored");
-            say(L::info, "ACS <- " + describe(refused));
+            say(L::info, [&] { return "ACS <- " + describe(refused); });
             note_answer(req, refused);
             action = session.on_device_answer(std::move(refused));
             continue;
@@ -235,7 +239,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
             }
             if (handler.effects().cr_credentials_changed) publish_credentials();
         }
-        say(L::info, "ACS <- " + describe(answer));
+        say(L::info, [&] { return "ACS <- " + describe(answer); });
         note_answer(req, answer);
         action = session.on_device_answer(std::move(answer));
     }
@@ -255,7 +259,9 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
     end.error = action.error;
     if (fx.cr_credentials_changed) publish_credentials();
     if (ok)
-        say(L::info, "session done (" + std::to_string(session.acs_requests_served()) + " ACS requests)");
+        say(L::info, [&] {
+            return "session done (" + std::to_string(session.acs_requests_served()) + " ACS requests)";
+        });
     else
         // An ACS that is down or overloaded fails every CPE's session: limited per ACS.
         core::log::warn_grouped("acs", acs_url->host + ":" + acs_url->port, "session failed", gateway_.id,
