@@ -19,6 +19,7 @@
 #   Requests sent in the cr scenario), KEEP=1 keeps the work dir,
 #   PROFILE=boot-1000 (a scenario label) records the bridge with perf during that scenario and
 #   saves the report next to the table; PERF_CALLGRAPH=1 adds call graphs and an inclusive report.
+#   BRIDGE_THREADS: the bridge's --threads (default: one per core).
 # Loopback only; everything started here is stopped here.
 set -euo pipefail
 export LC_ALL=C
@@ -126,7 +127,7 @@ run_scenario() {
     awk -v n="$n" -v p="$sim_port" 'BEGIN { for (i = 1; i <= n; i++)
       printf "  - { id: GW-%04d, url: \"http://127.0.0.1:%s/cmp/GW-%04d\" }\n", i, p, i }'
   } > "$d/bridge.yaml"
-  "$BIN/cmp-cwmp-bridge" --log-level warn run -c "$d/bridge.yaml" > "$d/bridge.log" 2>&1 &
+  "$BIN/cmp-cwmp-bridge" --log-level warn run -c "$d/bridge.yaml" ${BRIDGE_THREADS:+--threads $BRIDGE_THREADS} > "$d/bridge.log" 2>&1 &
   local bridge=$!
   PIDS+=($bridge)
   sample_cpu $bridge "$d/cpu" &
