@@ -307,3 +307,83 @@ TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join"
     sim.stop();
     fs::remove_all(dir);
 }
+
+TEST_CASE("cluster: gateways registering themselves at one node are enrolled once and shared by both nodes") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    fs::path dir = e2e::make_temp_dir("cluster-selfreg");
+    const unsigned short cmp1 = e2e::free_port(), acs_port = e2e::free_port();
+    const std::string master = "cluster-registration-master-77";
+    const std::string script =
+        "sessions:\n"
+        "  - expect_events: [\"0 BOOTSTRAP\"]\n"
+        "    steps:\n"
+        "      - rpc: SetParameterValues\n"
+        "        parameter_key: selfreg-1\n"
+        "        parameters:\n"
+        "          - {name: InternetGatewayDevice.ManagementServer.ConnectionRequestUsername, value: cr-user, type: xsd:string}\n"
+        "        expect_status: 0\n"
+        "  - forbid_events: [\"0 BOOTSTRAP\"]\n"
+        "    steps:\n"
+        "      - rpc: GetParameterValues\n"
+        "        names: [" + kPk + "]\n"
+        "        expect_values: {" + kPk + ": selfreg-1}\n";
+    std::ofstream(dir / "acs.yaml") << script;
+    e2e::Process acs({bin + "/scripted-acs", "--listen", "127.0.0.1:" + std::to_string(acs_port), "--script",
+                      (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
+                      "--sessions", "100000", "--timeout", "120"},
+                     (dir / "acs.log").string());
+    // Ids of their own (GW-0501...): the first test's gateways are still in the database.
+    e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
+                      "--gateways", "20", "--first-id", "501", "--derive-secrets", master, "--bridge",
+                      "http://127.0.0.1:" + std::to_string(cmp1) + "/cmp", "--log-level", "warn"},
+                     (dir / "sim.log").string());
+    e2e::wait_for_file((dir / "sim.port").string(), 10s);
+    std::ofstream(dir / "dsn") << pg->dsn() << "\n";
+    std::map<std::string, std::unique_ptr<e2e::Process>> nodes;
+    for (const std::string n : {"r1", "r2"}) {
+        std::ofstream(dir / (n + ".yaml"))
+            << "acs: { url: \"http://127.0.0.1:" << acs_port << "/acs\", username: bridge, password: cluster-acs-pw }\n"
+            << "connection_request: { listen: \"127.0.0.1:0\" }\n"
+            << "cmp: { listen: \"127.0.0.1:" << (n == "r1" ? cmp1 : 0)
+            << "\", accept_registrations: true, registration_secret: " << master << " }\n"
+            << "state_dir: " << (dir / n).string() << "\n"
+            << "state: { backend: postgresql, dsn_file: " << (dir / "dsn").string() << ", node_id: " << n
+            << ", lease_ttl_s: " << kTtl << ", advertise_host: 127.0.0.1 }\n"
+            << "periodic_inform: { enable: false, interval_s: 86400 }\n"
+            << "defaults: { mapping: " << fs::absolute("mappings/tr098.yaml").string() << " }\n";
+        nodes[n] = start_node(dir, n);
+    }
+    Db db(pg->dsn());
+    auto owners_of_ours = [&] {
+        std::map<std::string, int> out;
+        auto r = db.c->exec("SELECT node, count(*) FROM bridge.leases WHERE node IS NOT NULL AND expires > now()"
+                            " AND key >= 'GW-0501' AND key <= 'GW-0520' GROUP BY node");
+        if (!r) return out;  // no schema yet: the bridges are starting
+        for (int i = 0; i < r->size(); ++i) out[std::string(r->at(i, 0))] = static_cast<int>(r->integer(i, 1));
+        return out;
+    };
+    // Every gateway enrolled at node 1 (it is the only one they talk to), then
+    // node 2 takes its share of them from the shared registry.
+    const bool spread = eventually([&] {
+        auto o = owners_of_ours();
+        return o["r1"] + o["r2"] == 20 && o["r1"] >= 8 && o["r2"] >= 8;
+    }, 40s);
+    auto o = owners_of_ours();
+    MESSAGE("self-registered: r1 " << o["r1"] << ", r2 " << o["r2"]);
+    INFO("acs:\n" << acs.log().substr(acs.log().size() > 3000 ? acs.log().size() - 3000 : 0));
+    INFO("r1:\n" << nodes["r1"]->log().substr(nodes["r1"]->log().size() > 4000 ? nodes["r1"]->log().size() - 4000 : 0));
+    INFO("r2:\n" << nodes["r2"]->log().substr(nodes["r2"]->log().size() > 4000 ? nodes["r2"]->log().size() - 4000 : 0));
+    CHECK(spread);
+    CHECK(db.scalar("SELECT count(*) FROM bridge.registry WHERE key >= 'GW-0501' AND key <= 'GW-0520'") == 20);
+    CHECK(e2e::count_in(nodes["r1"]->log(), "new gateway registered itself") == 20);
+    CHECK(e2e::count_in(nodes["r2"]->log(), "new gateway registered itself") == 0);
+    // The moved CPEs inform again from node 2, with the state node 1 made durable.
+    CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= static_cast<std::size_t>(o["r2"]); }, 20s));
+    CHECK(informs_with(acs.log(), "0 BOOTSTRAP") == 20);
+    CHECK(acs.log().find("FAILED") == std::string::npos);
+    for (auto& [n, p] : nodes) p->stop();
+    acs.stop();
+    sim.stop();
+    fs::remove_all(dir);
+}
