@@ -365,3 +365,12 @@ TEST_CASE("state: backend, dsn or dsn_file, node_id, lease_ttl_s; state_backend 
     CHECK(bad.error().message.find("13:8: state.dsn: not a PostgreSQL connection string") != std::string::npos);
     CHECK(bad.error().message.find("topsecret") == std::string::npos);
 }
+
+TEST_CASE("acs.max_concurrent_sessions: default 512, 0 = no bound, beyond a million refused") {
+    CHECK(accepted(kAcs + kRest).acs.max_concurrent_sessions == 512);
+    CHECK(accepted(kAcs + "  max_concurrent_sessions: 0\n" + kRest).acs.max_concurrent_sessions == 0);
+    CHECK(accepted(kAcs + "  max_concurrent_sessions: 64\n" + kRest).acs.max_concurrent_sessions == 64);
+    refused(kAcs + "  max_concurrent_sessions: 1000001\n" + kRest, "5:28",
+            {"acs.max_concurrent_sessions", "out of range", "allowed: 0 to 1000000 sessions"});
+    refused(kAcs + "  max_concurrent_sessions: many\n" + kRest, "5:28", {"acs.max_concurrent_sessions", "integer"});
+}
