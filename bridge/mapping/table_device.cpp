@@ -35,15 +35,30 @@ std::string call_key(const cmp::Request& request) {
 
 TableDevice::TableDevice(std::shared_ptr<const Table> table) : table_(std::move(table)) {}
 
-std::string TableDevice::save_state() const { return state_.save(*table_); }
+std::string TableDevice::save_state() const {
+    if (saved_generation_ != state_.generation) {
+        saved_ = state_.save(*table_);
+        saved_generation_ = state_.generation;
+    }
+    return saved_;
+}
 
-core::Status TableDevice::load_state(std::string_view blob) { return state_.load(*table_, blob); }
+core::Status TableDevice::load_state(std::string_view blob) {
+    saved_generation_.reset();
+    return state_.load(*table_, blob);
+}
 
 cpe::DeviceState TableDevice::persistent_state() const { return {{"mapping", save_state()}}; }
 
 void TableDevice::restore_state(const cpe::DeviceState& state) {
     auto it = state.find("mapping");
-    if (it == state.end() || !load_state(it->second)) state_ = TableState{};
+    if (it == state.end() || !load_state(it->second)) {
+        // Generations keep increasing across a reset: a cached save of an older state never matches.
+        const std::uint64_t generation = state_.generation + 1;
+        state_ = TableState{};
+        state_.generation = generation;
+        saved_generation_.reset();
+    }
 }
 
 Vars TableDevice::row_vars(int object, std::uint32_t instance, const std::map<std::string, std::string>* overrides) const {
@@ -93,7 +108,8 @@ std::map<std::uint32_t, const cmp::Record*> TableDevice::apply_list(int object, 
     const ObjectRule& o = table_->objects()[object];
     std::map<std::uint32_t, const cmp::Record*> items;
     const std::vector<cmp::Record>* list = o.record.list(response.fields);
-    ListState& l = state_.lists[object];
+    auto [entry, inserted] = state_.lists.try_emplace(object);
+    ListState& l = entry->second;
     auto before_ids = l.ids;
     auto before_present = l.present;
     std::vector<std::uint32_t> present;
@@ -114,7 +130,8 @@ std::map<std::uint32_t, const cmp::Record*> TableDevice::apply_list(int object, 
             present.push_back(inst);
         }
     l.set_present(std::move(present));
-    if (l.ids != before_ids || l.present != before_present) touch();
+    // A new entry is saved too (its path, next, an empty list): a change even when the list is empty.
+    if (inserted || l.ids != before_ids || l.present != before_present) touch();
     return items;
 }
 

@@ -101,6 +101,11 @@ private:
 
     std::shared_ptr<const Table> table_;
     TableState state_;
+    // save_state() of generation saved_generation_: the CPE layer asks for the state after
+    // every RPC and before each one that may change it (a YAML emit each time was a fifth of
+    // the bridge's instructions per session). Every change of state_ goes through touch().
+    mutable std::string saved_;
+    mutable std::optional<std::uint64_t> saved_generation_;
 };
 
 // Canonical text of a request's function and arguments: equal requests are

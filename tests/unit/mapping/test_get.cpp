@@ -303,3 +303,32 @@ TEST_CASE("state: a blob for another table, or garbage, is handled") {
     mt::value(mt::drive(dev.get_values({"InternetGatewayDevice.LANDevice.1.Hosts."}), std::ref(gw)));
     CHECK(dev.state_generation() == before);  // nothing new
 }
+
+TEST_CASE("state: the saved blob follows every change (it is cached per generation)") {
+    auto table = mt::load(kHosts);
+    mapping::TableDevice dev(table);
+    const std::string h = "InternetGatewayDevice.LANDevice.1.Hosts.";
+    const std::string empty = dev.save_state();
+    HostList gw;  // no hosts: the first list call still records the list (its numbering starts)
+    mt::value(mt::drive(dev.get_values({h}), std::ref(gw)));
+    const std::string listed = dev.save_state();
+    CHECK(listed != empty);
+    CHECK(listed.find("Hosts.Host.") != std::string::npos);
+
+    gw.devs = {host("mac-a", "192.168.1.2")};
+    const cpe::DeviceState before = dev.persistent_state();
+    mt::value(mt::drive(dev.get_values({h}), std::ref(gw)));
+    const std::string one = dev.save_state();
+    CHECK(one != listed);
+    CHECK(one.find("mac-a") != std::string::npos);
+
+    dev.restore_state(before);  // what VirtualCpe does when a change could not be stored
+    CHECK(dev.save_state() == listed);
+    dev.restore_state({{"mapping", "not: [valid"}});  // unreadable: empty, and saved as empty
+    CHECK(dev.save_state() == empty);
+    REQUIRE(dev.load_state(one));
+    CHECK(dev.save_state() == one);
+    mapping::TableDevice fresh(table);
+    REQUIRE(fresh.load_state(dev.save_state()));
+    CHECK(fresh.save_state() == one);
+}
