@@ -1,6 +1,7 @@
 #include "bridge/app/cluster_keeper.hpp"
 
 #include "bridge/core/log.hpp"
+#include "bridge/core/log_limiter.hpp"
 
 namespace app {
 using namespace std::chrono;
@@ -34,11 +35,14 @@ void LeaseKeeper::stop() {
     if (thread_.joinable()) thread_.join();
     // Nobody will answer these any more.
     std::deque<std::pair<std::string, std::function<void(bool)>>> takes;
+    std::deque<std::function<void()>> refreshes;
     {
         std::lock_guard lock(mutex_);
         takes.swap(takes_);
+        refreshes.swap(refreshes_);
     }
     for (auto& [id, done] : takes) done(false);
+    for (auto& done : refreshes) done();
 }
 
 std::size_t LeaseKeeper::held() const {
@@ -60,16 +64,28 @@ void LeaseKeeper::run() {
     // Renewals every TTL/3: two may fail (a slow database, a reconnect) before a lease expires.
     const auto period = ttl_ / 3;
     auto next = steady_clock::now() + period;
+    constexpr auto kRefreshInterval = seconds(1);
     std::unique_lock lock(mutex_);
     while (!stop_) {
-        wake_.wait_until(lock, next, [&] { return stop_ || !takes_.empty() || !handed_.empty(); });
+        auto refresh_due = [&] { return !refreshes_.empty() && steady_clock::now() >= last_refresh_ + kRefreshInterval; };
+        const auto deadline = refreshes_.empty() ? next : std::min(next, last_refresh_ + kRefreshInterval);
+        wake_.wait_until(lock, deadline, [&] { return stop_ || !takes_.empty() || !handed_.empty() || refresh_due(); });
         if (stop_) break;
         auto takes = std::move(takes_);
         takes_.clear();
+        std::deque<std::function<void()>> refreshes;
+        if (refresh_due()) {
+            refreshes.swap(refreshes_);
+            last_refresh_ = steady_clock::now();
+        }
         const bool handed = !handed_.empty();
         lock.unlock();
         for (auto& [id, done] : takes) take_now(id, done);
         if (handed) release_handed_over();
+        if (!refreshes.empty()) {
+            refresh_now();
+            for (auto& done : refreshes) done();
+        }
         if (steady_clock::now() >= next) {
             run_round();
             next = steady_clock::now() + period;
@@ -90,12 +106,36 @@ void LeaseKeeper::take(std::string id, std::function<void(bool)> done) {
     wake_.notify_all();
 }
 
+void LeaseKeeper::refresh(std::function<void()> done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stop_) {
+            refreshes_.push_back(std::move(done));
+            done = nullptr;
+        }
+    }
+    if (done) return done();
+    wake_.notify_all();
+}
+
+void LeaseKeeper::refresh_now() {
+    hooks_.fleet();
+    publish_routes(directory_.live_nodes(ttl_));
+}
+
+void LeaseKeeper::publish_routes(const core::Result<std::vector<state::NodeInfo>>& live) {
+    auto owners = directory_.owners();
+    auto paths = directory_.cr_paths();
+    if (owners && paths && live) routes_.publish(std::move(*owners), *live, std::move(*paths));
+}
+
 void LeaseKeeper::take_now(const std::string& id, const std::function<void(bool)>& done) {
     if (held_.count(id) && !releasing_.count(id)) return done(hooks_.running().count(id) > 0);
     if (!hooks_.fleet().count(id)) return done(false);
     auto got = leases_.acquire(id, self_.node, ttl_);
     if (!got || !*got) {
-        if (!got) core::log::warn(id, "cannot take the lease over: " + got.error().message);
+        // Rate-limited: during a failover every gateway of the dead node may ask at once.
+        if (!got) core::log::warn_from("cluster", "take", "lease", id + ": cannot take the lease over: " + got.error().message);
         return done(false);
     }
     held_[id] = **got;
@@ -105,7 +145,7 @@ void LeaseKeeper::take_now(const std::string& id, const std::function<void(bool)
         std::lock_guard lock(mutex_);
         held_count_ = held_.size();
     }
-    core::log::info(id, "lease taken over (token " + std::to_string((*got)->token) + "): a request came for it and its owner is gone");
+    core::log::debug(id, "lease taken over (token " + std::to_string((*got)->token) + "): a request came for it and its owner is gone");
     if (!hooks_.start(id, milliseconds(0))) {
         release_now(id);
         return done(false);
@@ -143,7 +183,7 @@ void LeaseKeeper::release_handed_over() {
         // Lost meanwhile: nothing left to release.
         if (!releasing_.count(id)) continue;
         release_now(id);
-        core::log::info(id, "handed over: lease released for another node");
+        core::log::debug(id, "handed over: lease released for another node");
     }
     std::lock_guard lock(mutex_);
     held_count_ = held_.size();
@@ -240,9 +280,7 @@ void LeaseKeeper::run_round() {
     for (const auto& id : starting)
         if (!hooks_.start(id, spread)) release_now(id);
 
-    auto owners = directory_.owners();
-    auto paths = directory_.cr_paths();
-    if (owners && paths && live) routes_.publish(std::move(*owners), *live, std::move(*paths));
+    publish_routes(live);
     std::lock_guard lock(mutex_);
     held_count_ = held_.size();
     ++rounds_;

@@ -77,6 +77,13 @@ public:
     // From any thread; `done` runs on the keeper's thread.
     void take(std::string id, std::function<void(bool)> done);
     void take_now(const std::string& id, const std::function<void(bool)>& done);
+    // Re-reads the fleet and the routing snapshot now: a request named a
+    // gateway or a Connection Request path the last round did not know
+    // (created at another node since). At most once a second, whoever asks:
+    // callers arriving meanwhile share the next one. `done` runs on the
+    // keeper's thread (or at once when it has stopped).
+    void refresh(std::function<void()> done);
+    void refresh_now();
 
     std::size_t held() const;
     std::size_t rounds() const;
@@ -86,6 +93,7 @@ private:
     void lose(const std::string& id, const char* why);
     void release_now(const std::string& id);
     std::chrono::milliseconds spread_for(std::size_t starts) const;
+    void publish_routes(const core::Result<std::vector<state::NodeInfo>>& live);
 
     state::Leases& leases_;
     state::ClusterDirectory& directory_;
@@ -106,6 +114,8 @@ private:
     std::condition_variable wake_;
     std::deque<std::pair<std::string, std::function<void(bool)>>> takes_;
     std::deque<std::string> handed_;
+    std::deque<std::function<void()>> refreshes_;
+    std::chrono::steady_clock::time_point last_refresh_{};
     std::size_t held_count_ = 0;
     std::size_t rounds_ = 0;
     bool stop_ = false;

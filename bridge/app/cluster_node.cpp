@@ -105,10 +105,21 @@ asio::awaitable<bool> ClusterNode::take(std::string gateway) {
     co_return ok;
 }
 
+asio::awaitable<void> ClusterNode::refresh() {
+    auto ask = [keeper = keeper_.get()](auto done) {
+        keeper->refresh([done = std::move(done)]() mutable { done(true); });
+    };
+    co_await async_from_callback<bool>(std::move(ask), asio::use_awaitable);
+}
+
 asio::awaitable<std::optional<http::Response>> ClusterNode::route_cmp(http::Request req, std::string rg_id, bool running,
                                                                       bool member) {
-    // Ours, or a gateway no node knows yet (self-registration, or a refusal): here.
-    if (running || !member || !keeper_) co_return std::nullopt;
+    // Ours, or a gateway this node does not know as of its last round (a
+    // new self-registration, or one to refuse): here. Not refreshed per
+    // request: with accept_registrations any well-formed id passes the
+    // pre-body check, and a database read per such message is what a flood
+    // would then cost.
+    if (running || !keeper_ || !member) co_return std::nullopt;
     const bool relayed = req.find(kForwardedHeader) != nullptr;
     ClusterRoute route = routes_->for_gateway(rg_id, false);
     if (route.kind == ClusterRoute::Kind::forward && !relayed) {
@@ -126,6 +137,11 @@ asio::awaitable<std::optional<http::Response>> ClusterNode::route_cmp(http::Requ
 asio::awaitable<std::optional<http::Response>> ClusterNode::route_cr(http::Request req, std::string path) {
     if (!keeper_) co_return std::nullopt;
     ClusterRoute route = routes_->for_cr_path(path);
+    if (route.kind == ClusterRoute::Kind::unknown) {
+        // Perhaps a CPE created at another node since the last round.
+        co_await refresh();
+        route = routes_->for_cr_path(path);
+    }
     const bool relayed = req.find(kForwardedHeader) != nullptr;
     switch (route.kind) {
         case ClusterRoute::Kind::unknown:

@@ -44,8 +44,9 @@ public:
     // The keeper stops; the node leaves bridge.nodes. Its leases expire.
     void stop();
 
-    // `running`: this node runs the gateway's CPE. `member`: the gateway is
-    // part of the fleet. nullopt: serve the request here.
+    // `running`: this node runs the gateway's CPE. `member`: whether the
+    // gateway is part of the fleet as of the last round. nullopt: serve the
+    // request here.
     boost::asio::awaitable<std::optional<http::Response>> route_cmp(http::Request req, std::string rg_id, bool running,
                                                                     bool member);
     boost::asio::awaitable<std::optional<http::Response>> route_cr(http::Request req, std::string path);
@@ -62,6 +63,7 @@ public:
 private:
     ClusterNode(const Config& config, state::PgStore& store) : config_(config), pg_store_(store) {}
     boost::asio::awaitable<bool> take(std::string gateway);
+    boost::asio::awaitable<void> refresh();
 
     const Config& config_;
     state::PgStore& pg_store_;

@@ -5,7 +5,9 @@
 // time is the test's.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstdio>
+#include <future>
 #include <memory>
 
 #include "bridge/app/cluster_keeper.hpp"
@@ -28,6 +30,8 @@ struct World {
     std::map<std::string, milliseconds> seen;
     std::map<std::string, std::string> state;  // what the fenced store let through
     std::size_t fenced = 0;
+    std::map<std::string, std::string> cr_paths;
+    std::atomic<int> cr_path_reads{0};
 
     state::Lease lease(const std::string& key) const {
         const Row& r = leases.at(key);
@@ -126,7 +130,10 @@ public:
             if (w_.live_row(r)) out[k] = r.node;
         return out;
     }
-    core::Result<std::map<std::string, std::string>> cr_paths() override { return std::map<std::string, std::string>{}; }
+    core::Result<std::map<std::string, std::string>> cr_paths() override {
+        ++w_.cr_path_reads;
+        return w_.cr_paths;
+    }
     std::map<std::string, state::NodeInfo> urls;
 
 private:
@@ -349,4 +356,30 @@ TEST_CASE("LeaseKeeper: the database down keeps CPEs running within the TTL, tak
     a.leases.down = false;
     tick(w, {&a});
     CHECK(a.running.size() == 30);
+}
+
+TEST_CASE("LeaseKeeper: a path created at another node since the last round resolves after a shared refresh") {
+    World w;
+    const auto fleet = fleet_of(10);
+    Node a(w, "a", fleet), b(w, "b", fleet);
+    for (int i = 0; i < 4; ++i) tick(w, {&a, &b});
+    REQUIRE(!b.running.empty());
+    const std::string theirs = *b.running.begin();
+    w.cr_paths["/new-path"] = theirs;  // b created the CPE's state after a's last round
+    CHECK(a.routes.for_cr_path("/new-path").kind == app::ClusterRoute::Kind::unknown);
+
+    a.keeper->start();  // the thread serves refreshes (its first round runs here)
+    const int reads = w.cr_path_reads.load();
+    std::vector<std::promise<void>> done(5);
+    for (auto& d : done) a.keeper->refresh([&d] { d.set_value(); });
+    for (auto& d : done) CHECK(d.get_future().wait_for(5s) == std::future_status::ready);
+    // Five callers, at most two reads: one refresh per second, shared by whoever waits for it.
+    CHECK(w.cr_path_reads.load() - reads <= 2);
+    auto route = a.routes.for_cr_path("/new-path");
+    CHECK(route.kind == app::ClusterRoute::Kind::forward);
+    CHECK(route.url == "http://b:2");
+    a.keeper->stop();
+    bool called = false;
+    a.keeper->refresh([&] { called = true; });  // stopped: answered at once
+    CHECK(called);
 }
