@@ -5,17 +5,22 @@
 namespace soap {
 namespace {
 
-bool contains_ci(std::string_view hay, std::string_view needle) {
-    if (needle.size() > hay.size()) return false;
-    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-        std::size_t k = 0;
-        while (k < needle.size()) {
-            char a = hay[i + k], b = needle[k];
-            if (a >= 'a' && a <= 'z') a = static_cast<char>(a - 32);
-            if (a != b) break;
-            ++k;
+// Whether a markup declaration "<!DOCTYPE" or "<!ENTITY" (any case) occurs anywhere. Only the
+// rare "<!" positions are compared: the byte-by-byte search over every offset of every message
+// was 6 % of the bridge's instructions per session.
+bool has_declaration(std::string_view xml) {
+    auto upper_is = [](std::string_view s, std::string_view word) {
+        if (s.size() < word.size()) return false;
+        for (std::size_t k = 0; k < word.size(); ++k) {
+            char c = s[k];
+            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+            if (c != word[k]) return false;
         }
-        if (k == needle.size()) return true;
+        return true;
+    };
+    for (std::size_t i = xml.find("<!"); i != std::string_view::npos; i = xml.find("<!", i + 1)) {
+        std::string_view rest = xml.substr(i + 2);
+        if (upper_is(rest, "DOCTYPE") || upper_is(rest, "ENTITY")) return true;
     }
     return false;
 }
@@ -46,7 +51,7 @@ core::Result<Document> parse(std::string_view xml, const Limits& limits) {
         return core::make_error("xml.too_large", "XML document of " + std::to_string(xml.size()) +
                                                      " bytes exceeds the limit of " +
                                                      std::to_string(limits.max_bytes));
-    if (contains_ci(xml, "<!DOCTYPE") || contains_ci(xml, "<!ENTITY"))
+    if (has_declaration(xml))
         return core::make_error("xml.doctype", "DOCTYPE and entity declarations are refused");
     // COLLAPSE_WHITESPACE would alter values; PRESERVE keeps them verbatim.
     auto doc = std::make_unique<tinyxml2::XMLDocument>(true, tinyxml2::PRESERVE_WHITESPACE);

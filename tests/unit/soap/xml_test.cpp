@@ -68,3 +68,18 @@ TEST_CASE("the parser refuses DOCTYPE, oversize and over-deep input") {
     CHECK_FALSE(soap::parse(deep).ok());
     CHECK(soap::parse("<a><b/></a>").ok());
 }
+
+TEST_CASE("declarations are refused in any case and anywhere; comments and CDATA are not declarations") {
+    auto refused = [](std::string_view xml) {
+        auto r = soap::parse(xml);
+        return !r.ok() && r.error().code == "xml.doctype";
+    };
+    CHECK(refused("<!doctype x><x/>"));
+    CHECK(refused("<x><!-- a --></x><!DocType y>"));
+    CHECK(refused("<x/><!ENTITY e 'x'>"));
+    CHECK(refused("<x><![CDATA[<!entity]]></x>"));  // refused wherever it appears, as before
+    CHECK(refused("<!<!DOCTYPE x><x/>"));
+    CHECK(soap::parse("<x><!-- <! DOCTYPE --><![CDATA[<!ENTIT]]></x>").ok());
+    CHECK(soap::parse("<x>&lt;!DOCTYPE</x>").ok());
+    CHECK_FALSE(refused("<x/><!"));  // malformed, not a declaration
+}
