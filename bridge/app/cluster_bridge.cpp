@@ -89,8 +89,14 @@ core::Status Bridge::cluster_enroll(const GatewayConfig& g) {
     auto result = taken.get_future();
     // The registry entry is written already: the keeper finds the gateway in the fleet.
     cluster_->take(g.id, [&taken](bool ok) { taken.set_value(ok); });
+    // Not taken: another node holds it (it enrolled there a moment ago and this
+    // node's view is a round old), or the database did not answer. Either way
+    // the registry entry is written and shared, so the gateway stays enrolled
+    // and whichever node holds or takes its lease serves it. An error here
+    // would make GatewayEvents remove the shared entry: the owner would then
+    // drop the gateway.
     if (!result.get())
-        return core::make_error("cluster.lease", "gateway " + g.id + ": its lease is held by another node");
+        core::log::info(g.id, "self-registered gateway enrolled; its CPE runs where its lease is (not here yet)");
     return core::Ok{};
 }
 

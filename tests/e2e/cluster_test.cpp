@@ -388,7 +388,34 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
     // The moved CPEs inform again from node 2, with the state node 1 made durable.
     CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= static_cast<std::size_t>(o["r2"]); }, 20s));
     CHECK(informs_with(acs.log(), "0 BOOTSTRAP") == 20);
+
+    // One new gateway registering at both nodes at once (two load-balanced
+    // connections): enrolled, served by one of them, and still there rounds
+    // later (the node that lost the race must not remove the shared entry).
+    auto twin = [&](const std::string& tag, unsigned short port) {
+        return std::make_unique<e2e::Process>(
+            std::vector<std::string>{bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file",
+                                     (dir / (tag + ".port")).string(), "--gateways", "1", "--first-id", "530",
+                                     "--derive-secrets", master, "--bridge",
+                                     "http://127.0.0.1:" + std::to_string(port) + "/cmp", "--log-level", "warn"},
+            (dir / (tag + ".log")).string());
+    };
+    const auto cmp2 = static_cast<unsigned short>(
+        std::stoi(db.text("SELECT substring(cmp_url from ':([0-9]+)$') FROM bridge.nodes WHERE node = 'r2'")));
+    auto twin1 = twin("twin1", cmp1);
+    auto twin2 = twin("twin2", cmp2);
+    auto served = [&] {
+        return db.scalar("SELECT count(*) FROM bridge.registry WHERE key = 'GW-0530'") == 1 &&
+               db.scalar("SELECT count(*) FROM bridge.leases WHERE key = 'GW-0530' AND node IS NOT NULL"
+                         " AND expires > now()") == 1;
+    };
+    CHECK(eventually(served, 15s));
+    std::this_thread::sleep_for(std::chrono::seconds(kTtl));  // three rounds of both nodes
+    CHECK(served());
+    CHECK(eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") == 21; }, 10s));
     CHECK(acs.log().find("FAILED") == std::string::npos);
+    twin1->stop();
+    twin2->stop();
     for (auto& [n, p] : nodes) p->stop();
     acs.stop();
     sim.stop();
