@@ -173,15 +173,33 @@ std::size_t valid_utf8_at(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+// Bytes copied as they are: printable ASCII but & < > (and " in attributes), plus \n and \t
+// in text. Everything else takes the slow path below.
+struct PlainBytes {
+    bool text[256] = {};
+    bool attribute[256] = {};
+    constexpr PlainBytes() {
+        for (int c = 0x20; c < 0x80; ++c) text[c] = attribute[c] = c != '&' && c != '<' && c != '>';
+        attribute['"'] = false;
+        text['\n'] = text['\t'] = true;
+    }
+};
+constexpr PlainBytes kPlain;
+
 void append_escaped(std::string& out, std::string_view v, bool attribute) {
-    // Runs of plain characters are copied in one append: values are mostly
-    // plain ASCII and this is on the path of every parameter we encode.
+    // Runs of plain characters are found by a table lookup per byte and copied in one append:
+    // values are mostly plain ASCII and this is on the path of every element we encode.
+    const bool* plain = attribute ? kPlain.attribute : kPlain.text;
     std::size_t run = 0;
     auto flush = [&](std::size_t i) {
         if (i > run) out.append(v.data() + run, i - run);
     };
     for (std::size_t i = 0; i < v.size();) {
         auto c = static_cast<unsigned char>(v[i]);
+        if (plain[c]) {
+            ++i;
+            continue;
+        }
         std::string_view rep;
         std::size_t len = 1;
         if (c >= 0x80) {
@@ -198,19 +216,16 @@ void append_escaped(std::string& out, std::string_view v, bool attribute) {
             rep = "&lt;";
         } else if (c == '>') {
             rep = "&gt;";
-        } else if (c == '"' && attribute) {
-            rep = "&quot;";
+        } else if (c == '"') {
+            rep = "&quot;";  // only reached for attributes
         } else if (c == '\r') {
             rep = "&#13;";
-        } else if (attribute && c == '\n') {
-            rep = "&#10;";  // attribute-value normalisation would turn it into a space
-        } else if (attribute && c == '\t') {
-            rep = "&#9;";
-        } else if (c < 0x20 && c != '\n' && c != '\t') {
-            rep = kReplacement;  // not allowed in XML 1.0, not even as a character reference
+        } else if (c == '\n') {
+            rep = "&#10;";  // attributes only: attribute-value normalisation would turn it into a space
+        } else if (c == '\t') {
+            rep = "&#9;";  // attributes only
         } else {
-            ++i;
-            continue;
+            rep = kReplacement;  // not allowed in XML 1.0, not even as a character reference
         }
         flush(i);
         out.append(rep);
