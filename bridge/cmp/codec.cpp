@@ -108,39 +108,55 @@ bool ours(const XMLElement* e) {
     return ns.empty() || ns == kNamespace;
 }
 
-core::Result<Record> read_record(const XMLElement* parent, const std::vector<FieldSpec>* specs,
-                                 const std::string& path, bool skip_result_fields) {
+// Where a field is, for error messages only: built into a string when an error is reported, not
+// for every field read (that was an allocation per field of every response).
+struct FieldPath {
+    const FieldPath* parent = nullptr;
+    std::string_view name;  // a field name, or the root's function name
+    std::size_t index = 0;
+    bool is_item = false;  // the index-th item of parent's list
+    std::string str() const {
+        std::string out = parent ? parent->str() : std::string();
+        if (is_item) return out + "[" + std::to_string(index) + "]";
+        if (parent) out += '.';
+        out += name;
+        return out;
+    }
+};
+
+core::Result<Record> read_record(const XMLElement* parent, const std::vector<FieldSpec>* specs, const FieldPath& path,
+                                 bool skip_result_fields) {
     Record rec;
     for (const XMLNode* n = parent->FirstChild(); n; n = n->NextSibling()) {
         if (const auto* t = n->ToText(); t && !all_space(t->Value()))
-            return err("cmp.unexpected_structure", path + ": text where only elements are expected");
+            return err("cmp.unexpected_structure", path.str() + ": text where only elements are expected");
         const XMLElement* c = n->ToElement();
         if (!c || !ours(c)) continue;  // foreign-namespace elements are extensions we ignore
-        std::string name(soap::local_name(c));
-        if (skip_result_fields && (name == "resultCode" || name == "resultMsg")) continue;
-        std::string where = path + "." + name;
-        if (rec.has(name)) return err("cmp.duplicate_field", where + ": field appears twice");
-        const FieldSpec* spec = specs ? find_field(*specs, name) : nullptr;
+        std::string_view local = soap::local_name(c);
+        if (skip_result_fields && (local == "resultCode" || local == "resultMsg")) continue;
+        const FieldPath where{&path, local};
+        if (rec.has(local)) return err("cmp.duplicate_field", where.str() + ": field appears twice");
+        const FieldSpec* spec = specs ? find_field(*specs, local) : nullptr;
         bool is_list = spec ? spec->type == Type::List : c->FirstChildElement() != nullptr;
         if (!is_list) {
             if (c->FirstChildElement())
-                return err("cmp.unexpected_structure", where + ": a scalar field has child elements");
-            rec.set(std::move(name), text_content(c));
+                return err("cmp.unexpected_structure", where.str() + ": a scalar field has child elements");
+            rec.set(std::string(local), text_content(c));
             continue;
         }
         std::vector<Record> items;
         std::size_t i = 0;
         for (const XMLNode* m = c->FirstChild(); m; m = m->NextSibling()) {
             if (const auto* t = m->ToText(); t && !all_space(t->Value()))
-                return err("cmp.unexpected_structure", where + ": text inside a list");
+                return err("cmp.unexpected_structure", where.str() + ": text inside a list");
             const XMLElement* item = m->ToElement();
             if (!item) continue;
-            auto r = read_record(item, spec ? &spec->item_fields : nullptr, where + "[" + std::to_string(i++) + "]",
-                                 false);
+            const FieldPath at{&where, {}, i++, true};
+            auto r = read_record(item, spec ? &spec->item_fields : nullptr, at, false);
             if (!r) return r.error();
             items.push_back(std::move(r).value());
         }
-        rec.add_list(std::move(name), std::move(items));
+        rec.add_list(std::string(local), std::move(items));
     }
     return rec;
 }
@@ -307,7 +323,7 @@ core::Result<Request> decode_request(std::string_view xml, const soap::Limits& l
     req.header = std::move(parsed->header);
     req.function = std::string(name);
     const FunctionSpec* spec = catalogue ? catalogue->find(req.function) : nullptr;
-    auto args = read_record(payload, spec ? &spec->request : nullptr, req.function, false);
+    auto args = read_record(payload, spec ? &spec->request : nullptr, FieldPath{nullptr, req.function}, false);
     if (!args) return args.error();
     req.args = std::move(args).value();
     return req;
@@ -337,7 +353,7 @@ core::Result<Response> decode_response(std::string_view xml, const soap::Limits&
     resp.result_code = *value;
     if (const XMLElement* msg = soap::child(payload, "resultMsg")) resp.result_msg = text_content(msg);
     const FunctionSpec* spec = catalogue ? catalogue->find(resp.function) : nullptr;
-    auto fields = read_record(payload, spec ? &spec->response : nullptr, std::string(name), true);
+    auto fields = read_record(payload, spec ? &spec->response : nullptr, FieldPath{nullptr, name}, true);
     if (!fields) return fields.error();
     resp.fields = std::move(fields).value();
     return resp;

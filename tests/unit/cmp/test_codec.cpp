@@ -317,3 +317,27 @@ TEST_CASE("SOAPAction") {
     CHECK(function_from_soap_action("\"\"").empty());
     CHECK(function_from_soap_action("").empty());
 }
+
+TEST_CASE("structure errors name the field: function, field, list item") {
+    auto env = [](const std::string& body) {
+        return "<s:Envelope xmlns:s='" + kEnv + "' xmlns:c='urn:iso:std:iso-iec:29104:-1:cmp:1'><s:Body>" + body +
+               "</s:Body></s:Envelope>";
+    };
+    const auto& cat = Catalogue::builtin();
+    auto q = decode_request(env("<c:getRgDiskRsc><diskId>1</diskId><diskId>2</diskId></c:getRgDiskRsc>"), {}, &cat);
+    REQUIRE_FALSE(q);
+    CHECK(q.error().message == "getRgDiskRsc.diskId: field appears twice");
+    q = decode_request(env("<c:getRgDiskRsc>text</c:getRgDiskRsc>"), {}, &cat);
+    REQUIRE_FALSE(q);
+    CHECK(q.error().message == "getRgDiskRsc: text where only elements are expected");
+    auto r = decode_response(env("<c:getRgDiskRscResponse><resultCode>0</resultCode><disk>x<item/></disk>"
+                                 "</c:getRgDiskRscResponse>"),
+                             {}, &cat);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "getRgDiskRscResponse.disk: text inside a list");
+    r = decode_response(env("<c:getRgDiskRscResponse><resultCode>0</resultCode><disk><item/><item><a>1</a><a>2</a>"
+                            "</item></disk></c:getRgDiskRscResponse>"),
+                        {}, &cat);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "getRgDiskRscResponse.disk[1].a: field appears twice");
+}
