@@ -140,8 +140,11 @@ void Bridge::reload_now() {
             core::log::info(id, "reload: removed from the configuration (its state stays in state_dir)");
         }
     for (const auto& g : changed) {
-        if (auto cpe = take(g.id); cpe && !hand_over(cpe))
+        auto cpe = take(g.id);
+        if (cpe && !hand_over(cpe))
             core::log::error(g.id, "reload: the state could not be stored before the replacement");
+        // Several bridges: only the node running it (the lease holder) replaces it; its lease token stays.
+        if (cluster_ && !cpe) continue;
         if (auto st = add_gateway(g); !st) {
             core::log::error(g.id, "reload: cannot serve the changed gateway: " + st.error().message);
             continue;
@@ -150,6 +153,11 @@ void Bridge::reload_now() {
         if (auto cpe = find_by_id(g.id)) cpe->start();
     }
     for (const auto& g : added) {
+        if (cluster_) {
+            // Several bridges: a gateway runs where the lease keeper takes it (its next round), never unleased.
+            core::log::info(g.id, "reload: new gateway, served by the node that takes its lease");
+            continue;
+        }
         if (auto st = add_gateway(g); !st) {
             core::log::error(g.id, "reload: cannot serve the new gateway: " + st.error().message);
             continue;
