@@ -70,38 +70,22 @@ void PgStore::enqueue(std::string key, Write write, Done done) {
 }
 
 void PgStore::save_async(std::string key, std::string blob, Done done) {
-    if (auto st = validate_key(key); !st) return done(st);
-    if (blob.size() > kMaxBlob) return done(core::make_error("state.too_large", "state blob exceeds 64 MiB"));
+    if (auto st = check_write(key, blob.size(), kMaxBlob); !st) return done(st);
     enqueue(std::move(key), Write{std::move(blob), std::nullopt}, std::move(done));
 }
 
 void PgStore::save_async_fenced(std::string key, std::string blob, std::int64_t token, Done done) {
-    if (auto st = validate_key(key); !st) return done(st);
-    if (blob.size() > kMaxBlob) return done(core::make_error("state.too_large", "state blob exceeds 64 MiB"));
+    if (auto st = check_write(key, blob.size(), kMaxBlob); !st) return done(st);
     enqueue(std::move(key), Write{std::move(blob), token}, std::move(done));
 }
 
-core::Status PgStore::wait_for(const std::function<void(Done)>& submit) {
-    std::mutex m;
-    std::condition_variable cv;
-    std::optional<core::Status> result;
-    submit([&](core::Status st) {
-        std::lock_guard lock(m);
-        result = std::move(st);
-        cv.notify_one();
-    });
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return result.has_value(); });
-    return std::move(*result);
-}
-
 core::Status PgStore::save(std::string_view key, std::string_view blob) {
-    return wait_for([&](Done done) { save_async(std::string(key), std::string(blob), std::move(done)); });
+    return wait_for_done([&](Done done) { save_async(std::string(key), std::string(blob), std::move(done)); });
 }
 
 core::Status PgStore::remove(std::string_view key) {
     if (auto st = validate_key(key); !st) return st;
-    return wait_for([&](Done done) { enqueue(std::string(key), Write{}, std::move(done)); });
+    return wait_for_done([&](Done done) { enqueue(std::string(key), Write{}, std::move(done)); });
 }
 
 void PgStore::run() {

@@ -106,7 +106,6 @@ private:
         std::chrono::steady_clock::time_point oldest{};
     };
     void enqueue(std::string key, Write write, Done done);
-    core::Status wait_for(const std::function<void(Done)>& submit);
     void run();
     // Keys refused by fencing, or why the transaction failed.
     core::Result<std::vector<std::string>> commit(const Batch& batch);

@@ -172,32 +172,17 @@ void SqliteStore::enqueue(std::string key, std::optional<std::string> value, Don
 }
 
 void SqliteStore::save_async(std::string key, std::string blob, Done done) {
-    if (auto st = validate_key(key); !st) return done(st);
-    if (blob.size() > kMaxBlob) return done(core::make_error("state.too_large", "state blob exceeds 64 MiB"));
+    if (auto st = check_write(key, blob.size(), kMaxBlob); !st) return done(st);
     enqueue(std::move(key), std::move(blob), std::move(done));
 }
 
-core::Status SqliteStore::wait_for(const std::function<void(Done)>& submit) {
-    std::mutex m;
-    std::condition_variable cv;
-    std::optional<core::Status> result;
-    submit([&](core::Status st) {
-        std::lock_guard lock(m);
-        result = std::move(st);
-        cv.notify_one();
-    });
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return result.has_value(); });
-    return std::move(*result);
-}
-
 core::Status SqliteStore::save(std::string_view key, std::string_view blob) {
-    return wait_for([&](Done done) { save_async(std::string(key), std::string(blob), std::move(done)); });
+    return wait_for_done([&](Done done) { save_async(std::string(key), std::string(blob), std::move(done)); });
 }
 
 core::Status SqliteStore::remove(std::string_view key) {
     if (auto st = validate_key(key); !st) return st;
-    return wait_for([&](Done done) { enqueue(std::string(key), std::nullopt, std::move(done)); });
+    return wait_for_done([&](Done done) { enqueue(std::string(key), std::nullopt, std::move(done)); });
 }
 
 core::Status SqliteStore::save_all(std::vector<std::pair<std::string, std::string>> blobs) {
@@ -206,7 +191,7 @@ core::Status SqliteStore::save_all(std::vector<std::pair<std::string, std::strin
         if (blob.size() > kMaxBlob) return core::make_error("state.too_large", "state blob of " + key + " exceeds 64 MiB");
     }
     if (blobs.empty()) return core::Ok{};
-    return wait_for([&](Done done) {
+    return wait_for_done([&](Done done) {
         // One lock hold: the writer takes the whole queue at once, so these
         // land in one transaction (possibly with others' writes).
         {

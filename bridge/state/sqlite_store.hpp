@@ -77,7 +77,6 @@ private:
         std::vector<Done> dones;
     };
     void enqueue(std::string key, std::optional<std::string> value, Done done);
-    core::Status wait_for(const std::function<void(Done)>& submit);
     void run();
     core::Status commit(const Batch& batch);
 

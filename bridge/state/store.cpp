@@ -1,5 +1,7 @@
 #include "bridge/state/store.hpp"
 
+#include <condition_variable>
+
 #include <algorithm>
 
 namespace state {
@@ -43,6 +45,27 @@ core::Result<std::vector<std::string>> MemoryStore::keys() {
     out.reserve(blobs_.size());
     for (const auto& [k, v] : blobs_) out.push_back(k);
     return out;
+}
+
+core::Status wait_for_done(const std::function<void(Store::Done)>& submit) {
+    std::mutex m;
+    std::condition_variable cv;
+    std::optional<core::Status> result;
+    submit([&](core::Status st) {
+        std::lock_guard lock(m);
+        result = std::move(st);
+        cv.notify_one();
+    });
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return result.has_value(); });
+    return std::move(*result);
+}
+
+core::Status check_write(std::string_view key, std::size_t blob_size, std::size_t max_blob) {
+    if (auto st = validate_key(key); !st) return st;
+    if (blob_size > max_blob)
+        return core::make_error("state.too_large", "state blob exceeds " + std::to_string(max_blob >> 20) + " MiB");
+    return core::Ok{};
 }
 
 }  // namespace state

@@ -45,6 +45,12 @@ public:
     virtual core::Result<std::vector<std::string>> keys() = 0;
 };
 
+// Runs `submit(done)` and blocks until `done` was called (from any thread):
+// the synchronous save/remove of stores that write from a thread of their own.
+core::Status wait_for_done(const std::function<void(Store::Done)>& submit);
+// The checks every store makes before queueing a write: a valid key, a blob of at most max_blob bytes.
+core::Status check_write(std::string_view key, std::size_t blob_size, std::size_t max_blob);
+
 // One file per key, <dir>/<key>.yaml, mode 0600, in a directory of mode 0700.
 // Writes go to <key>.yaml.tmp.<random>, are fsynced and renamed over the
 // old file, then the directory is fsynced. One process per directory.
