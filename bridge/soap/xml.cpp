@@ -75,11 +75,17 @@ std::string_view local_name(std::string_view q) {
 std::string_view local_name(const tinyxml2::XMLElement* e) { return local_name(std::string_view(e->Name())); }
 
 std::string_view resolve_prefix(const tinyxml2::XMLElement* e, std::string_view prefix) {
-    std::string attr_name = prefix.empty() ? std::string("xmlns") : "xmlns:" + std::string(prefix);
+    // Compared in place, without building "xmlns:prefix": this runs for every element of every
+    // message (each CMP field's namespace is checked).
+    auto declares = [prefix](std::string_view name) {
+        if (prefix.empty()) return name == "xmlns";
+        return name.size() == 6 + prefix.size() && name.starts_with("xmlns:") && name.substr(6) == prefix;
+    };
     for (const tinyxml2::XMLNode* n = e; n; n = n->Parent()) {
         auto* el = n->ToElement();
         if (!el) break;
-        if (const char* v = el->Attribute(attr_name.c_str())) return v;
+        for (const tinyxml2::XMLAttribute* a = el->FirstAttribute(); a; a = a->Next())
+            if (declares(a->Name())) return a->Value();
     }
     if (prefix == "xml") return "http://www.w3.org/XML/1998/namespace";
     return {};

@@ -83,3 +83,26 @@ TEST_CASE("declarations are refused in any case and anywhere; comments and CDATA
     CHECK(soap::parse("<x>&lt;!DOCTYPE</x>").ok());
     CHECK_FALSE(refused("<x/><!"));  // malformed, not a declaration
 }
+
+TEST_CASE("namespaces resolve through the declarations in scope, nearest first") {
+    auto doc = soap::parse(
+        "<r xmlns='urn:default' xmlns:c='urn:c' xmlns:cm='urn:cm'>"
+        "<c:a><b/><cm:d xmlns='urn:inner'><e/></cm:d></c:a><x:y/><xmlns:z/></r>");
+    REQUIRE(doc.ok());
+    const tinyxml2::XMLElement* r = (*doc)->RootElement();
+    const tinyxml2::XMLElement* a = r->FirstChildElement();
+    const tinyxml2::XMLElement* b = a->FirstChildElement();
+    const tinyxml2::XMLElement* d = b->NextSiblingElement();
+    const tinyxml2::XMLElement* e = d->FirstChildElement();
+    const tinyxml2::XMLElement* y = a->NextSiblingElement();
+    CHECK(soap::namespace_of(r) == "urn:default");
+    CHECK(soap::namespace_of(a) == "urn:c");
+    CHECK(soap::namespace_of(b) == "urn:default");
+    CHECK(soap::namespace_of(d) == "urn:cm");
+    CHECK(soap::namespace_of(e) == "urn:inner");
+    CHECK(soap::namespace_of(y).empty());  // undeclared prefix
+    CHECK(soap::resolve_prefix(e, "xml") == "http://www.w3.org/XML/1998/namespace");
+    CHECK(soap::resolve_prefix(e, "cm") == "urn:cm");
+    CHECK(soap::resolve_prefix(e, "m").empty());
+    CHECK(soap::resolve_prefix(e, "xmlns").empty());
+}
