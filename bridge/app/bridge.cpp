@@ -151,6 +151,9 @@ core::Status Bridge::start_forward() {
         auto registry = cluster_->registry_store();
         if (!registry) return registry.error();
         gateway_events_->use_registry_store(std::move(*registry));
+        auto replay = cluster_->replay_window();
+        if (!replay) return replay.error();
+        gateway_events_->use_shared_replay_window(std::move(*replay));
     }
     auto remembered = gateway_events_->open();
     if (!remembered) return remembered.error();

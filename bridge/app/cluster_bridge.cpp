@@ -39,6 +39,13 @@ KeeperHooks Bridge::cluster_hooks() {
             if (it == fleet_.end()) return false;
             g = it->second;
         }
+        // The nonces the previous owner accepted are refused here before
+        // anything of the gateway is: a captured message must not replay at
+        // the new owner. Unknown (the database did not answer): not served.
+        if (auto st = gateway_events_->restore_replay_window(id); !st) {
+            core::log::error(id, "not served: its replay window could not be read: " + st.error().message);
+            return false;
+        }
         // Loaded from the store now: what the previous owner made durable.
         if (auto st = add_gateway(g); !st) {
             core::log::error(id, "cannot serve the gateway whose lease this node took: " + st.error().message);

@@ -5,6 +5,7 @@
 
 #include "bridge/app/async_callback.hpp"
 #include "bridge/app/cluster_forward.hpp"
+#include "bridge/cmp/wire.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/net/http_server.hpp"
 
@@ -46,6 +47,13 @@ core::Result<std::unique_ptr<state::Store>> ClusterNode::registry_store() const 
     auto s = state::PgRegistryStore::open(config_.state_postgres.dsn);
     if (!s) return s.error();
     return std::unique_ptr<state::Store>(std::move(*s));
+}
+
+core::Result<std::unique_ptr<SharedReplayWindow>> ClusterNode::replay_window() const {
+    auto nonces = state::PgNonces::open({config_.state_postgres.dsn, [] { return cmp::unix_now(); }});
+    if (!nonces) return nonces.error();
+    const auto window = std::chrono::duration_cast<std::chrono::seconds>(cmp::ListenerOptions{}.auth_window).count();
+    return std::make_unique<SharedReplayWindow>(std::move(*nonces), window);
 }
 
 core::Status ClusterNode::remember_cr_path(const std::string& path, const std::string& gateway) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bridge/app/cluster_keeper.hpp"
+#include "bridge/app/cluster_replay.hpp"
 #include "bridge/app/cluster_routes.hpp"
 #include "bridge/app/config.hpp"
 #include "bridge/http/message.hpp"
@@ -31,6 +32,8 @@ public:
     state::Store& store() { return *fenced_; }
     // The shared registry of self-registered gateways.
     core::Result<std::unique_ptr<state::Store>> registry_store() const;
+    // The CMP replay window in bridge.nonces, on connections of its own.
+    core::Result<std::unique_ptr<SharedReplayWindow>> replay_window() const;
     // Written before the ACS can learn the path (blocking).
     core::Status remember_cr_path(const std::string& path, const std::string& gateway);
     core::Status forget_cr_paths(const std::string& gateway);

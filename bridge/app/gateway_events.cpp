@@ -108,6 +108,11 @@ core::Status GatewayEvents::listen() {
 }
 
 core::Status GatewayEvents::open_replay_window() {
+    if (shared_nonces_) {
+        // Nothing restored here: the lease keeper restores each gateway's nonces as it takes it (restore_replay_window).
+        shared_nonces_->attach(listener_);
+        return core::Ok{};
+    }
     std::error_code ec;
     std::filesystem::create_directories(config_.state_dir, ec);
     if (ec) return core::make_error("state.io", "cannot create state_dir " + config_.state_dir + ": " + ec.message());
@@ -137,6 +142,19 @@ core::Status GatewayEvents::open_replay_window() {
         log->append({ts + window, std::to_string(ts) + " " + std::string(nonce) + " " + std::string(rg)});
     });
     return core::Ok{};
+}
+
+core::Status GatewayEvents::restore_replay_window(std::string_view rg_id) {
+    if (!shared_nonces_) return core::Ok{};
+    auto n = shared_nonces_->restore(listener_, rg_id);
+    if (!n) return n.error();
+    if (*n) core::log::debug(std::string(rg_id), "replay window: " + std::to_string(*n) + " recent nonces restored");
+    return core::Ok{};
+}
+
+std::uint64_t GatewayEvents::replay_appended() const {
+    if (shared_nonces_) return shared_nonces_->last_appended();
+    return nonces_ ? nonces_->last_appended() : 0;
 }
 
 std::vector<GatewayConfig> GatewayEvents::shared_registered() {
@@ -171,7 +189,7 @@ asio::awaitable<http::Response> GatewayEvents::serve(http::Request req, net::Pee
             if (relayed) co_return std::move(*relayed);
         }
     }
-    const std::uint64_t before = nonces_ ? nonces_->last_appended() : 0;
+    const std::uint64_t before = replay_appended();
     cmp::Listener::Outcome out = listener_.process(req, peer.address, cmp::unix_now());
     http::Response res = std::move(out.response);
     if (out.pending) {
@@ -179,10 +197,11 @@ asio::awaitable<http::Response> GatewayEvents::serve(http::Request req, net::Pee
         const bool enrolled = co_await enroll_unlocked(out.pending->registration);
         res = listener_.finish(*out.pending, enrolled, cmp::unix_now());
     }
-    if (nonces_ && nonces_->last_appended() != before) {
-        // The answer acknowledges the message: its nonce must be on disk first.
-        auto wait = [log = nonces_.get(), seq = nonces_->last_appended()](auto done) {
-            log->when_durable(seq, std::move(done));
+    if (const std::uint64_t seq = replay_appended(); seq != before) {
+        // The answer acknowledges the message: its nonce must be durable first (on disk, or committed).
+        auto wait = [log = nonces_.get(), shared = shared_nonces_.get(), seq](auto done) {
+            if (shared) shared->when_durable(seq, std::move(done));
+            else log->when_durable(seq, std::move(done));
         };
         bool ok = co_await async_from_callback<bool>(std::move(wait), asio::use_awaitable);
         if (!ok) {

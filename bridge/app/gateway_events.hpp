@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridge/app/cluster_replay.hpp"
 #include "bridge/app/config.hpp"
 #include "bridge/app/gateway_registry.hpp"
 #include "bridge/app/secrets_file.hpp"
@@ -58,6 +59,16 @@ public:
     // The registry in this store instead of <state_dir>/registry/ (several
     // bridges share it in PostgreSQL: state::PgRegistryStore). Before open().
     void use_registry_store(std::unique_ptr<state::Store> store) { registry_store_ = std::move(store); }
+    // The replay window in PostgreSQL instead of <state_dir>/cmp-replay.log
+    // (several bridges: a gateway's new owner must refuse what the old one
+    // accepted). Before open().
+    void use_shared_replay_window(std::unique_ptr<SharedReplayWindow> window) { shared_nonces_ = std::move(window); }
+    // A node took `rg_id` over: the nonces any node accepted for it recently
+    // are refused here from now on. Blocking: off the event loop, before the
+    // gateway is served here. No-op without a shared window.
+    core::Status restore_replay_window(std::string_view rg_id);
+    // Replay window sizes for logs and tests: the shared window, or null.
+    SharedReplayWindow* shared_replay_window() { return shared_nonces_.get(); }
     // Re-reads the registry (shared by several bridges: another node may
     // have enrolled a gateway) and returns every self-registered gateway
     // that can be served; the new ones are known to access() from now on.
@@ -93,6 +104,8 @@ public:
 
 private:
     core::Status open_replay_window();
+    // Sequence of the last nonce handed to the replay window (file or shared), 0 without one.
+    std::uint64_t replay_appended() const;
     boost::asio::awaitable<http::Response> serve(http::Request req, net::PeerInfo peer);
     std::optional<std::string> secret_for(const std::string& rg_id);
     GatewayConfig dynamic_config(const RegisteredGateway& g, std::string secret) const;
@@ -120,6 +133,7 @@ private:
     // The nonces the listener accepted within its window, durable before
     // the gateway gets an answer: a restart must not reopen the window.
     std::unique_ptr<state::AppendLog> nonces_;
+    std::unique_ptr<SharedReplayWindow> shared_nonces_;  // instead of nonces_ (use_shared_replay_window)
     // Guards registered_: the listener reads it under its own lock, forget() from the admin listener.
     mutable std::mutex registered_mutex_;
     std::map<std::string, RegisteredGateway, std::less<>> registered_;  // self-registered

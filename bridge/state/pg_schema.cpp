@@ -38,6 +38,16 @@ constexpr const char* kMigrations[] = {
     "CREATE TABLE bridge.registry ("
     "  key text COLLATE \"C\" PRIMARY KEY,"
     "  blob bytea NOT NULL);",
+    // 3: the CMP replay window shared by every node (state::PgNonces): a
+    // gateway's new owner refuses what the old owner accepted. Times are
+    // unix seconds of the gateway's signed timestamp, as the listener keeps them.
+    "CREATE TABLE bridge.nonces ("
+    "  rg_id text COLLATE \"C\" NOT NULL,"
+    "  nonce text COLLATE \"C\" NOT NULL,"
+    "  ts bigint NOT NULL,"
+    "  expires bigint NOT NULL,"
+    "  PRIMARY KEY (rg_id, nonce));"
+    "CREATE INDEX nonces_by_expiry ON bridge.nonces (expires);",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion);
 

@@ -11,12 +11,13 @@
 //          database's clock) and their internal listener URLs (v2)
 //   cr_paths (path, gateway)            a Connection Request path's gateway (v2)
 //   registry (key, blob)                self-registered gateways (v2)
+//   nonces (rg_id, nonce, ts, expires)  the CMP replay window of every node (v3)
 #include "bridge/state/pg_conn.hpp"
 
 namespace state::pg {
 
 // The newest schema this code knows.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Brings the database to kSchemaVersion in one transaction, under an
 // advisory lock (bridges starting together migrate once, in turn). A
