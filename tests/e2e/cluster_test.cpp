@@ -8,6 +8,9 @@
 //   kill -9   node 3 dies: within the lease TTL (+ margin) nodes 1 and 2 own
 //             all its gateways; each of them informs again with 1 BOOT, never
 //             0 BOOTSTRAP, and its ParameterKey is the one acknowledged before
+//   replay    a signed gateway message accepted through node 3 before the
+//             kill is refused (401) by the gateway's new owner: the replay
+//             window is shared (bridge.nonces)
 //   pause     node 2 SIGSTOPped past its TTL: node 1 takes everything; on
 //             SIGCONT node 2 stops its CPEs and writes nothing that lands
 //   join      node 4 starts later and takes its share a bounded number per round
@@ -19,6 +22,8 @@
 #include <set>
 #include <sstream>
 
+#include "bridge/cmp/codec.hpp"
+#include "bridge/cmp/wire.hpp"
 #include "bridge/http/auth.hpp"
 #include "bridge/state/pg_conn.hpp"
 #include "tests/e2e/cmp_e2e_util.hpp"
@@ -148,6 +153,33 @@ std::size_t informs_with(const std::string& acs_log, const std::string& event) {
     return n;
 }
 
+// A keepAliveRg of `rg` signed with a fresh nonce, as raw HTTP/1.1 bytes: what an attacker on the path captures.
+std::string signed_keepalive(const std::string& rg) {
+    const std::int64_t now = cmp::unix_now();
+    cmp::Request m;
+    m.header = {rg, "replay-1", cmp::format_date_time(now)};
+    m.function = "keepAliveRg";
+    auto out = cmp::make_http_request(m, "/cmp", cmp::PeerKeys{rg, kSecret}, now);
+    REQUIRE(out);
+    std::string raw = "POST /cmp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    for (const auto& h : out->http.headers)
+        if (h.name != "Host" && h.name != "Content-Length" && h.name != "Connection")
+            raw += h.name + ": " + h.value + "\r\n";
+    return raw + "Content-Length: " + std::to_string(out->http.body.size()) + "\r\n\r\n" + out->http.body;
+}
+
+// The status of sending `raw`; a CPE starting or moving (503) is asked again, as a gateway would.
+int send_cmp(unsigned short port, const std::string& raw) {
+    int status = 0;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        const std::string res = e2e::http_exchange(port, raw);
+        status = res.size() > 12 ? std::stoi(res.substr(9, 3)) : 0;
+        if (status != 503) break;
+        std::this_thread::sleep_for(1s);
+    }
+    return status;
+}
+
 int max_acquired_per_round(const std::string& log) {
     static const std::regex re("acquired ([0-9]+) leases");
     int most = 0;
@@ -231,6 +263,10 @@ TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join"
     // ---- kill -9 node 3: nodes 1 and 2 own its gateways within the TTL (+ margin)
     const auto n3_gateways = db.held_by("n3");
     const std::size_t boots_before = informs_with(acs.log(), "1 BOOT");
+    // Captured on its way to node 3 (relayed there by node 1), accepted once.
+    REQUIRE(!n3_gateways.empty());
+    const std::string captured = signed_keepalive(n3_gateways.front());
+    CHECK(send_cmp(cmp1, captured) == 200);
     nodes["n3"]->kill_now(SIGKILL);
     nodes["n3"]->wait(5s);
     const auto killed = std::chrono::steady_clock::now();
@@ -242,6 +278,9 @@ TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join"
     MESSAGE("node 3's " << n3_gateways.size() << " gateways owned by nodes 1 and 2 after " << takeover_s << " s");
     REQUIRE(taken);
     CHECK(takeover_s <= kTtl + 8);
+    // Replayed after the failover: the new owner knows the nonce node 3 committed.
+    CHECK(send_cmp(cmp1, captured) == 401);
+    CHECK(send_cmp(cmp1, signed_keepalive(n3_gateways.front())) == 200);  // a fresh one is served
     // Each of them informs again (BOOT: the CPE restarted elsewhere), and its
     // second session reads back the acknowledged ParameterKey (the ACS checks it).
     CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= boots_before + n3_gateways.size(); }, 30s));
