@@ -1,5 +1,7 @@
 #include "bridge/acs/cpe_id.hpp"
 
+#include "bridge/http/encoding.hpp"
+
 namespace acs {
 namespace {
 
@@ -9,18 +11,7 @@ bool keep(unsigned char c) {
            c == '~';
 }
 
-void append_encoded(std::string& out, std::string_view part) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    for (unsigned char c : part) {
-        if (keep(c)) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-        }
-    }
-}
+void append_encoded(std::string& out, std::string_view part) { out += http::percent_encode(part, keep); }
 
 }  // namespace
 

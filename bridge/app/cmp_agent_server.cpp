@@ -1,5 +1,7 @@
 #include "bridge/app/cmp_agent_server.hpp"
 
+#include "bridge/http/encoding.hpp"
+
 #include "bridge/cmp/catalogue.hpp"
 #include "bridge/cmp/codec.hpp"
 #include "bridge/core/log.hpp"
@@ -11,18 +13,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::string_view kLog = "cmp-agent";
-
-bool unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 http::Response not_found() {
     http::Response r;
@@ -37,36 +27,9 @@ void refused(const net::PeerInfo& peer, std::string_view kind, const std::string
 
 }  // namespace
 
-std::string percent_encode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (unreserved(c)) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
-    return out;
-}
+std::string percent_encode(std::string_view s) { return http::percent_encode(s, http::unreserved); }
 
-std::optional<std::string> percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
+std::optional<std::string> percent_decode(std::string_view s) { return http::percent_decode(s); }
 
 CmpAgentServer::CmpAgentServer(asio::io_context& ioc, CmpAgentServerOptions options, cmp::KeyLookup keys,
                                Handler handler)

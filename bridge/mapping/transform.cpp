@@ -1,5 +1,7 @@
 #include "bridge/mapping/transform.hpp"
 
+#include "bridge/http/encoding.hpp"
+
 #include <charconv>
 #include <limits>
 
@@ -64,37 +66,12 @@ const Unit* find_unit(std::string_view n) {
     return nullptr;
 }
 
+// A name or value inside "n=v,n=v": the separators and '%' itself escaped.
 std::string pct(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        if (c == ',' || c == '=' || c == '%') {
-            static const char* hex = "0123456789ABCDEF";
-            out += '%';
-            out += hex[static_cast<unsigned char>(c) >> 4];
-            out += hex[static_cast<unsigned char>(c) & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return http::percent_encode(s, [](unsigned char c) { return c != ',' && c != '=' && c != '%'; });
 }
 
-std::optional<std::string> unpct(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        unsigned v = 0;
-        auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-        if (ec != std::errc() || p != s.data() + i + 3) return std::nullopt;
-        out += static_cast<char>(v);
-        i += 2;
-    }
-    return out;
-}
+std::optional<std::string> unpct(std::string_view s) { return http::percent_decode(s); }
 
 bool has_zone(std::string_view v) {
     if (v.size() <= 19) return false;

@@ -51,3 +51,14 @@ TEST_CASE("encoding: random tokens are URL-safe and distinct") {
     CHECK(random_bytes(0).empty());
     CHECK(random_bytes(33).size() == 33);
 }
+
+TEST_CASE("percent encoding: what the caller keeps stays, every other byte is %XX; decoding is strict") {
+    CHECK(http::percent_encode("A-b_c.9~", http::unreserved) == "A-b_c.9~");
+    CHECK(http::percent_encode("a/b c%\xff", http::unreserved) == "a%2Fb%20c%25%FF");
+    CHECK(http::percent_encode("x=1,y", [](unsigned char c) { return c != ',' && c != '='; }) == "x%3D1%2Cy");
+    CHECK(http::percent_decode("a%2Fb%20c%25%ff") == std::optional<std::string>("a/b c%\xff"));
+    CHECK(http::percent_decode("%41") == std::optional<std::string>("A"));
+    CHECK_FALSE(http::percent_decode("a%2"));
+    CHECK_FALSE(http::percent_decode("a%"));
+    CHECK_FALSE(http::percent_decode("a%zz"));
+}
