@@ -17,6 +17,8 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
@@ -35,7 +37,13 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string bin = E2E_BIN_DIR;
-constexpr int kGateways = 300;
+// 300 in ctest; BRIDGE_CLUSTER_GATEWAYS=3000 runs the full-size failover by hand.
+const int kGateways = [] {
+    const char* v = std::getenv("BRIDGE_CLUSTER_GATEWAYS");
+    return v ? std::max(30, std::atoi(v)) : 300;
+}();
+const int kShareLo = kGateways / 3 * 9 / 10, kShareHi = kGateways / 3 * 11 / 10;  // a fair share, +-10 %
+const auto kScale = std::max(1, kGateways / 300);  // waits grow with the fleet
 constexpr int kTtl = 6;  // lease_ttl_s
 const std::string kSecret = "cluster-secret-1b7e";
 const std::string kPk = "InternetGatewayDevice.ManagementServer.ParameterKey";
@@ -245,17 +253,17 @@ TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join"
     // ---- spread: every gateway bootstrapped once, each node owns about a third
     const bool booted = eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") >= kGateways &&
                                                 e2e::count_in(acs.log(), "session complete") >= kGateways; },
-                                   60s);
+                                   std::chrono::seconds(60 * kScale));
     INFO(logs());
     REQUIRE(booted);
     // Node 1 took the gateways whose messages reached it before anyone owned
     // them; the keepers even that out by handing over above share + slack.
     auto balanced = [&] {
         auto o = db.owners();
-        return total(o) == kGateways && o["n1"] >= 90 && o["n1"] <= 110 && o["n2"] >= 90 && o["n2"] <= 110 &&
-               o["n3"] >= 90 && o["n3"] <= 110;
+        return total(o) == kGateways && o["n1"] >= kShareLo && o["n1"] <= kShareHi && o["n2"] >= kShareLo &&
+               o["n2"] <= kShareHi && o["n3"] >= kShareLo && o["n3"] <= kShareHi;
     };
-    const bool spread = eventually(balanced, 30s);
+    const bool spread = eventually(balanced, std::chrono::seconds(30 * kScale));
     auto owners = db.owners();
     MESSAGE("spread: n1 " << owners["n1"] << ", n2 " << owners["n2"] << ", n3 " << owners["n3"]);
     CHECK(spread);
@@ -335,13 +343,13 @@ TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join"
     nodes["n4"] = start_node(dir, "n4");
     const bool shared = eventually([&] {
         auto o = db.owners();
-        return total(o) == kGateways && o["n4"] >= 90 && o["n4"] <= 110 && o["n2"] >= 90 && o["n2"] <= 110 &&
-               o["n1"] >= 90 && o["n1"] <= 110;
+        return total(o) == kGateways && o["n4"] >= kShareLo && o["n4"] <= kShareHi && o["n2"] >= kShareLo &&
+               o["n2"] <= kShareHi && o["n1"] >= kShareLo && o["n1"] <= kShareHi;
     }, 40s);
     owners = db.owners();
     MESSAGE("after the join: n1 " << owners["n1"] << ", n2 " << owners["n2"] << ", n4 " << owners["n4"]);
     CHECK(shared);
-    CHECK(max_acquired_per_round(nodes["n4"]->log()) <= 50);  // a third of a share per round, no storm
+    CHECK(max_acquired_per_round(nodes["n4"]->log()) <= std::max(50, kGateways / 6));  // a third of a share per round, no storm
     CHECK(eventually([&] { return acs.log().find("FAILED") == std::string::npos &&
                                   informs_with(acs.log(), "0 BOOTSTRAP") == kGateways; }, 5s));
     // No gateway on two nodes: the lease rows say one holder each.
