@@ -84,23 +84,35 @@ core::Result<std::shared_ptr<const mapping::Table>> find_mapping(const Trace& t,
                                                   "' not found beside the trace, above it or in --mapping-dir");
 }
 
+core::Result<std::shared_ptr<const mapping::Table>> replay_table(const std::string& mapping_name,
+                                                                 const std::string& mapping_hash,
+                                                                 const std::filesystem::path& trace_file,
+                                                                 const ReplayOptions& options, ReplayReport& report) {
+    std::shared_ptr<const mapping::Table> table = options.table;
+    if (!table) {
+        Trace named;  // find_mapping reads the name only
+        named.mapping_name = mapping_name;
+        auto found = find_mapping(named, trace_file, options.mapping_dirs);
+        if (!found) return found.error();
+        table = *found;
+    }
+    report.mapping_hash = table->hash();
+    if (table->hash() != mapping_hash)
+        report.warnings.push_back("mapping " + table->name() + " differs from the one recorded (" +
+                                  short_hash(mapping_hash) + " -> " + short_hash(table->hash()) +
+                                  "): a divergence may be the intended effect of the change");
+    return table;
+}
+
 core::Result<ReplayReport> replay(const Trace& t, const std::filesystem::path& trace_file, const ReplayOptions& options) {
     const auto started = std::chrono::steady_clock::now();
     ReplayReport report;
     report.name = trace_file.string();
     report.exchanges = t.exchanges.size();
 
-    std::shared_ptr<const mapping::Table> table = options.table;
-    if (!table) {
-        auto found = find_mapping(t, trace_file, options.mapping_dirs);
-        if (!found) return found.error();
-        table = *found;
-    }
-    report.mapping_hash = table->hash();
-    if (table->hash() != t.mapping_hash)
-        report.warnings.push_back("mapping " + table->name() + " differs from the one recorded (" +
-                                  short_hash(t.mapping_hash) + " -> " + short_hash(table->hash()) +
-                                  "): a divergence may be the intended effect of the change");
+    auto resolved = replay_table(t.mapping_name, t.mapping_hash, trace_file, options, report);
+    if (!resolved) return resolved.error();
+    std::shared_ptr<const mapping::Table> table = *resolved;
     auto state = cpe::parse_state(t.start_state);
     if (!state) return core::make_error("replay.state", "start_state: " + state.error().message);
     auto gateway_url = http::Url::parse(t.gateway_url.empty() ? "http://gateway.invalid/cmp" : t.gateway_url);

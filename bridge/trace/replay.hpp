@@ -47,6 +47,14 @@ struct ReplayReport {
 core::Result<std::shared_ptr<const mapping::Table>> find_mapping(const Trace& t, const std::filesystem::path& trace_file,
                                                                 const std::vector<std::filesystem::path>& dirs);
 
+// The table a replay runs with (options.table, else the recorded name found by
+// find_mapping), its hash in the report, and a warning there when it differs
+// from the recorded hash. Both directions' replays start with it.
+core::Result<std::shared_ptr<const mapping::Table>> replay_table(const std::string& mapping_name,
+                                                                 const std::string& mapping_hash,
+                                                                 const std::filesystem::path& trace_file,
+                                                                 const ReplayOptions& options, ReplayReport& report);
+
 // Errors only when the replay cannot be set up (mapping not found, bad state);
 // a divergence is a report that did not pass.
 core::Result<ReplayReport> replay(const Trace& t, const std::filesystem::path& trace_file, const ReplayOptions& options);

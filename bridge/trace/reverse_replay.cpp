@@ -382,8 +382,6 @@ private:
     ReverseTrace now_;  // --update: the trace as the bridge behaves now
 };
 
-std::string short_hash(const std::string& h) { return h.size() > 12 ? h.substr(0, 12) : h; }
-
 }  // namespace
 
 core::Result<ReplayReport> replay_reverse(const ReverseTrace& t, const std::filesystem::path& trace_file,
@@ -393,19 +391,9 @@ core::Result<ReplayReport> replay_reverse(const ReverseTrace& t, const std::file
     report.name = trace_file.string();
     report.exchanges = t.steps.size();
     report.unit = "steps";
-    std::shared_ptr<const mapping::Table> table = options.table;
-    if (!table) {
-        Trace named;
-        named.mapping_name = t.mapping_name;
-        auto found = find_mapping(named, trace_file, options.mapping_dirs);
-        if (!found) return found.error();
-        table = *found;
-    }
-    report.mapping_hash = table->hash();
-    if (table->hash() != t.mapping_hash)
-        report.warnings.push_back("mapping " + table->name() + " differs from the one recorded (" +
-                                  short_hash(t.mapping_hash) + " -> " + short_hash(table->hash()) +
-                                  "): a divergence may be the intended effect of the change");
+    auto resolved = replay_table(t.mapping_name, t.mapping_hash, trace_file, options, report);
+    if (!resolved) return resolved.error();
+    std::shared_ptr<const mapping::Table> table = *resolved;
     auto reverse = mapping::ReverseMapping::make(table);
     ReverseReplayer replayer(t, reverse, options.update);
     replayer.run();
