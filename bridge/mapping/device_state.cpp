@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "bridge/core/binary_codec.hpp"
 #include "bridge/mapping/compile.hpp"
 
 namespace mapping {
@@ -53,58 +54,96 @@ void ListState::set_present(std::vector<std::uint32_t> instances) {
 
 // ---- persistence ---------------------------------------------------------------
 
-std::string TableState::save(const Table& t) const {
-    YAML::Emitter out;
-    out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
-    out << YAML::Key << "table" << YAML::Value << t.name();
-    out << YAML::Key << "lists" << YAML::Value << YAML::BeginMap;
-    for (const auto& [oi, l] : lists) {
-        out << YAML::Key << t.objects()[oi].path << YAML::Value << YAML::BeginMap;
-        out << YAML::Key << "next" << YAML::Value << l.next;
-        out << YAML::Key << "present" << YAML::Value << YAML::Flow << l.present;
-        out << YAML::Key << "ids" << YAML::Value << YAML::BeginMap;
-        for (const auto& [k, v] : l.ids) out << YAML::Key << k << YAML::Value << v;
-        out << YAML::EndMap << YAML::EndMap;
-    }
-    out << YAML::EndMap << YAML::Key << "rows" << YAML::Value << YAML::BeginMap;
-    for (const auto& [oi, r] : rows) {
-        out << YAML::Key << t.objects()[oi].path << YAML::Value << YAML::BeginMap;
-        out << YAML::Key << "next" << YAML::Value << r.next;
-        out << YAML::Key << "rows" << YAML::Value << YAML::BeginMap;
-        for (const auto& [inst, values] : r.rows) {
-            out << YAML::Key << inst << YAML::Value << YAML::BeginMap;
-            for (const auto& [n, v] : values) out << YAML::Key << n << YAML::Value << YAML::DoubleQuoted << v;
-            out << YAML::EndMap;
-        }
-        out << YAML::EndMap << YAML::EndMap;
-    }
-    out << YAML::EndMap << YAML::Key << "stored" << YAML::Value << YAML::BeginMap;
-    for (const auto& [p, v] : stored) out << YAML::Key << p << YAML::Value << YAML::DoubleQuoted << v;
-    out << YAML::EndMap << YAML::Key << "subscriptions" << YAML::Value << YAML::BeginMap;
-    for (const auto& [p, v] : subscriptions) out << YAML::Key << p << YAML::Value << YAML::DoubleQuoted << v;
-    out << YAML::EndMap << YAML::EndMap;
-    return std::string(out.c_str()) + "\n";
+// The binary form (version 2): "\0MPS", a version byte, then the lists, the
+// rows, the stored values and the subscriptions, each keyed by object or
+// parameter path (core/binary_codec.hpp). Version 1 was YAML text, emitted
+// per change; it is still read, so states written before load and are
+// rewritten in this form at their next change.
+namespace {
+
+constexpr std::string_view kMagic{"\0MPS", 4};
+constexpr unsigned char kVersion = 2;
+
+int object_index(const Table& t, std::string_view path, ObjectKind kind) {
+    for (int i = 0; i < static_cast<int>(t.objects().size()); ++i)
+        if (t.objects()[i].path == path && t.objects()[i].kind == kind) return i;
+    return -1;  // the table no longer has it: dropped
 }
 
-core::Status TableState::load(const Table& t, std::string_view blob) {
-    auto bad = [](std::string m) { return core::make_error("mapping.state", std::move(m)); };
-    TableState s;
-    if (blob.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-        *this = TableState{};
-        return core::Ok{};
+core::Error bad(std::string m) { return core::make_error("mapping.state", std::move(m)); }
+
+void put_map(core::BinaryWriter& w, const std::map<std::string, std::string>& m) {
+    w.u(m.size());
+    for (const auto& [k, v] : m) {
+        w.str(k);
+        w.str(v);
     }
+}
+
+void get_map(core::BinaryReader& r, std::map<std::string, std::string>& m) {
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        std::string k = r.str();
+        m[std::move(k)] = r.str();
+    }
+}
+
+core::Result<TableState> decode_binary(const Table& t, std::string_view blob) {
+    if (static_cast<unsigned char>(blob[kMagic.size()]) != kVersion)
+        return bad("mapping state: unknown binary version " +
+                   std::to_string(static_cast<unsigned char>(blob[kMagic.size()])));
+    core::BinaryReader r{blob.substr(kMagic.size() + 1)};
+    TableState s;
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        const std::string path = r.str();
+        ListState l;
+        l.next = r.u32();
+        std::uint32_t max = 0;
+        for (std::size_t m = r.count(); m > 0 && r.ok; --m) {
+            std::string key = r.str();
+            const std::uint32_t v = r.u32();
+            if (r.ok && v == 0) return bad("mapping state: instance 0");
+            max = std::max(max, v);
+            l.ids.emplace(std::move(key), v);
+        }
+        std::vector<std::uint32_t> present;
+        for (std::size_t m = r.count(); m > 0 && r.ok; --m) present.push_back(r.u32());
+        if (!r.ok) break;
+        const int oi = object_index(t, path, ObjectKind::list);
+        if (oi < 0) continue;
+        l.set_present(std::move(present));  // listed: a saved state counts as a list seen
+        l.next = std::max(l.next, max + 1);  // never reuse, even from a corrupt count
+        s.lists[oi] = std::move(l);
+    }
+    for (std::size_t n = r.count(); n > 0 && r.ok; --n) {
+        const std::string path = r.str();
+        RowsState rs;
+        rs.next = r.u32();
+        for (std::size_t m = r.count(); m > 0 && r.ok; --m) {
+            const std::uint32_t inst = r.u32();
+            if (r.ok && inst == 0) return bad("mapping state: instance 0");
+            get_map(r, rs.rows[inst]);
+            rs.next = std::max(rs.next, inst + 1);
+        }
+        if (!r.ok) break;
+        const int oi = object_index(t, path, ObjectKind::rows);
+        if (oi >= 0) s.rows[oi] = std::move(rs);
+    }
+    get_map(r, s.stored);
+    get_map(r, s.subscriptions);
+    if (!r.ok) return bad("mapping state: truncated or corrupt binary state");
+    if (!r.in.empty()) return bad("mapping state: trailing bytes after the binary state");
+    return s;
+}
+
+core::Result<TableState> decode_yaml(const Table& t, std::string_view blob) {
+    TableState s;
     try {
         YAML::Node doc = YAML::Load(std::string(blob));
         if (!doc.IsMap() || !doc["version"] || doc["version"].as<int>() != 1)
             return bad("mapping state: not a version 1 state");
-        auto object_index = [&](const std::string& path, ObjectKind kind) {
-            for (int i = 0; i < static_cast<int>(t.objects().size()); ++i)
-                if (t.objects()[i].path == path && t.objects()[i].kind == kind) return i;
-            return -1;  // the table no longer has it: dropped
-        };
         if (auto lists = doc["lists"]; lists && lists.IsMap())
             for (auto it = lists.begin(); it != lists.end(); ++it) {
-                int oi = object_index(it->first.as<std::string>(), ObjectKind::list);
+                int oi = object_index(t, it->first.as<std::string>(), ObjectKind::list);
                 if (oi < 0) continue;
                 ListState l;
                 l.next = it->second["next"].as<std::uint32_t>(1);
@@ -125,7 +164,7 @@ core::Status TableState::load(const Table& t, std::string_view blob) {
             }
         if (auto rows = doc["rows"]; rows && rows.IsMap())
             for (auto it = rows.begin(); it != rows.end(); ++it) {
-                int oi = object_index(it->first.as<std::string>(), ObjectKind::rows);
+                int oi = object_index(t, it->first.as<std::string>(), ObjectKind::rows);
                 if (oi < 0) continue;
                 RowsState r;
                 r.next = it->second["next"].as<std::uint32_t>(1);
@@ -149,8 +188,54 @@ core::Status TableState::load(const Table& t, std::string_view blob) {
     } catch (const std::exception& e) {
         return bad(std::string("mapping state: ") + e.what());
     }
-    s.generation = generation + 1;
-    *this = std::move(s);
+    return s;
+}
+
+}  // namespace
+
+std::string TableState::save(const Table& t) const {
+    core::BinaryWriter w;
+    w.out.reserve(256);
+    w.out.append(kMagic);
+    w.out.push_back(static_cast<char>(kVersion));
+    w.u(lists.size());
+    for (const auto& [oi, l] : lists) {
+        w.str(t.objects()[oi].path);
+        w.u(l.next);
+        w.u(l.ids.size());
+        for (const auto& [k, v] : l.ids) {
+            w.str(k);
+            w.u(v);
+        }
+        w.u(l.present.size());
+        for (auto v : l.present) w.u(v);
+    }
+    w.u(rows.size());
+    for (const auto& [oi, r] : rows) {
+        w.str(t.objects()[oi].path);
+        w.u(r.next);
+        w.u(r.rows.size());
+        for (const auto& [inst, values] : r.rows) {
+            w.u(inst);
+            put_map(w, values);
+        }
+    }
+    put_map(w, stored);
+    put_map(w, subscriptions);
+    return std::move(w.out);
+}
+
+core::Status TableState::load(const Table& t, std::string_view blob) {
+    if (blob.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        *this = TableState{};
+        return core::Ok{};
+    }
+    // YAML text never starts with a NUL byte; the binary form always does.
+    auto s = blob.size() > kMagic.size() && blob.substr(0, kMagic.size()) == kMagic ? decode_binary(t, blob)
+                                                                                     : decode_yaml(t, blob);
+    if (!s) return s.error();
+    s->generation = generation + 1;
+    *this = std::move(*s);
     return core::Ok{};
 }
 

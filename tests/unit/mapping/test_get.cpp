@@ -332,3 +332,41 @@ TEST_CASE("state: the saved blob follows every change (it is cached per generati
     REQUIRE(fresh.load_state(dev.save_state()));
     CHECK(fresh.save_state() == one);
 }
+
+TEST_CASE("state: a YAML (version 1) state still loads, is written back binary, and corrupt binary is refused") {
+    auto table = mt::load(kHosts);
+    const std::string h = "InternetGatewayDevice.LANDevice.1.Hosts.";
+    // What bridges before the binary form stored for a CPE that had seen two hosts and lost one.
+    const std::string v1 =
+        "version: 1\ntable: hosts\nlists:\n  InternetGatewayDevice.LANDevice.1.Hosts.Host.{i}.:\n"
+        "    next: 3\n    present: [2]\n    ids:\n      mac-a: 1\n      mac-b: 2\nrows: {}\n"
+        "stored:\n  InternetGatewayDevice.DeviceInfo.X: \"kept\"\nsubscriptions: {}\n";
+    mapping::TableDevice dev(table);
+    REQUIRE(dev.load_state(v1));
+    const std::string binary = dev.save_state();
+    CHECK(binary.front() == '\0');  // rewritten in the binary form at the next save
+    CHECK(binary.find("mac-b") != std::string::npos);
+
+    mapping::TableDevice again(table);
+    REQUIRE(again.load_state(binary));
+    CHECK(again.save_state() == binary);
+    HostList gw;
+    gw.devs = {host("mac-b", "192.168.1.3"), host("mac-a", "192.168.1.2"), host("mac-c", "192.168.1.4")};
+    auto v = mt::by_name(mt::value(mt::drive(again.get_values({h}), std::ref(gw))));
+    CHECK(v[h + "Host.1.IPAddress"] == "192.168.1.2");  // numbers kept across the format change
+    CHECK(v[h + "Host.2.IPAddress"] == "192.168.1.3");
+    CHECK(v[h + "Host.3.IPAddress"] == "192.168.1.4");  // next kept: 3, not a reused number
+
+    // Every truncation of a valid binary state is refused with a clear error, never read as a shorter state.
+    for (std::size_t n = 5; n < binary.size(); ++n) {
+        mapping::TableDevice cut(table);
+        auto st = cut.load_state(binary.substr(0, n));
+        CHECK_FALSE(st);
+        if (!st) CHECK(st.error().code == "mapping.state");
+    }
+    std::string future = binary;
+    future[4] = 9;
+    auto st = mapping::TableDevice(table).load_state(future);
+    REQUIRE_FALSE(st);
+    CHECK(st.error().message.find("version 9") != std::string::npos);
+}
