@@ -46,13 +46,18 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-core::Result<Document> parse(std::string_view xml, const Limits& limits) {
+core::Status check_document(std::string_view xml, const Limits& limits) {
     if (xml.size() > limits.max_bytes)
         return core::make_error("xml.too_large", "XML document of " + std::to_string(xml.size()) +
                                                      " bytes exceeds the limit of " +
                                                      std::to_string(limits.max_bytes));
     if (has_declaration(xml))
         return core::make_error("xml.doctype", "DOCTYPE and entity declarations are refused");
+    return core::Ok{};
+}
+
+core::Result<Document> parse(std::string_view xml, const Limits& limits) {
+    if (auto checked = check_document(xml, limits); !checked) return checked.error();
     // COLLAPSE_WHITESPACE would alter values; PRESERVE keeps them verbatim.
     auto doc = std::make_unique<tinyxml2::XMLDocument>(true, tinyxml2::PRESERVE_WHITESPACE);
     if (doc->Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS) {

@@ -28,6 +28,9 @@ using Document = std::unique_ptr<tinyxml2::XMLDocument>;
 
 // Parses a whole document; refuses oversize input, DOCTYPE/ENTITY, excessive depth.
 core::Result<Document> parse(std::string_view xml, const Limits& limits = {});
+// The checks made before any parsing, shared with soap::PullParser: size (xml.too_large) and
+// DOCTYPE/ENTITY declarations anywhere (xml.doctype).
+core::Status check_document(std::string_view xml, const Limits& limits);
 
 // Namespace URI of an element or attribute prefix, resolved through the
 // xmlns declarations in scope. Empty when the name is unqualified and no
