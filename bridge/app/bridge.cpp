@@ -146,7 +146,8 @@ core::Status Bridge::start_forward() {
                                  std::optional<http::Response> r =
                                      co_await cluster_->route_cmp(std::move(req), rg, running, in_fleet(rg));
                                  co_return r;
-                             }});
+                             },
+                             [this](const GatewayConfig& g) { rekey_gateway(g); }});
     if (cluster_) {
         auto registry = cluster_->registry_store();
         if (!registry) return registry.error();
@@ -154,6 +155,9 @@ core::Status Bridge::start_forward() {
         auto replay = cluster_->replay_window();
         if (!replay) return replay.error();
         gateway_events_->use_shared_replay_window(std::move(*replay));
+        auto secrets = cluster_->shared_secrets();
+        if (!secrets) return secrets.error();
+        gateway_events_->use_shared_secrets(std::move(*secrets));
     }
     auto remembered = gateway_events_->open();
     if (!remembered) return remembered.error();

@@ -68,6 +68,11 @@ private:
     core::Status add_gateway(const GatewayConfig& g);
     std::shared_ptr<VirtualCpe> find_by_id(std::string_view id);
     void reload_now();  // on a worker thread
+    // A self-registered gateway's secret changed (bridge_reload.cpp): its CPE,
+    // if it runs here, hands over and is replaced with `g` on a worker thread.
+    void rekey_gateway(const GatewayConfig& g);
+    // Hands `id`'s CPE over and starts `g` in its place (worker thread); false: it did not run here.
+    bool replace_running(const GatewayConfig& g, const char* why);
     bool is_configured(std::string_view id) const;  // under mutex_
     // Several bridges sharing PostgreSQL (cluster_bridge.cpp): which CPEs
     // this node runs is the lease keeper's decision.

@@ -50,7 +50,52 @@ bool same_gateway(const GatewayConfig& a, const GatewayConfig& b) {
     return a.url == b.url && a.mapping == b.mapping && a.secret == b.secret && a.legacy_seed == b.legacy_seed;
 }
 
+// A CPE hands over once its session (if any) ended and its state is
+// stored; the replacement starts from that state. Blocking: a worker thread.
+bool hand_over_and_wait(const std::shared_ptr<VirtualCpe>& cpe) {
+    auto stored = std::make_shared<std::promise<bool>>();
+    auto f = stored->get_future();
+    cpe->hand_over([stored](bool ok) { stored->set_value(ok); });
+    // Bounded: a session ends within its own timeouts; a stopping bridge never answers.
+    return f.wait_for(std::chrono::seconds(120)) == std::future_status::ready && f.get();
+}
+
 }  // namespace
+
+bool Bridge::replace_running(const GatewayConfig& g, const char* why) {
+    std::shared_ptr<VirtualCpe> cpe;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = by_id_.find(g.id);
+        if (it == by_id_.end()) return false;
+        cpe = it->second;
+        by_id_.erase(it);
+        by_cr_path_.erase("/" + cpe->cr_path());
+    }
+    if (!hand_over_and_wait(cpe)) core::log::error(g.id, "the state could not be stored before the replacement");
+    // Several bridges: the lease stays this node's, and so does its fencing token.
+    if (auto st = add_gateway(g); !st) {
+        core::log::error(g.id, std::string(why) + ": cannot serve the gateway any more: " + st.error().message);
+        return true;
+    }
+    core::log::info(g.id, why);
+    if (auto fresh = find_by_id(g.id)) fresh->start();
+    return true;
+}
+
+void Bridge::rekey_gateway(const GatewayConfig& g) {
+    if (cluster_) {
+        // The keeper starts CPEs from the fleet: one it takes from now on has the new secret too.
+        std::lock_guard lock(fleet_mutex_);
+        if (auto it = fleet_.find(g.id); it != fleet_.end()) it->second.secret = g.secret;
+    }
+    if (!ready_ || !find_by_id(g.id)) return;
+    std::lock_guard lock(workers_mutex_);
+    workers_.emplace_back([this, g] {
+        std::lock_guard one(reload_mutex_);  // in turn with reloads, which replace CPEs too
+        replace_running(g, "secret changed: CPE replaced, it signs with the new secret");
+    });
+}
 
 bool Bridge::is_configured(std::string_view id) const {
     for (const auto& g : gateways_)
@@ -124,27 +169,15 @@ void Bridge::reload_now() {
         by_cr_path_.erase("/" + cpe->cr_path());
         return cpe;
     };
-    // A CPE hands over once its session (if any) ended and its state is
-    // stored; the replacement starts from that state.
-    auto hand_over = [](const std::shared_ptr<VirtualCpe>& cpe) {
-        std::promise<bool> stored;
-        auto f = stored.get_future();
-        auto shared = std::make_shared<std::promise<bool>>(std::move(stored));
-        cpe->hand_over([shared](bool ok) { shared->set_value(ok); });
-        // Bounded: a session ends within its own timeouts; a stopping bridge never answers.
-        return f.wait_for(std::chrono::seconds(120)) == std::future_status::ready && f.get();
-    };
     for (const auto& id : removed)
         if (auto cpe = take(id)) {
-            hand_over(cpe);
+            hand_over_and_wait(cpe);
             core::log::info(id, "reload: removed from the configuration (its state stays in state_dir)");
         }
     for (const auto& g : changed) {
-        auto cpe = take(g.id);
-        if (cpe && !hand_over(cpe))
-            core::log::error(g.id, "reload: the state could not be stored before the replacement");
+        if (replace_running(g, "reload: replaced (url, secret or mapping table changed)")) continue;
         // Several bridges: only the node running it (the lease holder) replaces it; its lease token stays.
-        if (cluster_ && !cpe) continue;
+        if (cluster_) continue;
         if (auto st = add_gateway(g); !st) {
             core::log::error(g.id, "reload: cannot serve the changed gateway: " + st.error().message);
             continue;

@@ -8,6 +8,7 @@
 #include "bridge/cmp/wire.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/net/http_server.hpp"
+#include "bridge/state/pg_secrets.hpp"
 
 namespace app {
 namespace asio = boost::asio;
@@ -54,6 +55,12 @@ core::Result<std::unique_ptr<SharedReplayWindow>> ClusterNode::replay_window() c
     if (!nonces) return nonces.error();
     const auto window = std::chrono::duration_cast<std::chrono::seconds>(cmp::ListenerOptions{}.auth_window).count();
     return std::make_unique<SharedReplayWindow>(std::move(*nonces), window);
+}
+
+core::Result<std::unique_ptr<SharedSecrets>> ClusterNode::shared_secrets() const {
+    auto dir = state::PgSecrets::open(config_.state_postgres.dsn);
+    if (!dir) return dir.error();
+    return std::make_unique<SharedSecrets>(std::move(*dir));
 }
 
 core::Status ClusterNode::remember_cr_path(const std::string& path, const std::string& gateway) {

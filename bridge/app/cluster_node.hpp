@@ -13,6 +13,7 @@
 
 #include "bridge/app/cluster_keeper.hpp"
 #include "bridge/app/cluster_replay.hpp"
+#include "bridge/app/cluster_secrets.hpp"
 #include "bridge/app/cluster_routes.hpp"
 #include "bridge/app/config.hpp"
 #include "bridge/http/message.hpp"
@@ -34,6 +35,8 @@ public:
     core::Result<std::unique_ptr<state::Store>> registry_store() const;
     // The CMP replay window in bridge.nonces, on connections of its own.
     core::Result<std::unique_ptr<SharedReplayWindow>> replay_window() const;
+    // The per-gateway secrets of bridge.secrets, on a connection of its own.
+    core::Result<std::unique_ptr<SharedSecrets>> shared_secrets() const;
     // Written before the ACS can learn the path (blocking).
     core::Status remember_cr_path(const std::string& path, const std::string& gateway);
     core::Status forget_cr_paths(const std::string& gateway);

@@ -1,5 +1,6 @@
 #include "bridge/app/commands.hpp"
 
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,8 +10,10 @@
 #include <set>
 
 #include "bridge/app/config.hpp"
+#include "bridge/app/secrets_file.hpp"
 #include "bridge/mapping/reverse_mapping.hpp"
 #include "bridge/mapping/validator.hpp"
+#include "bridge/state/pg_secrets.hpp"
 #include "bridge/trace/replay.hpp"
 
 namespace app::commands {
@@ -205,6 +208,94 @@ int check(const std::string& config_path) {
         std::cout << config_path << ": ok (" << cfg->gateways.size() << " gateways, " << tables.size()
                   << " mapping tables" << (cfg->cmp.accept_registrations ? ", self-registration on" : "") << ")\n";
     return status;
+}
+
+int secrets(const std::string& config_path, const std::string& action, const std::string& argument, std::istream& in) {
+    auto cfg = load_config(config_path);
+    if (!cfg) {
+        std::cerr << "error: " << cfg.error().message << "\n";
+        return 1;
+    }
+    if (cfg->state_backend != StateBackend::postgresql) {
+        std::cerr << "error: " << config_path << ": the shared secrets need state.backend: postgresql "
+                  << "(a single bridge reads cmp.secrets_file)\n";
+        return 1;
+    }
+    if (action != "list" && argument.empty()) {
+        std::cerr << "error: secrets " << action << " needs " << (action == "import" ? "a file" : "a gateway id") << "\n";
+        return 2;
+    }
+    auto dir = state::PgSecrets::open(cfg->state_postgres.dsn);
+    if (!dir) {
+        std::cerr << "error: " << dir.error().message << "\n";
+        return 1;
+    }
+    if (action == "import") {
+        // Read as the bridge reads cmp.secrets_file (no watcher left running).
+        auto file = SecretsFile::open(argument, std::chrono::hours(24));
+        if (!file) {
+            std::cerr << "error: " << file.error().message << "\n";
+            return 1;
+        }
+        (*file)->stop();
+        auto done = (*dir)->import_file((*file)->all());
+        if (!done) {
+            std::cerr << "error: " << done.error().message << "\n";
+            return 1;
+        }
+        std::cout << argument << ": " << done->written << " written, " << done->deleted
+                  << " deleted (entries of an earlier import the file no longer has)\n";
+        return 0;
+    }
+    if (action == "set") {
+        // From stdin only: a command line is visible to every user (ps, /proc) and kept in shell history.
+        std::string secret;
+        termios saved{};
+        const bool tty = &in == &std::cin && ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+        if (tty) {
+            // Typed at a terminal: not echoed.
+            std::cerr << "secret for " << argument << " (one line, not shown): " << std::flush;
+            termios quiet = saved;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        }
+        std::getline(in, secret);
+        if (tty) {
+            ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+            std::cerr << "\n";
+        }
+        if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+        if (auto st = (*dir)->set(argument, secret); !st) {
+            std::cerr << "error: " << argument << ": " << st.error().message << "\n";
+            return 1;
+        }
+        std::cout << argument << ": secret set (in force at every node within about 2 s)\n";
+        return 0;
+    }
+    if (action == "delete") {
+        auto removed = (*dir)->remove(argument);
+        if (!removed) {
+            std::cerr << "error: " << removed.error().message << "\n";
+            return 1;
+        }
+        if (!*removed) {
+            std::cerr << "error: no shared secret for " << argument << "\n";
+            return 1;
+        }
+        std::cout << argument << ": secret deleted\n";
+        return 0;
+    }
+    if (action == "list") {
+        auto all = (*dir)->list();
+        if (!all) {
+            std::cerr << "error: " << all.error().message << "\n";
+            return 1;
+        }
+        for (const auto& e : *all) std::cout << e.rg_id << " " << e.source << " " << e.updated_at << "\n";
+        return 0;
+    }
+    std::cerr << "error: secrets " << action << ": expected import, set, delete or list\n";
+    return 2;
 }
 
 }  // namespace app::commands

@@ -1,6 +1,8 @@
 #pragma once
 // The subcommands of cmp-cwmp-bridge that check files without serving anything:
-// validate, replay, check. Exit statuses as in docs/operations.md.
+// validate, replay, check, and `secrets` (the shared per-gateway secrets of
+// several bridges). Exit statuses as in docs/operations.md.
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,11 @@ int replay(const ReplayArgs& args);
 // The configuration and every mapping table it names, as `run` would load them,
 // without binding or writing anything. 0 ready to run, 1 an error.
 int check(const std::string& config_path);
+
+// `secrets import FILE | set RGID | delete RGID | list` on the table every
+// bridge of a cluster reads (state.backend: postgresql; docs/operations.md).
+// `set` reads the secret from `in` (one line), never from the command line;
+// no secret is ever printed. 0 done, 1 an error (2: usage, as CLI11's).
+int secrets(const std::string& config_path, const std::string& action, const std::string& argument, std::istream& in);
 
 }  // namespace app::commands

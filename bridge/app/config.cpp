@@ -114,10 +114,6 @@ void read_cmp_listener(const Reader& r, const YAML::Node& cmp, CmpConfig& c) {
     // A short master makes every derived gateway secret guessable.
     if (master && c.registration_secret.size() < 16)
         r.fail(master->node, "cmp.registration_secret must be at least 16 bytes (32 recommended)");
-    if (c.accept_registrations && c.registration_secret.empty() && c.secrets_file.empty())
-        r.fail(cmp["accept_registrations"],
-               "cmp.accept_registrations needs cmp.registration_secret or cmp.secrets_file: "
-               "a gateway that registers itself must still prove a secret");
 }
 
 void read_cmp(const Reader& r, const YAML::Node& doc, CmpConfig& c) {
@@ -270,6 +266,12 @@ void read_document(const Reader& r, const YAML::Node& doc, Config& c) {
     if (fs::exists(c.state_dir, ec) && !fs::is_directory(c.state_dir, ec))
         r.fail(doc["state_dir"], "state_dir: " + c.state_dir + " exists and is not a directory");
     read_state(r, doc, c);
+    // With several bridges the secrets may be in the shared table alone (bridge.secrets, `secrets set`).
+    if (c.cmp.accept_registrations && c.cmp.registration_secret.empty() && c.cmp.secrets_file.empty() &&
+        c.state_backend != StateBackend::postgresql)
+        r.fail(doc["cmp"]["accept_registrations"],
+               "cmp.accept_registrations needs cmp.registration_secret or cmp.secrets_file: "
+               "a gateway that registers itself must still prove a secret");
     if (auto pi = r.section(doc, "periodic_inform", "periodic_inform", {"enable", "interval_s", "start_spread_s"})) {
         if (pi["start_spread_s"])
             c.periodic_inform.start_spread_s = static_cast<std::uint32_t>(

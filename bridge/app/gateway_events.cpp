@@ -56,11 +56,7 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
             return core::make_error("config.legacy_seed", "gateway " + g.id +
                                                               ": legacy_seed needs SEED-CBC (OpenSSL legacy provider), "
                                                               "which this OpenSSL does not provide");
-    if (!config_.cmp.secrets_file.empty()) {
-        auto file = SecretsFile::open(config_.cmp.secrets_file);
-        if (!file) return file.error();
-        secrets_ = std::move(*file);
-    }
+    if (auto st = open_secrets(); !st) return st.error();
     if (auto st = open_replay_window(); !st) return st.error();
     if (registry_store_) {
         registry_ = std::make_unique<GatewayRegistry>(std::move(registry_store_));
@@ -84,6 +80,59 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
         registered_[g.id] = std::move(g);
     }
     return out;
+}
+
+core::Status GatewayEvents::open_secrets() {
+    auto changed = [this](const std::vector<std::string>& ids) { secrets_changed(ids); };
+    if (shared_secrets_) {
+        // The file (if this node has one) only feeds the shared table; every node looks secrets up there.
+        if (!config_.cmp.secrets_file.empty()) {
+            SecretsFile::Hooks hooks;
+            hooks.import = [dir = &shared_secrets_->directory()](const SecretsFile::Secrets& file) -> core::Status {
+                auto done = dir->import_file(file);
+                if (!done) return done.error();
+                core::log::info("cmp", "secrets file imported into the shared secrets: " + std::to_string(done->written) +
+                                           " written, " + std::to_string(done->deleted) + " deleted");
+                return core::Ok{};
+            };
+            auto file = SecretsFile::open(config_.cmp.secrets_file, std::chrono::seconds(1), std::move(hooks));
+            if (!file) return file.error();
+            secrets_ = std::move(*file);
+        }
+        shared_secrets_->on_change(changed);
+        if (auto st = shared_secrets_->start(); !st) return st;
+        core::log::info("cmp", "shared gateway secrets: " + std::to_string(shared_secrets_->size()));
+        return core::Ok{};
+    }
+    if (!config_.cmp.secrets_file.empty()) {
+        SecretsFile::Hooks hooks;
+        hooks.changed = changed;
+        auto file = SecretsFile::open(config_.cmp.secrets_file, std::chrono::seconds(1), std::move(hooks));
+        if (!file) return file.error();
+        secrets_ = std::move(*file);
+    }
+    return core::Ok{};
+}
+
+void GatewayEvents::secrets_changed(const std::vector<std::string>& ids) {
+    if (!hooks_.rekey) return;
+    for (const auto& id : ids) {
+        RegisteredGateway g;
+        {
+            std::lock_guard lock(registered_mutex_);
+            // A configured gateway's secret is the configuration file's, not these.
+            if (configured_.count(id)) continue;
+            auto it = registered_.find(id);
+            if (it == registered_.end()) continue;
+            g = it->second;
+        }
+        auto secret = secret_for(id);
+        if (!secret) {
+            core::log::warn(id, "its secret was removed: its messages are refused from now on");
+            continue;
+        }
+        hooks_.rekey(dynamic_config(g, std::move(*secret)));
+    }
 }
 
 core::Status GatewayEvents::listen() {
@@ -228,6 +277,9 @@ void GatewayEvents::schedule_expiry() {
 void GatewayEvents::stop() {
     if (stopped_) return;
     stopped_ = true;
+    // No re-keying after this (the watchers keep their last secrets for lookups).
+    if (shared_secrets_) shared_secrets_->stop();
+    if (secrets_) secrets_->stop();
     expiry_.cancel();
     if (server_) server_->stop();
     blocking_.join();  // registry writes under way complete (the gateways were not answered yet)
@@ -246,7 +298,9 @@ unsigned short GatewayEvents::port() const { return server_ ? server_->port() : 
 net::ServerStats GatewayEvents::stats() const { return server_ ? server_->stats() : net::ServerStats{}; }
 
 std::optional<std::string> GatewayEvents::secret_for(const std::string& rg_id) {
-    if (secrets_) {
+    if (shared_secrets_) {
+        if (auto s = shared_secrets_->find(rg_id)) return s;
+    } else if (secrets_) {
         if (auto s = secrets_->find(rg_id)) return s;
     }
     if (!config_.cmp.registration_secret.empty())

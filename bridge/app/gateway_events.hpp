@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "bridge/app/cluster_replay.hpp"
+#include "bridge/app/cluster_secrets.hpp"
 #include "bridge/app/config.hpp"
 #include "bridge/app/gateway_registry.hpp"
 #include "bridge/app/secrets_file.hpp"
@@ -51,6 +52,10 @@ public:
         // node owns is answered by that node (the whole request relayed);
         // nullopt: serve it here. Unset: always here.
         std::function<boost::asio::awaitable<std::optional<http::Response>>(http::Request, std::string rg_id)> forward;
+        // A self-registered gateway's secret changed (secrets file or shared
+        // table): its CPE, wherever it runs here, signs with the new one from
+        // now on (replaced). From a watcher thread. Unset: nothing is replaced.
+        std::function<void(const GatewayConfig&)> rekey;
     };
 
     GatewayEvents(boost::asio::io_context& ioc, const Config& config, Hooks hooks);
@@ -63,6 +68,10 @@ public:
     // (several bridges: a gateway's new owner must refuse what the old one
     // accepted). Before open().
     void use_shared_replay_window(std::unique_ptr<SharedReplayWindow> window) { shared_nonces_ = std::move(window); }
+    // Per-gateway secrets from the table every node shares (bridge.secrets)
+    // instead of cmp.secrets_file, which then only feeds the table. Before open().
+    void use_shared_secrets(std::unique_ptr<SharedSecrets> secrets) { shared_secrets_ = std::move(secrets); }
+    SharedSecrets* shared_secrets() { return shared_secrets_.get(); }
     // A node took `rg_id` over: the nonces any node accepted for it recently
     // are refused here from now on. Blocking: off the event loop, before the
     // gateway is served here. No-op without a shared window.
@@ -108,6 +117,9 @@ private:
     std::uint64_t replay_appended() const;
     boost::asio::awaitable<http::Response> serve(http::Request req, net::PeerInfo peer);
     std::optional<std::string> secret_for(const std::string& rg_id);
+    core::Status open_secrets();
+    // Secrets of these ids changed: the running CPEs of self-registered ones are re-keyed (Hooks::rekey).
+    void secrets_changed(const std::vector<std::string>& ids);
     GatewayConfig dynamic_config(const RegisteredGateway& g, std::string secret) const;
     // Runs on blocking_: the registry write (fsync) and the new CPE's creation.
     bool enroll(const cmp::Registration& reg);
@@ -138,6 +150,7 @@ private:
     mutable std::mutex registered_mutex_;
     std::map<std::string, RegisteredGateway, std::less<>> registered_;  // self-registered
     std::unique_ptr<SecretsFile> secrets_;  // cmp.secrets_file, watched by its own thread
+    std::unique_ptr<SharedSecrets> shared_secrets_;  // the cluster's table: looked up instead of secrets_
     std::set<std::string, std::less<>> warned_;  // ids already logged as unusable
     std::set<std::string, std::less<>> seen_;    // gateways registered since the bridge started (registered_mutex_)
     std::set<std::string, std::less<>> enrolling_;  // under registered_mutex_: one enrollment per id at a time

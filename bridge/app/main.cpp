@@ -205,6 +205,14 @@ int main(int argc, char** argv) {
     bool validate_reverse = false;
     validate->add_flag("--reverse", validate_reverse, "also check the tables read the other way (docs/reverse.md)");
 
+    auto* secrets = cli.add_subcommand("secrets", "the per-gateway CMP secrets shared by several bridges (PostgreSQL)");
+    std::string secrets_action, secrets_arg;
+    secrets->add_option("action", secrets_action, "import FILE, set RGID (secret on stdin), delete RGID, or list")
+        ->required()
+        ->check(CLI::IsMember({"import", "set", "delete", "list"}));
+    secrets->add_option("argument", secrets_arg, "the secrets file (import) or the gateway id (set, delete)");
+    secrets->add_option("-c,--config", config_path, "configuration file (docs/configuration.md)")->required();
+
     auto* version = cli.add_subcommand("version", "print the version and the libraries built with");
 
     // docs/operations.md: 0 ok, 1 failure, 2 usage. CLI11's own codes (106, 109, ...) are usage errors.
@@ -231,6 +239,7 @@ int main(int argc, char** argv) {
     }
     if (*run) return cmd_run(config_path, threads, record_dir);
     if (*check) return app::commands::check(config_path);
+    if (*secrets) return app::commands::secrets(config_path, secrets_action, secrets_arg, std::cin);
     if (*validate) {
         app::report::parse_format(validate_format, rf);
         if (validate_reverse) return app::commands::validate_reverse(files);

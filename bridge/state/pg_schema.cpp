@@ -48,6 +48,18 @@ constexpr const char* kMigrations[] = {
     "  expires bigint NOT NULL,"
     "  PRIMARY KEY (rg_id, nonce));"
     "CREATE INDEX nonces_by_expiry ON bridge.nonces (expires);",
+    // 4: per-gateway CMP secrets shared by every node (state::PgSecrets).
+    // `version` grows with every write (a node reads what changed since the
+    // last version it saw); `source` says who wrote it ('file': an import of
+    // cmp.secrets_file, which may delete it again; 'operator': the CLI).
+    "CREATE SEQUENCE bridge.secrets_version;"
+    "CREATE TABLE bridge.secrets ("
+    "  rg_id text COLLATE \"C\" PRIMARY KEY,"
+    "  secret text NOT NULL,"
+    "  source text NOT NULL,"
+    "  version bigint NOT NULL,"
+    "  updated_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE INDEX secrets_by_version ON bridge.secrets (version);",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion);
 

@@ -12,12 +12,15 @@
 //   cr_paths (path, gateway)            a Connection Request path's gateway (v2)
 //   registry (key, blob)                self-registered gateways (v2)
 //   nonces (rg_id, nonce, ts, expires)  the CMP replay window of every node (v3)
+//   secrets (rg_id, secret, source, version, updated_at)  per-gateway CMP
+//          secrets shared by every node; version from the sequence
+//          secrets_version, writers serialized by a table lock (v4)
 #include "bridge/state/pg_conn.hpp"
 
 namespace state::pg {
 
 // The newest schema this code knows.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // Brings the database to kSchemaVersion in one transaction, under an
 // advisory lock (bridges starting together migrate once, in turn). A
