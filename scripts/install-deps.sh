@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libssl-dev libtinyxml2-dev libyaml-cpp-dev libcli11-dev doctest-dev
-  libxml2-utils libbenchmark-dev libsqlite3-dev
+  libxml2-utils libbenchmark-dev libsqlite3-dev libmimalloc-dev
   postgresql libpq-dev
   dpkg-dev file
   chromium chromium-driver

@@ -8,9 +8,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <functional>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/version.hpp>
+#include <functional>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -21,6 +20,10 @@
 #include "bridge/app/systemd_notify.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/trace/recorder.hpp"
+
+#ifdef BRIDGE_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #ifndef BRIDGE_VERSION
 #define BRIDGE_VERSION "unknown"
@@ -55,6 +58,18 @@ int cmd_version() {
               << "built with Boost " << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000 << "."
               << BOOST_VERSION % 100 << ", tinyxml2 " << TINYXML2_MAJOR_VERSION << "." << TINYXML2_MINOR_VERSION
               << "." << TINYXML2_PATCH_VERSION << ", running " << OpenSSL_version(OPENSSL_VERSION) << "\n";
+#ifdef BRIDGE_WITH_MIMALLOC
+    // mi_version() also keeps the library in the link: its malloc replaces glibc's (docs/dependencies.md).
+    // A block from plain malloc inside mimalloc's heap proves the replacement took effect.
+    const int mi = mi_version();
+    void* probe = std::malloc(64);
+    const bool redirected = mi_is_in_heap_region(probe);
+    std::free(probe);
+    std::cout << "allocator: mimalloc " << mi / 100 << "." << mi / 10 % 10 << "." << mi % 10
+              << (redirected ? " (malloc redirected)" : " (NOT redirected: glibc malloc in use)") << "\n";
+#else
+    std::cout << "allocator: glibc malloc\n";
+#endif
     return 0;
 }
 

@@ -28,6 +28,10 @@ file(WRITE ${WORK}/bad.yaml "model: InternetGatewayDevice:1.4\nobjects: {}\nbogu
 # Version and usage.
 expect(0 "cmp-cwmp-bridge " --version)
 expect(0 "built with Boost" version)
+if(MIMALLOC)
+  expect(0 "allocator: mimalloc 2." version)
+  expect(0 "(malloc redirected)" version)  # linked, and its malloc is the one in use
+endif()
 expect(0 "validate" --help)
 expect(2 "subcommand is required")
 expect(2 "-" nosuchcommand)
