@@ -222,7 +222,7 @@ core::Status Bridge::start_forward() {
 
 void Bridge::stop() {
     ready_ = false;
-    if (cluster_) cluster_->stop();  // no CPE starts or moves from here on
+    if (cluster_) cluster_drain();  // no CPE starts or moves from here on; leases released as CPEs hand over
     if (reverse_) reverse_->stop();
     if (admin_) admin_->stop();
     if (cr_server_) cr_server_->stop();
@@ -236,6 +236,7 @@ std::size_t Bridge::sessions_in_progress() const {
     std::size_t n = 0;
     for (auto& [id, cpe] : by_id_) n += cpe->in_session() ? 1 : 0;
     if (reverse_) n += reverse_->open_sessions();
+    if (cluster_) n += cluster_->draining();  // CPEs handing over, their leases not released yet
     return n;
 }
 

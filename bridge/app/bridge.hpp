@@ -80,6 +80,9 @@ private:
     std::set<std::string> cluster_fleet();  // configured + shared registry; refreshes fleet_
     core::Status cluster_enroll(const GatewayConfig& g);  // a self-registration: its lease first
     bool in_fleet(std::string_view id) const;
+    // A graceful stop with several bridges: every CPE hands over (its session
+    // ends, its state is stored) and then its lease is released for another node.
+    void cluster_drain();
 
     boost::asio::io_context& ioc_;
     Config config_;

@@ -86,6 +86,25 @@ KeeperHooks Bridge::cluster_hooks() {
     return h;
 }
 
+void Bridge::cluster_drain() {
+    std::vector<std::shared_ptr<VirtualCpe>> cpes;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, cpe] : by_id_) cpes.push_back(cpe);
+        by_id_.clear();
+        by_cr_path_.clear();
+    }
+    std::set<std::string> ids;
+    for (const auto& cpe : cpes) ids.insert(cpe->id());
+    // The keeper knows every one before the first hand-over can complete. (Once: a second stop changes nothing.)
+    cluster_->drain(ids);
+    for (const auto& cpe : cpes)
+        cpe->hand_over([node = cluster_.get(), cpe](bool stored) {
+            if (!stored) core::log::warn(cpe->id(), "stopping with its last state not stored (the next owner has the one before)");
+            node->handed_over(cpe->id());
+        });
+}
+
 core::Status Bridge::cluster_enroll(const GatewayConfig& g) {
     // On the CMP listener's blocking thread: waiting for the keeper is fine here.
     {

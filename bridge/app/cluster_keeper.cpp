@@ -67,10 +67,19 @@ void LeaseKeeper::run() {
     constexpr auto kRefreshInterval = seconds(1);
     std::unique_lock lock(mutex_);
     while (!stop_) {
+        if (draining_ || drain_request_) {
+            lock.unlock();
+            drain_loop();
+            lock.lock();
+            break;
+        }
         auto refresh_due = [&] { return !refreshes_.empty() && steady_clock::now() >= last_refresh_ + kRefreshInterval; };
         const auto deadline = refreshes_.empty() ? next : std::min(next, last_refresh_ + kRefreshInterval);
-        wake_.wait_until(lock, deadline, [&] { return stop_ || !takes_.empty() || !handed_.empty() || refresh_due(); });
+        wake_.wait_until(lock, deadline, [&] {
+            return stop_ || drain_request_ || !takes_.empty() || !handed_.empty() || refresh_due();
+        });
         if (stop_) break;
+        if (drain_request_) continue;
         auto takes = std::move(takes_);
         takes_.clear();
         std::deque<std::function<void()>> refreshes;
@@ -91,6 +100,93 @@ void LeaseKeeper::run() {
             next = steady_clock::now() + period;
         }
         lock.lock();
+    }
+}
+
+void LeaseKeeper::drain(std::set<std::string> handing_over, milliseconds bound) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stop_ || draining_ || drain_request_) return;
+        drain_request_ = std::move(handing_over);
+        drain_deadline_ = steady_clock::now() + bound;
+        drain_left_ = drain_request_->size();  // counted from now: the caller may wait on draining() at once
+    }
+    wake_.notify_all();
+}
+
+void LeaseKeeper::drain_now(const std::set<std::string>& handing_over) {
+    {
+        std::lock_guard lock(mutex_);
+        draining_ = true;
+        drain_request_.reset();
+    }
+    // First out of the live nodes: the others' shares grow at their next round.
+    if (auto st = directory_.leave(self_.node); !st)
+        core::log::warn("cluster", "could not leave bridge.nodes (the others wait for the heartbeat to age): " +
+                                       st.error().message);
+    for (const auto& id : handing_over)
+        if (held_.count(id)) releasing_.insert(id);
+    std::vector<std::string> idle;
+    for (const auto& [id, lease] : held_)
+        if (!releasing_.count(id)) idle.push_back(id);
+    for (const auto& id : idle) release_now(id);  // no CPE runs it here: nothing to wait for
+    core::log::info("cluster", "stopping: " + std::to_string(idle.size()) + " leases released, " +
+                                   std::to_string(releasing_.size()) + " released as their CPEs hand over");
+    std::lock_guard lock(mutex_);
+    held_count_ = held_.size();
+    drain_left_ = releasing_.size();
+}
+
+void LeaseKeeper::handed_over(const std::string& id) {
+    {
+        std::lock_guard lock(mutex_);
+        handed_.push_back(id);
+    }
+    wake_.notify_all();
+}
+
+std::size_t LeaseKeeper::draining() const {
+    std::lock_guard lock(mutex_);
+    return drain_left_;
+}
+
+void LeaseKeeper::drain_loop() {
+    std::set<std::string> handing_over;
+    {
+        std::lock_guard lock(mutex_);
+        if (drain_request_) handing_over = std::move(*drain_request_);
+    }
+    drain_now(handing_over);
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+        // Nothing is taken any more; whoever waits hears so at once.
+        auto takes = std::move(takes_);
+        takes_.clear();
+        auto refreshes = std::move(refreshes_);
+        refreshes_.clear();
+        const bool handed = !handed_.empty();
+        const bool done = drain_left_ == 0;
+        const bool late = steady_clock::now() >= drain_deadline_;
+        lock.unlock();
+        for (auto& [id, cb] : takes) cb(false);
+        for (auto& cb : refreshes) cb();
+        if (handed) release_handed_over();
+        if (late && !done) {
+            core::log::warn("cluster", "stopping: " + std::to_string(releasing_.size()) +
+                                           " leases not released in time (their CPEs are still in session): they expire");
+            for (const auto& id : releasing_) store_.clear_token(id);
+            releasing_.clear();
+        }
+        lock.lock();
+        if (late) drain_left_ = 0;
+        if (drain_left_ == 0 && handed_.empty()) {
+            // Done: wait for stop() (a late take() still gets its answer).
+            wake_.wait(lock, [&] { return stop_ || !takes_.empty() || !refreshes_.empty(); });
+            continue;
+        }
+        wake_.wait_until(lock, drain_deadline_, [&] {
+            return stop_ || !handed_.empty() || !takes_.empty() || !refreshes_.empty();
+        });
     }
 }
 
@@ -187,6 +283,7 @@ void LeaseKeeper::release_handed_over() {
     }
     std::lock_guard lock(mutex_);
     held_count_ = held_.size();
+    if (draining_) drain_left_ = std::min(drain_left_, releasing_.size());
 }
 
 void LeaseKeeper::run_round() {

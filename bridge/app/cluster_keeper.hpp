@@ -20,12 +20,19 @@
 //
 // take() serves a request that reached this node for a gateway nobody alive
 // owns: the lease is taken at once, outside the rounds.
+//
+// drain() is a graceful stop (SIGTERM): no more rounds or take-overs, the
+// node leaves bridge.nodes at once (the others' shares grow), and each lease
+// is released as soon as its CPE has handed over (session ended, state
+// durable), so the other nodes take it at their next round instead of after
+// the TTL. What is not released within the bound is left to expire.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -85,11 +92,24 @@ public:
     void refresh(std::function<void()> done);
     void refresh_now();
 
+    // Begins a graceful stop; `handing_over`: the CPEs this node runs, each
+    // reported by handed_over() once it handed over. Thread-safe, never
+    // blocks (the keeper's thread does the database calls). Once only.
+    void drain(std::set<std::string> handing_over, std::chrono::milliseconds bound);
+    // The same on the caller's thread (tests; drain() has the thread do it).
+    void drain_now(const std::set<std::string>& handing_over);
+    // A CPE handed over during a drain: its lease is released. From any thread.
+    void handed_over(const std::string& id);
+    // Leases a graceful stop still has to release (0 when not stopping, or when done or past its bound).
+    std::size_t draining() const;
+
     std::size_t held() const;
     std::size_t rounds() const;
 
 private:
     void run();
+    // The thread after drain(): releases leases as CPEs hand over, until done or the bound.
+    void drain_loop();
     void lose(const std::string& id, const char* why);
     void release_now(const std::string& id);
     std::chrono::milliseconds spread_for(std::size_t starts) const;
@@ -115,6 +135,10 @@ private:
     std::deque<std::pair<std::string, std::function<void(bool)>>> takes_;
     std::deque<std::string> handed_;
     std::deque<std::function<void()>> refreshes_;
+    std::optional<std::set<std::string>> drain_request_;  // drain() asked, the thread has not begun it
+    bool draining_ = false;
+    std::chrono::steady_clock::time_point drain_deadline_{};
+    std::size_t drain_left_ = 0;
     std::chrono::steady_clock::time_point last_refresh_{};
     std::size_t held_count_ = 0;
     std::size_t rounds_ = 0;

@@ -102,6 +102,12 @@ void ClusterNode::start(state::NodeInfo self, KeeperHooks hooks) {
     keeper_->start();
 }
 
+void ClusterNode::drain(std::set<std::string> handing_over) {
+    // As long as the daemon's graceful stop waits for sessions (main.cpp): then it stops regardless.
+    constexpr auto kDrainBound = std::chrono::seconds(10);
+    if (keeper_) keeper_->drain(std::move(handing_over), kDrainBound);
+}
+
 void ClusterNode::stop() {
     if (keeper_) keeper_->stop();
     if (keeper_ && !left_) {

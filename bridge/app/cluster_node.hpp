@@ -47,7 +47,17 @@ public:
     static state::NodeInfo describe_self(const Config& config, unsigned short cmp_port, unsigned short cr_port);
     // Heartbeat, first round (this node's share starts now), then the keeper's thread.
     void start(state::NodeInfo self, KeeperHooks hooks);
-    // The keeper stops; the node leaves bridge.nodes. Its leases expire.
+    // A graceful stop begins (SIGTERM): the node leaves bridge.nodes and
+    // releases each lease once its CPE handed over (handed_over), those of
+    // CPEs it does not run at once; within kDrainBound, then the rest expire.
+    // Never blocks: the keeper's thread does it.
+    void drain(std::set<std::string> handing_over);
+    void handed_over(const std::string& gateway) {
+        if (keeper_) keeper_->handed_over(gateway);
+    }
+    // Leases the graceful stop still has to release.
+    std::size_t draining() const { return keeper_ ? keeper_->draining() : 0; }
+    // The keeper stops; the node leaves bridge.nodes. Leases not released expire.
     void stop();
 
     // `running`: this node runs the gateway's CPE. `member`: whether the

@@ -36,6 +36,8 @@ public:
     virtual core::Result<std::vector<std::string>> unowned(const std::vector<std::string>& keys, std::size_t limit) = 0;
     virtual core::Result<std::map<std::string, std::string>> owners() = 0;
     virtual core::Result<std::map<std::string, std::string>> cr_paths() = 0;
+    // A node stopping gracefully says so: the others need not wait for its heartbeat to age.
+    virtual core::Status leave(std::string_view node) = 0;
 };
 
 class PgCluster : public ClusterDirectory {
@@ -45,8 +47,7 @@ public:
 
     // This node is alive (now(), the database's clock) at these URLs.
     core::Status heartbeat(const NodeInfo& self) override;
-    // A node stopping gracefully says so: the others need not wait for its heartbeat to age.
-    core::Status leave(std::string_view node);
+    core::Status leave(std::string_view node) override;
     // Nodes whose last heartbeat is younger than `within`, by node id.
     core::Result<std::vector<NodeInfo>> live_nodes(std::chrono::milliseconds within) override;
     // Among `keys`, at most `limit` whose lease is free, released or

@@ -14,6 +14,8 @@
 //   pause     node 2 SIGSTOPped past its TTL: node 1 takes everything; on
 //             SIGCONT node 2 stops its CPEs and writes nothing that lands
 //   join      node 4 starts later and takes its share a bounded number per round
+//   SIGTERM   node 4 stops gracefully: its leases are released as its CPEs
+//             hand over, the others own its gateways well within the TTL
 // and, on the same server: self-registration at both nodes of a pair; the
 // per-gateway secrets shared in bridge.secrets (one node's secrets file, an
 // operator's `secrets set`, a rotation reaching every node).
@@ -358,6 +360,29 @@ TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join"
     // No gateway on two nodes: the lease rows say one holder each.
     CHECK(db.scalar("SELECT count(*) FROM (SELECT key FROM bridge.leases WHERE node IS NOT NULL AND expires > now()"
                     " GROUP BY key HAVING count(*) > 1) d") == 0);
+
+    // ---- SIGTERM node 4: its CPEs hand over and its leases are released,
+    // so nodes 1 and 2 own its gateways at their next round, well within the TTL
+    const auto n4_gateways = db.held_by("n4");
+    REQUIRE(!n4_gateways.empty());
+    const std::size_t boots_before_term = informs_with(acs.log(), "1 BOOT");
+    nodes["n4"]->kill_now(SIGTERM);
+    const auto termed = std::chrono::steady_clock::now();
+    const bool moved = eventually([&] {
+        auto o = db.owners();
+        return o["n4"] == 0 && o["n1"] + o["n2"] == kGateways;
+    }, std::chrono::seconds(kTtl + 10));
+    const auto moved_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - termed).count();
+    MESSAGE("SIGTERM: node 4's " << n4_gateways.size() << " gateways owned by nodes 1 and 2 after " << moved_s
+                                 << " s (lease TTL " << kTtl << " s)");
+    REQUIRE(moved);
+    CHECK(moved_s < kTtl);
+    CHECK(nodes["n4"]->wait(15s) == 0);
+    CHECK(e2e::count_in(nodes["n4"]->log(), "released as their CPEs hand over") == 1);
+    // Each informs again from its new node with what node 4 made durable: 1 BOOT, never a second 0 BOOTSTRAP.
+    CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= boots_before_term + n4_gateways.size(); }, 30s));
+    CHECK(informs_with(acs.log(), "0 BOOTSTRAP") == kGateways);
+    CHECK(acs.log().find("FAILED") == std::string::npos);
     for (auto& [n, p] : nodes)
         if (p) p->stop();
     acs.stop();

@@ -134,6 +134,10 @@ public:
         ++w_.cr_path_reads;
         return w_.cr_paths;
     }
+    core::Status leave(std::string_view node) override {
+        w_.seen.erase(std::string(node));
+        return core::Ok{};
+    }
     std::map<std::string, state::NodeInfo> urls;
 
 private:
@@ -382,4 +386,64 @@ TEST_CASE("LeaseKeeper: a path created at another node since the last round reso
     bool called = false;
     a.keeper->refresh([&] { called = true; });  // stopped: answered at once
     CHECK(called);
+}
+
+TEST_CASE("LeaseKeeper: a node stopping gracefully releases each lease once its CPE handed over; others take them at their next round") {
+    World w;
+    const auto fleet = fleet_of(300);
+    Node a(w, "a", fleet), b(w, "b", fleet), c(w, "c", fleet);
+    for (int i = 0; i < 8; ++i) tick(w, {&a, &b, &c});
+    REQUIRE(c.running.size() == 100);
+    // c's bridge hands every CPE over (as Bridge::cluster_drain); two are still in session.
+    const auto c_had = c.running;
+    auto it = c_had.begin();
+    const std::string slow1 = *it++, slow2 = *it++;
+    c.keeper->drain_now(c_had);
+    CHECK(c.keeper->draining() == 100);
+    CHECK_FALSE(w.seen.count("c"));  // left bridge.nodes at once
+    for (const auto& id : c_had)
+        if (id != slow1 && id != slow2) c.keeper->handed_over(id);
+    c.keeper->release_handed_over();
+    CHECK(c.keeper->draining() == 2);
+    CHECK(w.owned_by("c") == 2);
+    // A hand-over's release moves the token on: a late write of the old holder is refused.
+    const std::string released = *std::next(c_had.begin(), 5);
+    CHECK(w.leases.at(released).node.empty());
+    CHECK_FALSE(c.store.save(released, "late"));
+    // One round of the others (a third of the TTL, not a whole TTL): they hold all but the two in session.
+    tick(w, {&a, &b});
+    CHECK(w.owned_by("a") + w.owned_by("b") == 298);
+    check_exclusive(w, {&a, &b});
+    c.keeper->handed_over(slow1);
+    c.keeper->handed_over(slow2);
+    c.keeper->release_handed_over();
+    CHECK(c.keeper->draining() == 0);
+    CHECK(w.owned_by("c") == 0);
+    tick(w, {&a, &b});
+    CHECK(w.owned_by("a") + w.owned_by("b") == 300);
+    CHECK(w.owned_by("a") == 150);
+}
+
+TEST_CASE("LeaseKeeper: a drained keeper's thread answers take() with false and stops within its bound") {
+    World w;
+    const auto fleet = fleet_of(30);
+    Node a(w, "a", fleet);
+    for (int i = 0; i < 4; ++i) tick(w, {&a});
+    a.keeper->start();  // one more round here, then the thread (its next round is seconds away)
+    REQUIRE(a.keeper->held() == 30);
+    a.keeper->drain(a.running, 300ms);
+    CHECK(a.keeper->draining() == 30);
+    std::promise<bool> took;
+    a.keeper->take("GW-0001", [&](bool ok) { took.set_value(ok); });
+    auto f = took.get_future();
+    REQUIRE(f.wait_for(5s) == std::future_status::ready);
+    CHECK_FALSE(f.get());
+    for (int i = 0; i < 10; ++i) a.keeper->handed_over(*std::next(a.running.begin(), i));
+    for (int i = 0; i < 100 && a.keeper->draining() > 20; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(a.keeper->draining() == 20);
+    // The other 20 never hand over: past the bound they are left to expire.
+    for (int i = 0; i < 100 && a.keeper->draining() > 0; ++i) std::this_thread::sleep_for(10ms);
+    CHECK(a.keeper->draining() == 0);
+    a.keeper->stop();
+    CHECK(w.owned_by("a") == 20);
 }
