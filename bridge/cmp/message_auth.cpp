@@ -1,11 +1,15 @@
 #include "bridge/cmp/message_auth.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <charconv>
+#include <initializer_list>
+#include <iterator>
 #include <stdexcept>
 
 namespace cmp {
@@ -30,16 +34,91 @@ std::string base64(const unsigned char* p, std::size_t n) {
     return out;
 }
 
-std::string hmac_b64(std::string_view key, std::string_view msg) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
+// OpenSSL 3's one-shot SHA256() and HMAC() fetch the algorithm, allocate a context, look its
+// parameters up by name and free it again on every call: with the body's hash, that was most of
+// what signing and verifying a CMP message cost (docs/perf-notes-xml.md). The algorithms are
+// fetched once per process and each thread keeps one context of each, re-initialised per message.
+struct Algorithms {
+    EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    Algorithms() {
+        if (!sha256 || !hmac) throw std::runtime_error("OpenSSL has no SHA-256 or HMAC");
+    }
+};
+
+const Algorithms& algorithms() {
+    static const Algorithms a;
+    return a;
+}
+
+struct ThreadContexts {
+    EVP_MD_CTX* digest = EVP_MD_CTX_new();
+    EVP_MAC_CTX* mac = EVP_MAC_CTX_new(algorithms().hmac);
+    ThreadContexts() {
+        char name[] = "SHA2-256";
+        const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name, 0),
+                                     OSSL_PARAM_construct_end()};
+        if (!digest || !mac || EVP_MAC_CTX_set_params(mac, params) != 1)
+            throw std::runtime_error("cannot create SHA-256/HMAC contexts");
+    }
+    ~ThreadContexts() {
+        EVP_MAC_CTX_free(mac);  // cleanses the keyed state
+        EVP_MD_CTX_free(digest);
+    }
+    ThreadContexts(const ThreadContexts&) = delete;
+    ThreadContexts& operator=(const ThreadContexts&) = delete;
+};
+
+ThreadContexts& contexts() {
+    thread_local ThreadContexts c;
+    return c;
+}
+
+void sha256(std::string_view data, unsigned char (&out)[SHA256_DIGEST_LENGTH]) {
+    EVP_MD_CTX* ctx = contexts().digest;
     unsigned int len = 0;
-    // An empty key is legal for HMAC; OpenSSL wants a non-null pointer for it.
+    if (EVP_DigestInit_ex2(ctx, algorithms().sha256, nullptr) != 1 ||
+        EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx, out, &len) != 1)
+        throw std::runtime_error("SHA-256 failed");  // only on OpenSSL misconfiguration
+}
+
+// HMAC-SHA256(key, the concatenation of parts), as raw bytes.
+void hmac(std::string_view key, std::initializer_list<std::string_view> parts,
+          unsigned char (&out)[SHA256_DIGEST_LENGTH]) {
+    EVP_MAC_CTX* ctx = contexts().mac;
+    // The key pointer must never be null: EVP_MAC_init keeps the previous key for a null one, which on
+    // this shared context would be another gateway's. An empty key is legal for HMAC.
     static const unsigned char kEmpty = 0;
-    const void* k = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
-    if (!HMAC(EVP_sha256(), k, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(msg.data()),
-              msg.size(), mac, &len))
+    const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    bool ok = EVP_MAC_init(ctx, k, key.size(), nullptr) == 1;
+    for (std::string_view p : parts)
+        ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(p.data()), p.size()) == 1;
+    std::size_t len = 0;
+    if (!ok || EVP_MAC_final(ctx, out, &len, sizeof out) != 1 || len != sizeof out)
         throw std::runtime_error("HMAC-SHA256 failed");  // only on OpenSSL misconfiguration
-    return base64(mac, len);
+}
+
+std::string hmac_b64(std::string_view key, std::initializer_list<std::string_view> parts) {
+    unsigned char mac[SHA256_DIGEST_LENGTH];
+    hmac(key, parts, mac);
+    return base64(mac, sizeof mac);
+}
+
+// The MAC over auth_string_to_sign's string, fed to HMAC piece by piece rather than built.
+std::string message_mac(std::string_view secret, std::string_view method, std::string_view path, std::int64_t ts,
+                        std::string_view nonce, std::string_view body) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    sha256(body, digest);
+    char ts_text[24];
+    auto [end, ec] = std::to_chars(std::begin(ts_text), std::end(ts_text), ts);
+    (void)ec;  // 24 characters hold any int64
+    char digest_hex[2 * SHA256_DIGEST_LENGTH];
+    for (std::size_t i = 0; i < sizeof digest; ++i) {
+        digest_hex[2 * i] = kHex[digest[i] >> 4];
+        digest_hex[2 * i + 1] = kHex[digest[i] & 0xF];
+    }
+    return hmac_b64(secret, {method, "\n", path, "\n", std::string_view(ts_text, static_cast<std::size_t>(end - ts_text)),
+                             "\n", nonce, "\n", std::string_view(digest_hex, sizeof digest_hex)});
 }
 
 bool equal_ct(std::string_view a, std::string_view b) {
@@ -57,7 +136,7 @@ bool ows(char c) { return c == ' ' || c == '\t'; }
 std::string auth_string_to_sign(std::string_view method, std::string_view path, std::int64_t ts,
                                 std::string_view nonce, std::string_view body) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+    sha256(body, digest);
     std::string s;
     s.reserve(method.size() + path.size() + nonce.size() + 96);
     s.append(method).append("\n").append(path).append("\n").append(std::to_string(ts)).append("\n");
@@ -67,7 +146,7 @@ std::string auth_string_to_sign(std::string_view method, std::string_view path, 
 
 std::string sign(std::string_view secret, std::string_view rg_id, std::string_view method, std::string_view path,
                  std::string_view body, std::int64_t ts, std::string_view nonce) {
-    std::string mac = hmac_b64(secret, auth_string_to_sign(method, path, ts, nonce, body));
+    std::string mac = message_mac(secret, method, path, ts, nonce, body);
     std::string v = "rgId=\"";
     v.append(rg_id).append("\", ts=\"").append(std::to_string(ts)).append("\", nonce=\"");
     v.append(nonce).append("\", mac=\"").append(mac).append("\"");
@@ -75,16 +154,23 @@ std::string sign(std::string_view secret, std::string_view rg_id, std::string_vi
 }
 
 std::string make_nonce() {
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
-    return hex(b, sizeof b);
+    // One RAND_bytes call per 32 nonces: its per-call cost (the DRBG's locking and bookkeeping)
+    // was 1 % of a session's instructions. Nonces are public; each drawn byte is used once.
+    constexpr std::size_t kNonceBytes = 16;
+    thread_local unsigned char pool[32 * kNonceBytes];
+    thread_local std::size_t used = sizeof pool;
+    if (used == sizeof pool) {
+        if (RAND_bytes(pool, sizeof pool) != 1) throw std::runtime_error("RAND_bytes failed");
+        used = 0;
+    }
+    std::string n = hex(pool + used, kNonceBytes);
+    used += kNonceBytes;
+    return n;
 }
 
 std::string auth_digest(std::string_view secret, std::string_view nonce, std::string_view rg_id,
                         std::string_view session_id) {
-    std::string msg;
-    msg.append(nonce).append("\n").append(rg_id).append("\n").append(session_id);
-    return hmac_b64(secret, msg);
+    return hmac_b64(secret, {nonce, "\n", rg_id, "\n", session_id});
 }
 
 bool check_auth_digest(std::string_view digest, std::string_view secret, std::string_view nonce,
@@ -93,16 +179,9 @@ bool check_auth_digest(std::string_view digest, std::string_view secret, std::st
 }
 
 std::string derive_gateway_secret(std::string_view master, std::string_view rg_id) {
-    std::string msg = "cmp-gateway-secret-v1\n";
-    msg.append(rg_id);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    static const unsigned char kEmpty = 0;
-    const void* k = master.empty() ? static_cast<const void*>(&kEmpty) : master.data();
-    if (!HMAC(EVP_sha256(), k, static_cast<int>(master.size()), reinterpret_cast<const unsigned char*>(msg.data()),
-              msg.size(), mac, &len))
-        throw std::runtime_error("HMAC-SHA256 failed");
-    return hex(mac, len);
+    unsigned char mac[SHA256_DIGEST_LENGTH];
+    hmac(master, {"cmp-gateway-secret-v1\n", rg_id}, mac);
+    return hex(mac, sizeof mac);
 }
 
 std::optional<AuthParams> parse_auth_header(std::string_view v) {
@@ -211,7 +290,7 @@ Verdict Verifier::verify(std::string_view header, std::string_view method, std::
     std::optional<std::string> secret = secret_lookup ? secret_lookup(p->rg_id) : std::nullopt;
     if (!secret) return Verdict::unknown_gateway;
     if (p->ts < now - window_ || p->ts > now + window_) return Verdict::stale;
-    std::string expected = hmac_b64(*secret, auth_string_to_sign(method, path, p->ts, p->nonce, body));
+    std::string expected = message_mac(*secret, method, path, p->ts, p->nonce, body);
     if (!equal_ct(expected, p->mac)) return Verdict::bad_mac;
     // Only authenticated messages reach the cache, so forgeries cannot flush it.
     prune(now);
@@ -239,8 +318,11 @@ Verdict verify_response(std::string_view header, int status, std::string_view pa
     if (!p) return Verdict::malformed;
     if (p->rg_id != expected_rg_id) return Verdict::unknown_gateway;
     if (p->ts < now - window.count() || p->ts > now + window.count()) return Verdict::stale;
-    std::string expected =
-        hmac_b64(secret, auth_string_to_sign(std::to_string(status), path, p->ts, p->nonce, body));
+    char status_text[12];
+    auto [status_end, ec] = std::to_chars(std::begin(status_text), std::end(status_text), status);
+    (void)ec;
+    std::string expected = message_mac(secret, std::string_view(status_text, static_cast<std::size_t>(status_end - status_text)),
+                                       path, p->ts, p->nonce, body);
     if (!equal_ct(expected, p->mac)) return Verdict::bad_mac;
     if (p->nonce != request_nonce) return Verdict::replay;  // a genuine response, but to another request
     return Verdict::ok;

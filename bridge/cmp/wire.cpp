@@ -72,16 +72,17 @@ core::Result<Response> read_http_response(const http::Response& res, std::string
                                                              std::string(to_string(v)) + ")");
     }
     const std::string* enc = res.find(kEncHeader);
-    std::string body;
+    std::string decrypted;
+    std::string_view body = res.body;  // decoded in place: no copy of a plain body
     if (keys.legacy_seed) {
         if (!enc || !http::iequals(*enc, kEncSeed))
             return core::make_error("cmp.decrypt", who + " answered without SEED encryption in legacy mode");
         auto opened = open_body(keys.secret, res.body);
         if (!opened) return core::make_error("cmp.decrypt", who + ": cannot decrypt the response");
-        body = std::move(*opened);
-    } else {
-        if (enc) return core::make_error("cmp.decrypt", who + " sent an encrypted response outside legacy mode");
-        body = res.body;
+        decrypted = std::move(*opened);
+        body = decrypted;
+    } else if (enc) {
+        return core::make_error("cmp.decrypt", who + " sent an encrypted response outside legacy mode");
     }
     auto decoded = decode_response(body, {}, &Catalogue::builtin(), function);
     if (!decoded)

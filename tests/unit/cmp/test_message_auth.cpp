@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
+#include <thread>
 #include <vector>
 
 #include "bridge/cmp/message_auth.hpp"
@@ -40,6 +42,50 @@ TEST_CASE("string to sign and a known-answer MAC") {
     std::string h = sign("key", "GW-0001", "POST", "/cmp", "", 1732530000, "0123456789abcdef");
     CHECK(h.rfind("rgId=\"GW-0001\", ts=\"1732530000\", nonce=\"0123456789abcdef\", mac=\"", 0) == 0);
     CHECK(h == "rgId=\"GW-0001\", ts=\"1732530000\", nonce=\"0123456789abcdef\", mac=\"y+wPPPne076k7psv2K1pjmp/5cvRHoK2l9ZyFF5hH0E=\"");
+}
+
+// Each thread keeps one HMAC context, re-keyed per message: a key must never carry over to the
+// next message, not even to one with an empty key (a null key pointer would have kept it).
+TEST_CASE("known-answer MACs with keys changing from message to message, the empty key included") {
+    auto mac_of = [](std::string_view key) {
+        std::string h = sign(key, "GW-0001", "POST", "/cmp", "", 1732530000, "0123456789abcdef");
+        return h.substr(h.find("mac=\"") + 5, 44);
+    };
+    // python3: hmac.new(key, sts, hashlib.sha256), sts as in the test above
+    for (int round = 0; round < 2; ++round) {
+        CHECK(mac_of("key") == "y+wPPPne076k7psv2K1pjmp/5cvRHoK2l9ZyFF5hH0E=");
+        CHECK(mac_of("") == "7KfF2pKY6BnSGl9FNrXU/gcZyzQaigB52GT7bRi5lYM=");
+        CHECK(mac_of("other-key") == "5PBfLUsMH3RXXS9UoTjps7LzZ37cTQENf202YZbQQE0=");
+    }
+    // A response: the status code in place of the method.
+    std::string r = sign("key", "GW-0001", "200", "/cmp/GW-0001", "<x/>", 1732530000, "0123456789abcdef");
+    CHECK(r.substr(r.find("mac=\"") + 5, 44) == "TledNJcpIfwpExV7ebiYaWyDlPxqlSb0X7dGCBcd1Ks=");
+    CHECK(verify_response(r, 200, "/cmp/GW-0001", "<x/>", kNow, std::chrono::seconds(300), "key", "GW-0001",
+                          "0123456789abcdef") == Verdict::ok);
+}
+
+TEST_CASE("threads sign and verify at once, each with its own contexts") {
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([t, &failures] {
+            const std::string secret = "secret-of-thread-" + std::to_string(t);
+            const std::string other = "secret-of-thread-" + std::to_string(t + 1);
+            for (int i = 0; i < 300; ++i) {
+                std::string body = kBody + std::to_string(i);
+                std::string n = nonce(i);
+                std::string h = sign(secret, "GW-0001", "200", "/cmp", body, kNow, n);
+                if (verify_response(h, 200, "/cmp", body, kNow, std::chrono::seconds(300), secret, "GW-0001", n) !=
+                    Verdict::ok)
+                    ++failures;
+                if (verify_response(h, 200, "/cmp", body, kNow, std::chrono::seconds(300), other, "GW-0001", n) !=
+                    Verdict::bad_mac)
+                    ++failures;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures.load() == 0);
 }
 
 TEST_CASE("good MAC verifies and yields the gateway id") {
