@@ -244,11 +244,13 @@ asio::awaitable<http::Response> AdminServer::handle(http::Request req, net::Peer
     if (path == "/status" || path == "/status.json") {
         if (!get) co_return reply(405, "GET only\n");
         auto all = hooks_.gateways();
-        if (path == "/status") co_return page(status_html(all, Clock::now(), nonce), nonce);
+        const std::shared_ptr<const ClusterView> cluster = hooks_.cluster ? hooks_.cluster() : nullptr;
+        if (path == "/status") co_return page(status_html(all, Clock::now(), nonce, cluster.get()), nonce);
         const std::string state = params["state"];
         if (!state.empty() && state != "online" && state != "offline")
             co_return reply(400, "state: online or offline\n");
-        co_return reply(200, status_json(all, StatusFilter{params["q"], state}, Clock::now()), "application/json");
+        co_return reply(200, status_json(all, StatusFilter{params["q"], state}, Clock::now(), cluster.get()),
+                        "application/json");
     }
     if (path.starts_with("/status/")) {
         if (!get) co_return reply(405, "GET only\n");

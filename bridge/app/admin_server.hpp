@@ -8,7 +8,8 @@
 //   GET  /healthz                 200 while the process serves (no credentials)
 //   GET  /readyz                  200 once listeners are bound and the store is open, else 503 (no credentials)
 //   GET  /metrics                 Prometheus text format 0.0.4
-//   GET  /status, /status.json    every gateway (?q= id or serial substring, ?state=online|offline)
+//   GET  /status, /status.json    every gateway (?q= id or serial substring, ?state=online|offline);
+//                                 with several bridges also the nodes and their leases
 //   GET  /status/<id>, /status/<id>.json
 //   POST /actions/<id>/inform     the CPE Informs now ("2 PERIODIC")
 //   POST /actions/<id>/drop       forget a self-registered gateway (a configured one: 409)
@@ -40,6 +41,9 @@ struct AdminHooks {
     std::function<std::vector<std::pair<std::string, net::ServerStats>>()> listeners;
     // Reloads the configuration (as SIGHUP does); may be empty.
     std::function<void()> reload;
+    // Several bridges: the nodes and their leases as of the lease keeper's last round
+    // (a snapshot, never a database call); empty or null: a single bridge.
+    std::function<std::shared_ptr<const ClusterView>()> cluster;
 };
 
 class AdminServer {

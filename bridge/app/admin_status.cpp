@@ -1,5 +1,7 @@
 #include "bridge/app/admin_status.hpp"
 
+#include <cstdio>
+
 #include "bridge/core/clock.hpp"
 #include "bridge/core/log.hpp"
 #include "bridge/http/message.hpp"
@@ -55,7 +57,7 @@ std::string percent_decode(std::string_view s) {
 // The look of both pages: a plain table, state as a coloured badge.
 constexpr std::string_view kStyle = R"(<style>
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.3em;margin:0 0 .3em}
+h1{font-size:1.3em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.2em 0 .3em}
 .summary{margin:.3em 0 1em;color:#444}
 .controls{margin-bottom:.8em}
 input,select,button{font:inherit;padding:.25em .4em}
@@ -145,7 +147,23 @@ std::string gateway_json(const GatewayView& g) {
     return o + "}";
 }
 
-std::string status_json(const std::vector<GatewayView>& all, const StatusFilter& f, Clock::time_point now) {
+std::string cluster_json(const ClusterView& c) {
+    std::string nodes;
+    for (const auto& n : c.nodes) {
+        char age[32] = "null";
+        if (n.heartbeat_age_ms >= 0) std::snprintf(age, sizeof age, "%.1f", static_cast<double>(n.heartbeat_age_ms) / 1000);
+        nodes += std::string(nodes.empty() ? "" : ",") + "{\"node\":" + q(n.node) + ",\"cmp_url\":" + text_or_null(n.cmp_url) +
+                 ",\"cr_url\":" + text_or_null(n.cr_url) + ",\"heartbeat_age_s\":" + age +
+                 ",\"alive\":" + (n.alive ? "true" : "false") + ",\"leases\":" + std::to_string(n.leases) +
+                 ",\"self\":" + (n.node == c.self ? "true" : "false") + "}";
+    }
+    return "{\"node\":" + q(c.self) + ",\"as_of\":" + q(core::format_utc(c.as_of)) +
+           ",\"lease_ttl_s\":" + std::to_string(c.lease_ttl.count() / 1000) + ",\"gateways\":" + std::to_string(c.gateways) +
+           ",\"owned\":" + std::to_string(c.owned) + ",\"nodes\":[" + nodes + "]}";
+}
+
+std::string status_json(const std::vector<GatewayView>& all, const StatusFilter& f, Clock::time_point now,
+                        const ClusterView* cluster) {
     std::size_t online = 0, matched = 0;
     std::string rows;
     for (const auto& g : all) {
@@ -155,10 +173,38 @@ std::string status_json(const std::vector<GatewayView>& all, const StatusFilter&
     }
     return "{\"generated\":" + q(core::format_utc(now)) + ",\"total\":" + std::to_string(all.size()) +
            ",\"online\":" + std::to_string(online) + ",\"offline\":" + std::to_string(all.size() - online) +
-           ",\"matched\":" + std::to_string(matched) + ",\"gateways\":[" + rows + "]}\n";
+           ",\"matched\":" + std::to_string(matched) + (cluster ? ",\"cluster\":" + cluster_json(*cluster) : "") +
+           ",\"gateways\":[" + rows + "]}\n";
 }
 
-std::string status_html(const std::vector<GatewayView>& all, Clock::time_point now, std::string_view nonce) {
+namespace {
+
+// The nodes and their leases above the gateway table (several bridges only).
+std::string cluster_html(const ClusterView& c, Clock::time_point now) {
+    std::string rows;
+    for (const auto& n : c.nodes) {
+        const std::string state = n.alive ? "online" : "offline";
+        std::string age = "<span class=\"muted\">left</span>";
+        if (n.heartbeat_age_ms >= 0) age = relative(now - std::chrono::milliseconds(n.heartbeat_age_ms), now);
+        rows += "<tr data-node=\"" + html_escape(n.node) + "\"><td>" + html_escape(n.node) +
+                (n.node == c.self ? " <span class=\"muted\">(this node)</span>" : "") + "</td><td><span class=\"state " +
+                state + "\">" + (n.alive ? "alive" : "not alive") + "</span></td><td>" + age + "</td><td>" +
+                std::to_string(n.leases) + "</td><td>" + html_escape(n.cmp_url) + "</td><td>" + html_escape(n.cr_url) +
+                "</td></tr>\n";
+    }
+    return "<h2>Cluster</h2>\n<p class=\"summary\">" + std::to_string(c.nodes.size()) + " nodes; " +
+           std::to_string(c.owned) + " of " + std::to_string(c.gateways) + " gateways leased (lease TTL " +
+           std::to_string(c.lease_ttl.count() / 1000) + " s). As of the lease keeper's last round, " +
+           relative(c.as_of, now) + ". The gateways below are this node's.</p>\n"
+           "<table id=\"nodes\"><thead><tr><th>Node</th><th>State</th><th>Heartbeat</th><th>Leases</th>"
+           "<th>CMP URL</th><th>Connection Request URL</th></tr></thead><tbody>\n" + rows +
+           "</tbody></table>\n<h2>Gateways</h2>\n";
+}
+
+}  // namespace
+
+std::string status_html(const std::vector<GatewayView>& all, Clock::time_point now, std::string_view nonce,
+                        const ClusterView* cluster) {
     std::size_t online = 0, sessions = 0, pending = 0, faulty = 0;
     std::string rows;
     for (const auto& g : all) {
@@ -187,6 +233,7 @@ std::string status_html(const std::vector<GatewayView>& all, Clock::time_point n
             " offline</b>, " + std::to_string(sessions) + " in session, " + std::to_string(pending) +
             " with pending events, " + std::to_string(faulty) + " with a fault or error. As of " +
             core::format_utc(now) + " (<a href=\"/status.json\">JSON</a>, <a href=\"/metrics\">metrics</a>)</p>\n";
+    if (cluster) page += cluster_html(*cluster, now);
     page += "<div class=\"controls\"><input id=\"q\" type=\"search\" placeholder=\"search id or serial\" autofocus> "
             "<select id=\"state\"><option value=\"\">all states</option><option>online</option>"
             "<option>offline</option></select> <span id=\"shown\" class=\"muted\"></span></div>\n";

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridge/app/cluster_view.hpp"
 #include "bridge/app/virtual_cpe.hpp"
 
 namespace app {
@@ -30,13 +31,19 @@ bool matches(const GatewayView& g, const StatusFilter& f);
 using Clock = std::chrono::system_clock;
 
 // {"generated":..., "total":N, "online":N, "offline":N, "matched":N, "gateways":[gateway_json...]}
-std::string status_json(const std::vector<GatewayView>& all, const StatusFilter& f, Clock::time_point now);
+// and, with several bridges, "cluster": cluster_json (the gateways are this node's).
+std::string status_json(const std::vector<GatewayView>& all, const StatusFilter& f, Clock::time_point now,
+                        const ClusterView* cluster = nullptr);
+// {"node":..., "as_of":..., "lease_ttl_s":N, "gateways":N, "owned":N,
+//  "nodes":[{"node","cmp_url","cr_url","heartbeat_age_s","alive","leases","self"}...]}
+std::string cluster_json(const ClusterView& c);
 std::string gateway_json(const GatewayView& g);
 
 // The status page: every gateway in a table; the page's own script filters
 // the rows by the search box (initially ?q= and ?state=) without a request.
 // `nonce` allows the inline script under the Content-Security-Policy.
-std::string status_html(const std::vector<GatewayView>& all, Clock::time_point now, std::string_view nonce);
+std::string status_html(const std::vector<GatewayView>& all, Clock::time_point now, std::string_view nonce,
+                        const ClusterView* cluster = nullptr);
 // One gateway: every field, the actions, links to its JSON and back.
 std::string gateway_html(const GatewayView& g, Clock::time_point now, std::string_view nonce);
 

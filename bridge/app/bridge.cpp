@@ -213,7 +213,8 @@ core::Status Bridge::start_forward() {
                            return std::vector<std::pair<std::string, net::ServerStats>>{
                                {"cr", cr_server_->stats()}, {"cmp", gateway_events_->stats()}};
                        },
-                       [this] { reload(); }});
+                       [this] { reload(); },
+                       [this]() -> std::shared_ptr<const ClusterView> { return cluster_ ? cluster_->view() : nullptr; }});
         if (auto st = admin_->start(); !st) return st;
     }
     ready_ = true;

@@ -1,5 +1,7 @@
 #include "bridge/app/cluster_keeper.hpp"
 
+#include <algorithm>
+
 #include "bridge/core/log.hpp"
 #include "bridge/core/log_limiter.hpp"
 
@@ -219,9 +221,39 @@ void LeaseKeeper::refresh_now() {
     publish_routes(directory_.live_nodes(ttl_));
 }
 
+std::shared_ptr<const ClusterView> LeaseKeeper::view() const {
+    std::lock_guard lock(mutex_);
+    return view_;
+}
+
+void LeaseKeeper::publish_view(const std::map<std::string, std::string>& owners) {
+    auto nodes = directory_.all_nodes();
+    if (!nodes) return;  // the last view stays (its as_of says how old it is)
+    auto v = std::make_shared<ClusterView>();
+    v->self = self_.node;
+    v->as_of = system_clock::now();
+    v->lease_ttl = ttl_;
+    v->owned = owners.size();
+    std::map<std::string, std::size_t> per_node;
+    for (const auto& [gateway, node] : owners) ++per_node[node];
+    for (const auto& n : *nodes) {
+        ClusterNodeView row{n.info.node, n.info.cmp_url, n.info.cr_url, n.heartbeat_age_ms,
+                            n.heartbeat_age_ms < ttl_.count(), per_node[n.info.node]};
+        per_node.erase(n.info.node);
+        v->nodes.push_back(std::move(row));
+    }
+    // Holders that left bridge.nodes (a graceful stop) while their leases have not expired yet.
+    for (const auto& [node, leases] : per_node) v->nodes.push_back(ClusterNodeView{node, "", "", -1, false, leases});
+    std::sort(v->nodes.begin(), v->nodes.end(), [](const auto& a, const auto& b) { return a.node < b.node; });
+    std::lock_guard lock(mutex_);
+    v->gateways = fleet_size_;
+    view_ = std::move(v);
+}
+
 void LeaseKeeper::publish_routes(const core::Result<std::vector<state::NodeInfo>>& live) {
     auto owners = directory_.owners();
     auto paths = directory_.cr_paths();
+    if (owners) publish_view(*owners);
     if (owners && paths && live) routes_.publish(std::move(*owners), *live, std::move(*paths));
 }
 
@@ -312,6 +344,10 @@ void LeaseKeeper::run_round() {
     }
     v.since_renewed = duration_cast<milliseconds>(steady_clock::now() - last_renewed_);
     v.fleet = hooks_.fleet();
+    {
+        std::lock_guard lock(mutex_);
+        fleet_size_ = v.fleet.size();
+    }
     v.running = hooks_.running();
     v.releasing = releasing_;
     auto live = directory_.live_nodes(ttl_);

@@ -31,6 +31,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -40,6 +41,7 @@
 
 #include "bridge/app/cluster_plan.hpp"
 #include "bridge/app/cluster_routes.hpp"
+#include "bridge/app/cluster_view.hpp"
 #include "bridge/state/fenced_store.hpp"
 #include "bridge/state/lease.hpp"
 #include "bridge/state/pg_cluster.hpp"
@@ -105,6 +107,8 @@ public:
 
     std::size_t held() const;
     std::size_t rounds() const;
+    // The nodes and their leases as of the last round (null before the first). Thread-safe.
+    std::shared_ptr<const ClusterView> view() const;
 
 private:
     void run();
@@ -114,6 +118,7 @@ private:
     void release_now(const std::string& id);
     std::chrono::milliseconds spread_for(std::size_t starts) const;
     void publish_routes(const core::Result<std::vector<state::NodeInfo>>& live);
+    void publish_view(const std::map<std::string, std::string>& owners);
 
     state::Leases& leases_;
     state::ClusterDirectory& directory_;
@@ -141,6 +146,8 @@ private:
     std::size_t drain_left_ = 0;
     std::chrono::steady_clock::time_point last_refresh_{};
     std::size_t held_count_ = 0;
+    std::size_t fleet_size_ = 0;  // as of the last round
+    std::shared_ptr<const ClusterView> view_;
     std::size_t rounds_ = 0;
     bool stop_ = false;
     std::thread thread_;

@@ -74,6 +74,8 @@ public:
     }
 
     std::size_t held() const { return keeper_ ? keeper_->held() : 0; }
+    // The nodes and their leases as of the keeper's last round (admin listener); null before it.
+    std::shared_ptr<const ClusterView> view() const { return keeper_ ? keeper_->view() : nullptr; }
     const std::string& node() const { return node_; }
 
 private:

@@ -78,6 +78,17 @@ core::Result<std::vector<NodeInfo>> PgCluster::live_nodes(std::chrono::milliseco
     return out;
 }
 
+core::Result<std::vector<NodeStatus>> PgCluster::all_nodes() {
+    auto r = query("SELECT node, cmp_url, cr_url, (extract(epoch FROM now() - seen) * 1000)::bigint"
+                   " FROM bridge.nodes ORDER BY node");
+    if (!r) return r.error();
+    std::vector<NodeStatus> out;
+    for (int i = 0; i < r->size(); ++i)
+        out.push_back(NodeStatus{NodeInfo{std::string(r->at(i, 0)), std::string(r->at(i, 1)), std::string(r->at(i, 2))},
+                                 r->integer(i, 3)});
+    return out;
+}
+
 core::Result<std::vector<std::string>> PgCluster::unowned(const std::vector<std::string>& keys, std::size_t limit) {
     for (const auto& k : keys)
         if (auto st = validate_key(k); !st) return st.error();

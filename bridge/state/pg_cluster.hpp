@@ -27,6 +27,12 @@ struct NodeInfo {
     std::string cr_url;   // the same for Connection Requests
 };
 
+// A node as bridge.nodes has it, with the age of its last heartbeat by the database's clock.
+struct NodeStatus {
+    NodeInfo info;
+    std::int64_t heartbeat_age_ms = 0;
+};
+
 // The keeper's view of the cluster (PgCluster; a fake in unit tests).
 class ClusterDirectory {
 public:
@@ -38,6 +44,8 @@ public:
     virtual core::Result<std::map<std::string, std::string>> cr_paths() = 0;
     // A node stopping gracefully says so: the others need not wait for its heartbeat to age.
     virtual core::Status leave(std::string_view node) = 0;
+    // Every node of bridge.nodes, alive or not (the admin listener's view).
+    virtual core::Result<std::vector<NodeStatus>> all_nodes() = 0;
 };
 
 class PgCluster : public ClusterDirectory {
@@ -48,6 +56,7 @@ public:
     // This node is alive (now(), the database's clock) at these URLs.
     core::Status heartbeat(const NodeInfo& self) override;
     core::Status leave(std::string_view node) override;
+    core::Result<std::vector<NodeStatus>> all_nodes() override;
     // Nodes whose last heartbeat is younger than `within`, by node id.
     core::Result<std::vector<NodeInfo>> live_nodes(std::chrono::milliseconds within) override;
     // Among `keys`, at most `limit` whose lease is free, released or

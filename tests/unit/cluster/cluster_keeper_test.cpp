@@ -32,6 +32,7 @@ struct World {
     std::size_t fenced = 0;
     std::map<std::string, std::string> cr_paths;
     std::atomic<int> cr_path_reads{0};
+    int node_reads = 0;
 
     state::Lease lease(const std::string& key) const {
         const Row& r = leases.at(key);
@@ -137,6 +138,13 @@ public:
     core::Status leave(std::string_view node) override {
         w_.seen.erase(std::string(node));
         return core::Ok{};
+    }
+    core::Result<std::vector<state::NodeStatus>> all_nodes() override {
+        ++w_.node_reads;
+        std::vector<state::NodeStatus> out;
+        for (const auto& [n, t] : w_.seen)
+            out.push_back(state::NodeStatus{state::NodeInfo{n, "http://" + n + ":1", "http://" + n + ":2"}, (w_.now - t).count()});
+        return out;
     }
     std::map<std::string, state::NodeInfo> urls;
 
@@ -446,4 +454,45 @@ TEST_CASE("LeaseKeeper: a drained keeper's thread answers take() with false and 
     CHECK(a.keeper->draining() == 0);
     a.keeper->stop();
     CHECK(w.owned_by("a") == 20);
+}
+
+TEST_CASE("LeaseKeeper: its round publishes the nodes, their heartbeat ages and their leases for the admin listener") {
+    World w;
+    const auto fleet = fleet_of(300);
+    Node a(w, "a", fleet), b(w, "b", fleet), c(w, "c", fleet);
+    CHECK(a.keeper->view() == nullptr);
+    for (int i = 0; i < 8; ++i) tick(w, {&a, &b, &c});
+    auto v = a.keeper->view();
+    REQUIRE(v);
+    CHECK(v->self == "a");
+    CHECK(v->gateways == 300);
+    CHECK(v->owned == 300);
+    REQUIRE(v->nodes.size() == 3);
+    for (const auto& n : v->nodes) {
+        CHECK(n.alive);
+        CHECK(n.leases == 100);
+        CHECK(n.cmp_url == "http://" + n.node + ":1");
+    }
+    // c stops renewing and heartbeating: a's rounds show it ageing, then not alive, then without leases.
+    tick(w, {&a, &b});
+    v = a.keeper->view();
+    CHECK(v->nodes[2].node == "c");
+    CHECK(v->nodes[2].heartbeat_age_ms == (kTtl / 3).count());
+    CHECK(v->nodes[2].alive);
+    for (int i = 0; i < 6; ++i) tick(w, {&a, &b});
+    v = a.keeper->view();
+    CHECK_FALSE(v->nodes[2].alive);
+    CHECK(v->nodes[2].leases == 0);
+    CHECK(v->nodes[0].leases + v->nodes[1].leases == 300);
+    // A node that left bridge.nodes while its leases still run shows as a holder without a heartbeat.
+    b.keeper->drain_now({});
+    w.leases[*fleet.begin()].node = "b";  // one lease b still holds
+    w.leases[*fleet.begin()].expires = w.now + kTtl;
+    a.keeper->refresh_now();
+    v = a.keeper->view();
+    auto left = std::find_if(v->nodes.begin(), v->nodes.end(), [](const auto& n) { return n.node == "b"; });
+    REQUIRE(left != v->nodes.end());
+    CHECK(left->heartbeat_age_ms == -1);
+    CHECK_FALSE(left->alive);
+    CHECK(left->leases >= 1);
 }

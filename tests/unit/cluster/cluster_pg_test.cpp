@@ -35,6 +35,14 @@ TEST_CASE("PgCluster: heartbeats by the database clock, leaving, URLs") {
     CHECK(by["hb-a"].cmp_url == "http://a:1");
     CHECK(by["hb-b"].cr_url == "http://b:2");
     std::this_thread::sleep_for(300ms);
+    // Every node with its heartbeat's age by the database clock (the admin listener's view).
+    auto all = must(db->all_nodes());
+    std::map<std::string, state::NodeStatus> ages;
+    for (auto& n : all) ages[n.info.node] = n;
+    REQUIRE(ages.count("hb-b"));
+    CHECK(ages["hb-b"].heartbeat_age_ms >= 250);
+    CHECK(ages["hb-b"].heartbeat_age_ms < 10'000);
+    CHECK(ages["hb-b"].info.cmp_url == "http://b:1");
     REQUIRE(db->heartbeat({"hb-a", "http://a:3", "http://a:4"}));
     live = must(db->live_nodes(200ms));  // b's heartbeat is older than that
     by.clear();
