@@ -130,6 +130,8 @@ private:
     boost::asio::awaitable<bool> reboot_gateway(std::string command_key);
     // Closes the session's trace recording with the state as the agent left it.
     void end_recording(const cpe::Agent::SessionEnd& end);
+    // The CPE state as a trace shows it: YAML, the device's state rendered as text.
+    std::string readable_state() const;
     template <class T>
     boost::asio::awaitable<cpe::Outcome<T>> run_step(cpe::Step<T> step);
     // Hands the state to the store (its writer thread commits many CPEs'

@@ -76,12 +76,18 @@ asio::awaitable<bool> VirtualCpe::reboot_gateway(std::string command_key) {
     co_return true;
 }
 
+std::string VirtualCpe::readable_state() const {
+    cpe::CpeState s = state_;
+    s.device_state = device_->readable_state(state_.device_state);
+    return cpe::serialize(s);
+}
+
 void VirtualCpe::end_recording(const cpe::Agent::SessionEnd& end) {
     attach_recorder(nullptr);
     if (!recording_) return;
     state_.pending_events = agent_.events().pending();
     state_.device_state = device_->persistent_state();
-    recording_->on_end(end.kind == cpe::Agent::SessionEnd::Kind::done, end.error, cpe::serialize(state_));
+    recording_->on_end(end.kind == cpe::Agent::SessionEnd::Kind::done, end.error, readable_state());
     recording_.reset();
 }
 
@@ -93,7 +99,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         const auto& c = env_.config;
         SessionStart start{gateway_.id, gateway_url_, c.acs.cwmp_version, c.acs.url, c.acs.username, env_.cr_url_base,
                            c.periodic_inform.enable, c.periodic_inform.interval_s, pending.retry_count, {}, {},
-                           cpe::serialize(state_)};
+                           readable_state()};
         for (auto& e : pending.events) start.events.push_back(e.event_code);
         start.changed = pending.changed;
         recording_ = env_.recorders->begin(std::move(start));

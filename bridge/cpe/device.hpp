@@ -139,6 +139,10 @@ public:
     // changed something, before the ACS gets its answer).
     virtual DeviceState persistent_state() const { return {}; }
     virtual void restore_state(const DeviceState& state) { (void)state; }
+    // The same facts for people (session traces): persistent_state may be a
+    // compact binary form; this renders a stored one as text, unchanged
+    // where it cannot.
+    virtual DeviceState readable_state(const DeviceState& stored) const { return stored; }
 };
 
 }  // namespace cpe

@@ -193,6 +193,39 @@ core::Result<TableState> decode_yaml(const Table& t, std::string_view blob) {
 
 }  // namespace
 
+std::string TableState::to_yaml(const Table& t) const {
+    YAML::Emitter out;
+    out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
+    out << YAML::Key << "table" << YAML::Value << t.name();
+    out << YAML::Key << "lists" << YAML::Value << YAML::BeginMap;
+    for (const auto& [oi, l] : lists) {
+        out << YAML::Key << t.objects()[oi].path << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "next" << YAML::Value << l.next;
+        out << YAML::Key << "present" << YAML::Value << YAML::Flow << l.present;
+        out << YAML::Key << "ids" << YAML::Value << YAML::BeginMap;
+        for (const auto& [k, v] : l.ids) out << YAML::Key << k << YAML::Value << v;
+        out << YAML::EndMap << YAML::EndMap;
+    }
+    out << YAML::EndMap << YAML::Key << "rows" << YAML::Value << YAML::BeginMap;
+    for (const auto& [oi, r] : rows) {
+        out << YAML::Key << t.objects()[oi].path << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "next" << YAML::Value << r.next;
+        out << YAML::Key << "rows" << YAML::Value << YAML::BeginMap;
+        for (const auto& [inst, values] : r.rows) {
+            out << YAML::Key << inst << YAML::Value << YAML::BeginMap;
+            for (const auto& [n, v] : values) out << YAML::Key << n << YAML::Value << YAML::DoubleQuoted << v;
+            out << YAML::EndMap;
+        }
+        out << YAML::EndMap << YAML::EndMap;
+    }
+    out << YAML::EndMap << YAML::Key << "stored" << YAML::Value << YAML::BeginMap;
+    for (const auto& [p, v] : stored) out << YAML::Key << p << YAML::Value << YAML::DoubleQuoted << v;
+    out << YAML::EndMap << YAML::Key << "subscriptions" << YAML::Value << YAML::BeginMap;
+    for (const auto& [p, v] : subscriptions) out << YAML::Key << p << YAML::Value << YAML::DoubleQuoted << v;
+    out << YAML::EndMap << YAML::EndMap;
+    return std::string(out.c_str()) + "\n";
+}
+
 std::string TableState::save(const Table& t) const {
     core::BinaryWriter w;
     w.out.reserve(256);

@@ -46,6 +46,8 @@ struct TableState {
 
     // Keyed by object paths, so a table edit keeps what still matches.
     std::string save(const Table& t) const;
+    // The same content as YAML text (version 1, which load also reads): for people.
+    std::string to_yaml(const Table& t) const;
     core::Status load(const Table& t, std::string_view blob);
 };
 

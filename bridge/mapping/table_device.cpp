@@ -50,6 +50,15 @@ core::Status TableDevice::load_state(std::string_view blob) {
 
 cpe::DeviceState TableDevice::persistent_state() const { return {{"mapping", save_state()}}; }
 
+cpe::DeviceState TableDevice::readable_state(const cpe::DeviceState& stored) const {
+    cpe::DeviceState out = stored;
+    if (auto it = out.find("mapping"); it != out.end()) {
+        TableState s;
+        if (s.load(*table_, it->second)) it->second = s.to_yaml(*table_);
+    }
+    return out;
+}
+
 void TableDevice::restore_state(const cpe::DeviceState& state) {
     auto it = state.find("mapping");
     if (it == state.end() || !load_state(it->second)) {

@@ -59,6 +59,8 @@ public:
     // A blob that cannot be read leaves the state empty (rows numbered anew).
     cpe::DeviceState persistent_state() const override;
     void restore_state(const cpe::DeviceState& state) override;
+    // "mapping" as the YAML (version 1) text older bridges stored: traces stay readable and diffable.
+    cpe::DeviceState readable_state(const cpe::DeviceState& stored) const override;
 
     // ---- for the CPE layer ----
     // The state itself (instance numbers, stored values, subscriptions);
