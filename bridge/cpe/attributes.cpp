@@ -53,9 +53,9 @@ void apply_attribute(AttributeRules& rules, const cwmp::SetParameterAttributesSt
     if (item.access_list_change) r.access_list = item.access_list;
 }
 
-ActiveNotify standard_active_notify(const std::string& root, const std::string& path) {
+ActiveNotify standard_active_notify(std::string_view root, std::string_view path) {
     if (path.compare(0, root.size(), root) != 0) return ActiveNotify::normal;
-    std::string rel = path.substr(root.size());
+    const std::string_view rel = path.substr(root.size());
     // TR-098 (InternetGatewayDevice:1.1, inherited by the 1.x models up to
     // 1.13): the ACS must always learn these at once.
     if (root == "InternetGatewayDevice." &&

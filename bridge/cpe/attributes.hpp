@@ -7,6 +7,7 @@
 // it sets, which is what "applies to all Parameters below" means over time.
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bridge/cpe/cpe_state.hpp"
@@ -29,7 +30,7 @@ void apply_attribute(AttributeRules& rules, const cwmp::SetParameterAttributesSt
 // Standard active-notification facts for parameters the data model itself
 // constrains (TR-098/TR-106 activeNotify). Devices may say more in NodeInfo;
 // the stronger of the two applies. See docs/cwmp.md "Attributes".
-ActiveNotify standard_active_notify(const std::string& root, const std::string& path);
+ActiveNotify standard_active_notify(std::string_view root, std::string_view path);
 ActiveNotify stronger(ActiveNotify a, ActiveNotify b);
 
 }  // namespace cpe

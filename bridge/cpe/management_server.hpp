@@ -42,6 +42,9 @@ std::string management_server_path(const LocalContext& ctx);
 // True for paths the bridge answers itself: DeviceSummary and everything at
 // or below ManagementServer. (Also used to hide a device's own copies.)
 bool is_local_path(const LocalContext& ctx, std::string_view path);
+// Whether a requested name (a parameter or a partial path) can match any
+// local parameter: when not, local_parameters need not be built.
+bool may_name_local(const LocalContext& ctx, std::string_view requested);
 
 // The ACS values in effect (state overrides configuration).
 std::string effective_acs_url(const LocalContext& ctx, const CpeState& state);

@@ -91,9 +91,13 @@ Step<Values> RpcHandler::get_values(const std::vector<std::string>& raw_names) {
     }
     // Locals and device values are tagged with the first request name they
     // answer, so the response follows the request order.
-    auto locals = local_parameters(local_, state_);
+    // Built only when a name can reach them: most GPVs ask for gateway values only.
+    std::vector<LocalParameter> locals;
+    if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return may_name_local(local_, n); }))
+        locals = local_parameters(local_, state_);
     std::vector<std::pair<std::size_t, cwmp::ParameterValue>> local_values;
     std::vector<std::string> device_names;
+    device_names.reserve(names.size());
     for (std::size_t i = 0; i < names.size(); ++i) {
         bool hit = false;
         for (auto& l : locals)

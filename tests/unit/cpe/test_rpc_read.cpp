@@ -200,3 +200,26 @@ TEST_CASE("an unknown RPC is fault 9000") {
     CHECK_FALSE(cwmp::is_client_fault(fault.code));
     CHECK(f.fault(cwmp::GetParameterValuesResponse{}).code == 9000);
 }
+
+TEST_CASE("may_name_local: which requested names can reach the bridge's own parameters") {
+    cpe::LocalContext c;
+    c.root = "InternetGatewayDevice.";
+    CHECK(cpe::may_name_local(c, "InternetGatewayDevice."));
+    CHECK(cpe::may_name_local(c, "InternetGatewayDevice.ManagementServer."));
+    CHECK(cpe::may_name_local(c, "InternetGatewayDevice.DeviceSummary"));
+    CHECK_FALSE(cpe::may_name_local(c, "InternetGatewayDevice.DeviceInfo."));
+    CHECK_FALSE(cpe::may_name_local(c, "InternetGatewayDevice.DeviceInfo.Manufacturer"));
+    CHECK_FALSE(cpe::may_name_local(c, "InternetGatewayDevice.ManagementServer"));  // not partial, not a parameter
+    CHECK_FALSE(cpe::may_name_local(c, "Device."));
+    CHECK(cpe::is_local_path(c, "InternetGatewayDevice.ManagementServer.ParameterKey"));
+    CHECK_FALSE(cpe::is_local_path(c, "InternetGatewayDevice.ManagementServerX.URL"));
+    CHECK_FALSE(cpe::is_local_path(c, "InternetGatewayDevice."));
+
+    // A GPV of gateway values only still answers them; one of the whole tree still has the locals.
+    Fixture f;
+    auto only = f.gpv({DI});
+    CHECK_FALSE(only.empty());
+    for (auto& v : only) CHECK_FALSE(v.name.find("ManagementServer.") != std::string::npos);
+    auto all = f.gpv({IGD});
+    CHECK(std::any_of(all.begin(), all.end(), [](auto& v) { return v.name == IGD + "ManagementServer.URL"; }));
+}
