@@ -507,6 +507,7 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
     // Neither a registration_secret (no derivation) nor the configured default: only the table knows these.
     const std::string first = "file-secret-0601-first", rotated = "file-secret-0601-rotated";
     const std::string operator_secret = "operator-secret-0602-x";
+    const unsigned short admin_port = e2e::free_port();  // node 1's admin listener (loopback: no credentials)
     const std::string script =
         "sessions:\n"
         "  - expect_events: [\"0 BOOTSTRAP\"]\n"
@@ -539,7 +540,8 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
             << "state: { backend: postgresql, dsn_file: " << (dir / "dsn").string() << ", node_id: " << n
             << ", lease_ttl_s: " << kTtl << ", advertise_host: 127.0.0.1 }\n"
             << "periodic_inform: { enable: false, interval_s: 86400 }\n"
-            << "defaults: { mapping: " << fs::absolute("mappings/tr098.yaml").string() << " }\n";
+            << "defaults: { mapping: " << fs::absolute("mappings/tr098.yaml").string() << " }\n"
+            << (n == "s1" ? "admin: { listen: \"127.0.0.1:" + std::to_string(admin_port) + "\" }\n" : std::string());
         nodes[n] = start_node(dir, n);
     }
     Db db(pg->dsn());
@@ -614,8 +616,19 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
     CHECK(eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") == 2; }, 40s));
     CHECK(acs.log().find("FAILED") == std::string::npos);
 
+    // Node 1's admin listener shows the three nodes alive and who holds the two leases (its keeper's snapshot).
+    std::string status;
+    const bool three = eventually([&] {
+        status = e2e::http_exchange(admin_port, "GET /status.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        return e2e::count_in(status, "\"alive\":true") == 3 && status.find("\"owned\":2") != std::string::npos;
+    }, 10s);
+    INFO("status.json: " << status);
+    CHECK(three);
+    CHECK(status.find("\"cluster\":{\"node\":\"s1\"") != std::string::npos);
+    CHECK(status.find("{\"node\":\"" + owner + "\",") != std::string::npos);
+
     // Never a secret in any log, nor in what the CLI printed.
-    std::string everything = set_text + listed + acs.log();
+    std::string everything = set_text + listed + status + acs.log();
     for (auto& [n, p] : nodes) everything += p->log();
     for (const auto& secret : {first, rotated, operator_secret}) CHECK(everything.find(secret) == std::string::npos);
     op->stop();

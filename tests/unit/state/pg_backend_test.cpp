@@ -137,3 +137,49 @@ TEST_CASE("state backend postgresql: a reload that changes the state section say
     CHECK(text.find("reload: state changed: it takes effect at the next restart") != std::string::npos);
     CHECK(text.find(pg->password()) == std::string::npos);
 }
+
+TEST_CASE("state backend postgresql: a gateway a reload adds runs only once this node holds its lease (the keeper's round)") {
+    auto* pg = test_pg::shared();
+    if (!pg) return;
+    TempDir tmp;
+    auto cfg = load(tmp, pg->dsn(), 6);
+    REQUIRE(cfg.ok());
+    auto db = state::pg::Connection::open(pg->dsn());
+    REQUIRE(db);
+    REQUIRE((*db)->exec("DELETE FROM bridge.leases WHERE key = 'GW-PG-NEW'"));
+    auto leased_here = [&] {
+        auto r = (*db)->exec("SELECT node FROM bridge.leases WHERE key = 'GW-PG-NEW' AND expires > now()");
+        return r && r->size() == 1 && r->at(0, 0) == "node-1";
+    };
+    CapturedStderr log(tmp.path / "stderr.log");
+    std::string text;
+    bool ran_unleased = false, ran_leased = false;
+    {
+        boost::asio::io_context ioc;
+        app::Bridge bridge(ioc, *cfg);
+        REQUIRE(bridge.start().ok());
+        auto running_new = [&] {
+            for (const auto& v : bridge.gateway_views())
+                if (v.status.id == "GW-PG-NEW") return true;
+            return false;
+        };
+        write_file(tmp.path / "bridge.yaml", read_file(tmp.path / "bridge.yaml") +
+                                                 "  - { id: GW-PG-NEW, url: \"http://127.0.0.1:9/cmp\" }\n");
+        bridge.reload();
+        // From the reload's end to the keeper's next round (a few seconds): never a CPE without its lease.
+        for (int i = 0; i < 200 && !ran_leased; ++i) {
+            ioc.run_for(std::chrono::milliseconds(50));
+            if (read_file(tmp.path / "stderr.log").find("reload done") == std::string::npos) continue;
+            const bool running = running_new();
+            if (running && !leased_here()) ran_unleased = true;
+            if (running && leased_here()) ran_leased = true;
+        }
+        bridge.stop();
+        ioc.run_for(std::chrono::milliseconds(100));
+    }
+    text = log.text();
+    CAPTURE(text);
+    CHECK(text.find("GW-PG-NEW: reload: new gateway, served by the node that takes its lease") != std::string::npos);
+    CHECK_FALSE(ran_unleased);
+    CHECK(ran_leased);
+}
