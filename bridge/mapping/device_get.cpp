@@ -21,13 +21,20 @@ struct GetPlan {
     std::set<std::string> strict;
     std::map<std::string, const cmp::Response*> responses;
     std::map<int, std::map<std::uint32_t, const cmp::Record*>> items;
+    // The call each planned parameter value reads (param, instance) -> index
+    // in calls, and each call's answer by index (null when it failed): the
+    // values are then found without building their requests and keys again.
+    std::map<std::pair<int, std::uint32_t>, std::size_t> param_call;
+    std::vector<const cmp::Response*> answers;
 
     explicit GetPlan(TableDevice& d) : dev(d), t(*d.table_) {}
 
-    void need(cmp::Request r, bool is_strict = true) {
+    std::size_t need(cmp::Request r, bool is_strict = true) {
         std::string k = call_key(r);
         if (is_strict) strict.insert(k);
-        if (index.emplace(k, calls.size()).second) calls.push_back(std::move(r));
+        auto [it, added] = index.emplace(std::move(k), calls.size());
+        if (added) calls.push_back(std::move(r));
+        return it->second;
     }
     void need_list(int obj) {
         if (lists.insert(obj).second) need(t.objects()[obj].read.build({}));
@@ -64,7 +71,7 @@ struct GetPlan {
         if (rows)
             for (const auto& ref : p.read.refs())
                 if (vars(ref).value_or("").empty()) return;  // a row not filled in yet: nothing to ask
-        need(p.read.build(vars), !rows);
+        param_call[{pi, inst}] = need(p.read.build(vars), !rows);
     }
     // Names: only the list calls that tell which rows exist.
     void plan_names(int node, bool recurse) {
@@ -80,6 +87,7 @@ struct GetPlan {
     // Checks the answers; applies list answers. A fault when a call failed.
     std::optional<cwmp::Fault> take(const cpe::CallResults& results) {
         if (results.size() != calls.size()) return make_fault(9002, "Internal error: CMP results do not match the plan");
+        answers.assign(calls.size(), nullptr);
         for (std::size_t i = 0; i < calls.size(); ++i) {
             std::string k = call_key(calls[i]);
             if (!call_ok(results[i])) {
@@ -87,6 +95,7 @@ struct GetPlan {
                 return call_fault(t.faults(), FaultContext::get, results[i], calls[i].function);
             }
             responses[k] = &*results[i];
+            answers[i] = &*results[i];
         }
         for (int obj : lists) {
             auto it = responses.find(call_key(t.objects()[obj].read.build({})));
@@ -109,6 +118,8 @@ struct GetPlan {
                 if (t.objects()[p.object].kind == ObjectKind::list) {
                     if (auto it = items.find(p.object); it != items.end())
                         if (auto r = it->second.find(inst); r != it->second.end()) rec = r->second;
+                } else if (auto pc = param_call.find({pi, inst}); pc != param_call.end()) {
+                    if (pc->second < answers.size() && answers[pc->second]) rec = &answers[pc->second]->fields;
                 } else if (auto it = responses.find(call_key(p.read.build(vars))); it != responses.end()) {
                     rec = &it->second->fields;
                 }
