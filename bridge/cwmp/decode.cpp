@@ -12,11 +12,12 @@
 
 #include "bridge/cwmp/codec.hpp"
 #include "bridge/cwmp/rpc_names.hpp"
+#include "bridge/soap/tree.hpp"
 
 namespace cwmp {
 namespace {
 
-using tinyxml2::XMLElement;
+using soap::Element;
 
 enum class Need { required, optional };
 
@@ -42,7 +43,7 @@ class Decoder {
 public:
     explicit Decoder(const DecodeLimits& limits) : lim_(limits) {}
 
-    core::Result<Envelope> run(const soap::EnvelopeParts& parts) {
+    core::Result<Envelope> run(const soap::TreeEnvelope& parts) {
         Envelope env;
         if (parts.header && !header(parts.header, env)) return std::move(*err_);
         if (!parts.payload) return core::make_error("cwmp.empty_body", "SOAP Body holds no CWMP message");
@@ -57,8 +58,8 @@ private:
         return false;
     }
 
-    const XMLElement* need(const XMLElement* parent, std::string_view name) {
-        const XMLElement* c = soap::child(parent, name);
+    const Element* need(const Element* parent, std::string_view name) {
+        const Element* c = soap::child(parent, name);
         if (!c)
             fail("cwmp.missing_element",
                  "missing required element " + std::string(soap::local_name(parent)) + "/" + std::string(name));
@@ -67,7 +68,7 @@ private:
 
     // Finds `name` under `parent`; false only on error. `found` is null when an
     // optional element is absent, so the field keeps its default.
-    bool locate(const XMLElement* parent, std::string_view name, Need n, const XMLElement*& found) {
+    bool locate(const Element* parent, std::string_view name, Need n, const Element*& found) {
         found = n == Need::required ? need(parent, name) : soap::child(parent, name);
         return found || n == Need::optional;
     }
@@ -75,10 +76,8 @@ private:
     // ---- leaves ---------------------------------------------------------------
     // Text is kept verbatim (values may carry meaningful spaces); CDATA and
     // entity-split runs are joined.
-    bool text(const XMLElement* e, std::string& out) {
-        out.clear();
-        for (const tinyxml2::XMLNode* n = e->FirstChild(); n; n = n->NextSibling())
-            if (const tinyxml2::XMLText* t = n->ToText()) out.append(t->Value());
+    bool text(const Element* e, std::string& out) {
+        soap::text_content(e, out);
         if (out.size() > lim_.max_string)
             return fail("cwmp.too_long", "element " + std::string(soap::local_name(e)) + " holds " +
                                              std::to_string(out.size()) + " bytes, over the limit of " +
@@ -86,14 +85,14 @@ private:
         return true;
     }
 
-    bool str(const XMLElement* parent, std::string_view name, std::string& out, Need n = Need::required) {
-        const XMLElement* e;
+    bool str(const Element* parent, std::string_view name, std::string& out, Need n = Need::required) {
+        const Element* e;
         if (!locate(parent, name, n, e)) return false;
         return !e || text(e, out);
     }
 
     template <class N>
-    bool number(const XMLElement* e, N& out) {
+    bool number(const Element* e, N& out) {
         std::string_view t = soap::text_of(e);
         if (parse_number(t, out)) return true;
         return fail("cwmp.bad_number", "element " + std::string(soap::local_name(e)) + " is not " +
@@ -101,22 +100,22 @@ private:
     }
 
     template <class N>
-    bool num(const XMLElement* parent, std::string_view name, N& out, Need n = Need::required) {
-        const XMLElement* e;
+    bool num(const Element* parent, std::string_view name, N& out, Need n = Need::required) {
+        const Element* e;
         if (!locate(parent, name, n, e)) return false;
         return !e || number(e, out);
     }
 
     // An enumeration carried as an int (Status, Notification).
-    bool choice(const XMLElement* parent, std::string_view name, int& out, int lo, int hi) {
-        const XMLElement* e = need(parent, name);
+    bool choice(const Element* parent, std::string_view name, int& out, int lo, int hi) {
+        const Element* e = need(parent, name);
         if (!e || !number(e, out)) return false;
         if (out >= lo && out <= hi) return true;
         return fail("cwmp.bad_value", "element " + std::string(name) + " must be " + std::to_string(lo) + ".." +
                                           std::to_string(hi) + ", got " + std::to_string(out));
     }
 
-    bool boolean(const XMLElement* e, bool& out) {
+    bool boolean(const Element* e, bool& out) {
         std::string_view t = soap::text_of(e);
         if (t == "1" || t == "true")
             out = true;
@@ -128,18 +127,18 @@ private:
         return true;
     }
 
-    bool flag(const XMLElement* parent, std::string_view name, bool& out) {
-        const XMLElement* e = need(parent, name);
+    bool flag(const Element* parent, std::string_view name, bool& out) {
+        const Element* e = need(parent, name);
         return e && boolean(e, out);
     }
 
     // xsi:type as the sender meant it: a prefix bound to the XML Schema (or
     // SOAP encoding) namespace is rewritten to the one encode() declares, so
     // "xs:string" from one peer is "xsd:string" to the next.
-    bool xsi_type(const XMLElement* v, std::string& out) {
-        const char* raw = soap::attribute(v, soap::kXsiNs, "type");
-        if (!raw) raw = v->Attribute("xsi:type");  // some peers never declare xsi
-        std::string_view t = raw ? raw : "";
+    bool xsi_type(const Element* v, std::string& out) {
+        auto raw = soap::attribute(v, soap::kXsiNs, "type");
+        if (!raw) raw = soap::attribute_named(v, "xsi:type");  // some peers never declare xsi
+        std::string_view t = raw.value_or("");
         if (t.size() > lim_.max_string) return fail("cwmp.too_long", "xsi:type of Value is over the string limit");
         out.assign(t);
         if (auto colon = t.find(':'); colon != std::string_view::npos) {
@@ -156,49 +155,49 @@ private:
     // Items are matched by local name; anything else inside the list is ignored.
     // Counted before any item is decoded so an oversize list costs nothing.
     template <class T, class F>
-    bool items(const XMLElement* l, std::string_view item, std::vector<T>& out, F&& decode_item) {
+    bool items(const Element* l, std::string_view item, std::vector<T>& out, F&& decode_item) {
         std::size_t count = 0;
-        for (const XMLElement* c = l->FirstChildElement(); c; c = c->NextSiblingElement())
+        for (const Element* c = l->first_child; c; c = c->next_sibling)
             if (soap::local_name(c) == item) ++count;
         if (count > lim_.max_list_items)
             return fail("cwmp.too_many_items", std::string(soap::local_name(l)) + " holds " + std::to_string(count) +
                                                    " " + std::string(item) + " items, over the limit of " +
                                                    std::to_string(lim_.max_list_items));
         out.reserve(count);
-        for (const XMLElement* c = l->FirstChildElement(); c; c = c->NextSiblingElement())
+        for (const Element* c = l->first_child; c; c = c->next_sibling)
             if (soap::local_name(c) == item && !decode_item(c, out.emplace_back())) return false;
         return true;
     }
 
     template <class T, class F>
-    bool list(const XMLElement* parent, std::string_view name, std::string_view item, std::vector<T>& out,
+    bool list(const Element* parent, std::string_view name, std::string_view item, std::vector<T>& out,
               F&& decode_item, Need n = Need::required) {
-        const XMLElement* l;
+        const Element* l;
         if (!locate(parent, name, n, l)) return false;
         return !l || items(l, item, out, decode_item);
     }
 
-    bool strings(const XMLElement* parent, std::string_view name, std::vector<std::string>& out,
+    bool strings(const Element* parent, std::string_view name, std::vector<std::string>& out,
                  Need n = Need::required) {
         return list(
-            parent, name, "string", out, [&](const XMLElement* e, std::string& s) { return text(e, s); }, n);
+            parent, name, "string", out, [&](const Element* e, std::string& s) { return text(e, s); }, n);
     }
 
-    bool values(const XMLElement* parent, std::vector<ParameterValue>& out, Need n = Need::required) {
+    bool values(const Element* parent, std::vector<ParameterValue>& out, Need n = Need::required) {
         return list(
             parent, "ParameterList", "ParameterValueStruct", out,
-            [&](const XMLElement* e, ParameterValue& p) {
+            [&](const Element* e, ParameterValue& p) {
                 if (!str(e, "Name", p.name)) return false;
-                const XMLElement* v = need(e, "Value");
+                const Element* v = need(e, "Value");
                 return v && text(v, p.value) && xsi_type(v, p.type);
             },
             n);
     }
 
     // ---- envelope -----------------------------------------------------------------
-    bool header(const XMLElement* h, Envelope& env) {
+    bool header(const Element* h, Envelope& env) {
         rpc_ = "Header";
-        for (const XMLElement* c = h->FirstChildElement(); c; c = c->NextSiblingElement()) {
+        for (const Element* c = h->first_child; c; c = c->next_sibling) {
             // Unknown and foreign headers (SessionTimeout, vendor ones) are
             // ignored even with mustUnderstand="1": refusing them would end
             // sessions that every deployed ACS keeps alive.
@@ -217,7 +216,7 @@ private:
         return true;
     }
 
-    bool body(const XMLElement* payload, Envelope& env) {
+    bool body(const Element* payload, Envelope& env) {
         std::string_view ns = soap::namespace_of(payload);
         std::string_view name = soap::local_name(payload);
         rpc_ = name;
@@ -232,9 +231,9 @@ private:
         return true;
     }
 
-    bool soap_fault(const XMLElement* fault, Envelope& env) {
-        const XMLElement* detail = soap::child(fault, "detail");
-        for (const XMLElement* c = detail ? detail->FirstChildElement() : nullptr; c; c = c->NextSiblingElement()) {
+    bool soap_fault(const Element* fault, Envelope& env) {
+        const Element* detail = soap::child(fault, "detail");
+        for (const Element* c = detail ? detail->first_child : nullptr; c; c = c->next_sibling) {
             auto version = version_from_namespace(soap::namespace_of(c));
             if (!version || soap::local_name(c) != "Fault") continue;
             env.version = *version;
@@ -246,7 +245,7 @@ private:
                                                 quote(soap::text_of(soap::child(fault, "faultstring"))) + ")");
     }
 
-    using Fn = bool (*)(Decoder&, const XMLElement*, Body&);
+    using Fn = bool (*)(Decoder&, const Element*, Body&);
 
     // Name -> decoder of that alternative, generated from rpc_name_v so each
     // spelling lives in one place. Null for names the codec does not know.
@@ -257,7 +256,7 @@ private:
         };
         static constexpr auto table = []<std::size_t... I>(std::index_sequence<I...>) {
             return std::array<Entry, sizeof...(I)>{Entry{detail::rpc_name_v<std::variant_alternative_t<I, Body>>,
-                                                         [](Decoder& d, const XMLElement* x, Body& b) {
+                                                         [](Decoder& d, const Element* x, Body& b) {
                                                              using T = std::variant_alternative_t<I, Body>;
                                                              if constexpr (std::is_same_v<T, UnknownRpc>)
                                                                  return false;  // never listed by name
@@ -274,23 +273,23 @@ private:
     }
 
     // ---- RPC bodies -----------------------------------------------------------------
-    bool fields(const XMLElement* e, Fault& m) {
+    bool fields(const Element* e, Fault& m) {
         // SetParameterValuesFault entries repeat directly under cwmp:Fault.
         return num(e, "FaultCode", m.code) && str(e, "FaultString", m.string, Need::optional) &&
                items(e, "SetParameterValuesFault", m.set_parameter_values_faults,
-                     [&](const XMLElement* f, SetParameterValuesFault& p) {
+                     [&](const Element* f, SetParameterValuesFault& p) {
                          return str(f, "ParameterName", p.parameter_name) && num(f, "FaultCode", p.fault_code) &&
                                 str(f, "FaultString", p.fault_string, Need::optional);
                      });
     }
 
-    bool fields(const XMLElement* e, Inform& m) {
-        const XMLElement* id = need(e, "DeviceId");
+    bool fields(const Element* e, Inform& m) {
+        const Element* id = need(e, "DeviceId");
         return id && str(id, "Manufacturer", m.device_id.manufacturer, Need::optional) &&
                str(id, "OUI", m.device_id.oui) && str(id, "ProductClass", m.device_id.product_class, Need::optional) &&
                str(id, "SerialNumber", m.device_id.serial_number) &&
                list(e, "Event", "EventStruct", m.events,
-                    [&](const XMLElement* ev, EventStruct& s) {
+                    [&](const Element* ev, EventStruct& s) {
                         return str(ev, "EventCode", s.event_code) &&
                                str(ev, "CommandKey", s.command_key, Need::optional);
                     }) &&
@@ -298,62 +297,62 @@ private:
                str(e, "CurrentTime", m.current_time, Need::optional) &&
                num(e, "RetryCount", m.retry_count, Need::optional) && values(e, m.parameters, Need::optional);
     }
-    bool fields(const XMLElement* e, InformResponse& m) {
+    bool fields(const Element* e, InformResponse& m) {
         return num(e, "MaxEnvelopes", m.max_envelopes, Need::optional);
     }
-    bool fields(const XMLElement* e, TransferComplete& m) {
-        const XMLElement* fs = soap::child(e, "FaultStruct");
+    bool fields(const Element* e, TransferComplete& m) {
+        const Element* fs = soap::child(e, "FaultStruct");
         return str(e, "CommandKey", m.command_key, Need::optional) &&
                (!fs ||
                 (num(fs, "FaultCode", m.fault.code) && str(fs, "FaultString", m.fault.string, Need::optional))) &&
                str(e, "StartTime", m.start_time, Need::optional) &&
                str(e, "CompleteTime", m.complete_time, Need::optional);
     }
-    bool fields(const XMLElement* e, GetRPCMethodsResponse& m) { return strings(e, "MethodList", m.methods); }
-    bool fields(const XMLElement* e, GetParameterNames& m) {
+    bool fields(const Element* e, GetRPCMethodsResponse& m) { return strings(e, "MethodList", m.methods); }
+    bool fields(const Element* e, GetParameterNames& m) {
         return str(e, "ParameterPath", m.parameter_path) && flag(e, "NextLevel", m.next_level);
     }
-    bool fields(const XMLElement* e, GetParameterNamesResponse& m) {
+    bool fields(const Element* e, GetParameterNamesResponse& m) {
         return list(e, "ParameterList", "ParameterInfoStruct", m.parameters,
-                    [&](const XMLElement* p, ParameterInfo& i) {
+                    [&](const Element* p, ParameterInfo& i) {
                         return str(p, "Name", i.name) && flag(p, "Writable", i.writable);
                     });
     }
-    bool fields(const XMLElement* e, GetParameterValues& m) { return strings(e, "ParameterNames", m.names); }
-    bool fields(const XMLElement* e, GetParameterValuesResponse& m) { return values(e, m.parameters); }
-    bool fields(const XMLElement* e, SetParameterValues& m) {
+    bool fields(const Element* e, GetParameterValues& m) { return strings(e, "ParameterNames", m.names); }
+    bool fields(const Element* e, GetParameterValuesResponse& m) { return values(e, m.parameters); }
+    bool fields(const Element* e, SetParameterValues& m) {
         return values(e, m.parameters) && str(e, "ParameterKey", m.parameter_key, Need::optional);
     }
-    bool fields(const XMLElement* e, SetParameterValuesResponse& m) { return choice(e, "Status", m.status, 0, 1); }
-    bool fields(const XMLElement* e, GetParameterAttributes& m) { return strings(e, "ParameterNames", m.names); }
-    bool fields(const XMLElement* e, GetParameterAttributesResponse& m) {
+    bool fields(const Element* e, SetParameterValuesResponse& m) { return choice(e, "Status", m.status, 0, 1); }
+    bool fields(const Element* e, GetParameterAttributes& m) { return strings(e, "ParameterNames", m.names); }
+    bool fields(const Element* e, GetParameterAttributesResponse& m) {
         return list(e, "ParameterList", "ParameterAttributeStruct", m.parameters,
-                    [&](const XMLElement* p, ParameterAttribute& a) {
+                    [&](const Element* p, ParameterAttribute& a) {
                         return str(p, "Name", a.name) && choice(p, "Notification", a.notification, 0, 6) &&
                                strings(p, "AccessList", a.access_list, Need::optional);
                     });
     }
-    bool fields(const XMLElement* e, SetParameterAttributes& m) {
+    bool fields(const Element* e, SetParameterAttributes& m) {
         return list(e, "ParameterList", "SetParameterAttributesStruct", m.parameters,
-                    [&](const XMLElement* p, SetParameterAttributesStruct& a) {
+                    [&](const Element* p, SetParameterAttributesStruct& a) {
                         return str(p, "Name", a.name) && flag(p, "NotificationChange", a.notification_change) &&
                                choice(p, "Notification", a.notification, 0, 6) &&
                                flag(p, "AccessListChange", a.access_list_change) &&
                                strings(p, "AccessList", a.access_list, Need::optional);
                     });
     }
-    bool fields(const XMLElement* e, AddObject& m) {
+    bool fields(const Element* e, AddObject& m) {
         return str(e, "ObjectName", m.object_name) && str(e, "ParameterKey", m.parameter_key, Need::optional);
     }
-    bool fields(const XMLElement* e, AddObjectResponse& m) {
+    bool fields(const Element* e, AddObjectResponse& m) {
         return num(e, "InstanceNumber", m.instance_number) && choice(e, "Status", m.status, 0, 1);
     }
-    bool fields(const XMLElement* e, DeleteObject& m) {
+    bool fields(const Element* e, DeleteObject& m) {
         return str(e, "ObjectName", m.object_name) && str(e, "ParameterKey", m.parameter_key, Need::optional);
     }
-    bool fields(const XMLElement* e, DeleteObjectResponse& m) { return choice(e, "Status", m.status, 0, 1); }
-    bool fields(const XMLElement* e, Reboot& m) { return str(e, "CommandKey", m.command_key, Need::optional); }
-    bool fields(const XMLElement* e, Download& m) {
+    bool fields(const Element* e, DeleteObjectResponse& m) { return choice(e, "Status", m.status, 0, 1); }
+    bool fields(const Element* e, Reboot& m) { return str(e, "CommandKey", m.command_key, Need::optional); }
+    bool fields(const Element* e, Download& m) {
         return str(e, "CommandKey", m.command_key, Need::optional) && str(e, "FileType", m.file_type) &&
                str(e, "URL", m.url) && str(e, "Username", m.username, Need::optional) &&
                str(e, "Password", m.password, Need::optional) && num(e, "FileSize", m.file_size, Need::optional) &&
@@ -363,19 +362,19 @@ private:
                str(e, "FailureURL", m.failure_url, Need::optional);
     }
     template <class R>
-    bool transfer_result(const XMLElement* e, R& m) {
+    bool transfer_result(const Element* e, R& m) {
         return choice(e, "Status", m.status, 0, 1) && str(e, "StartTime", m.start_time, Need::optional) &&
                str(e, "CompleteTime", m.complete_time, Need::optional);
     }
-    bool fields(const XMLElement* e, DownloadResponse& m) { return transfer_result(e, m); }
-    bool fields(const XMLElement* e, Upload& m) {
+    bool fields(const Element* e, DownloadResponse& m) { return transfer_result(e, m); }
+    bool fields(const Element* e, Upload& m) {
         return str(e, "CommandKey", m.command_key, Need::optional) && str(e, "FileType", m.file_type) &&
                str(e, "URL", m.url) && str(e, "Username", m.username, Need::optional) &&
                str(e, "Password", m.password, Need::optional) &&
                num(e, "DelaySeconds", m.delay_seconds, Need::optional);
     }
-    bool fields(const XMLElement* e, UploadResponse& m) { return transfer_result(e, m); }
-    bool fields(const XMLElement* e, ScheduleInform& m) {
+    bool fields(const Element* e, UploadResponse& m) { return transfer_result(e, m); }
+    bool fields(const Element* e, ScheduleInform& m) {
         return num(e, "DelaySeconds", m.delay_seconds) && str(e, "CommandKey", m.command_key, Need::optional);
     }
 
@@ -387,9 +386,11 @@ private:
 }  // namespace
 
 core::Result<Envelope> decode(std::string_view xml, const DecodeLimits& limits) {
-    auto doc = soap::parse(xml, limits.xml);
-    if (!doc) return doc.error();
-    auto parts = soap::split_envelope(**doc);
+    // One pass into a flat tree (soap::Tree), not tinyxml2's DOM: the decoder looks children up
+    // by name in any order, which a tree serves; building it costs a fraction of the DOM.
+    auto tree = soap::Tree::parse(xml, limits.xml);
+    if (!tree) return tree.error();
+    auto parts = soap::split_envelope(*tree);
     if (!parts) return parts.error();
     return Decoder(limits).run(*parts);
 }

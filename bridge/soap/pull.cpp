@@ -141,6 +141,11 @@ PullParser::PullParser(std::string_view xml, const Limits& limits) : xml_(xml), 
         last_ = Event::error;
         return;
     }
+    // tinyxml2 reads a C string: a NUL byte ended the document there. XML allows none anywhere.
+    if (std::size_t nul = xml_.find('\0'); nul != std::string_view::npos) {
+        fail_at(nul, "a NUL byte");
+        return;
+    }
     open_.reserve(static_cast<std::size_t>(max_depth_ > 0 ? max_depth_ : 1));
     bindings_.reserve(8);
     attributes_.reserve(8);

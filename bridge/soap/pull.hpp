@@ -54,6 +54,11 @@ public:
     // An attribute of the element just started, by namespace URI and local name (an unprefixed
     // attribute has no namespace), decoded.
     std::optional<std::string_view> attribute(std::string_view ns, std::string_view local);
+    // All attributes of the element just started, by position: the qualified name, and the value
+    // decoded (valid as long as the parser); nullopt for a refused character reference.
+    std::size_t attribute_count() const { return attributes_.size(); }
+    std::string_view attribute_name(std::size_t i) const { return attributes_[i].name; }
+    std::optional<std::string_view> attribute_value(std::size_t i) { return decode(attributes_[i].raw, true, true); }
     const core::Error& error() const { return error_; }
 
 private:

@@ -305,7 +305,7 @@ TEST_CASE("differential: every CMP message of the project decodes as through the
 TEST_CASE("differential: corruptions of every message decode, or are refused, as through the DOM") {
     Corpus c = corpus();
     Tally tally;
-    const char replacements[] = {'<', '>', '/', '&', ';', '"', '\'', ' ', '\r', 'x', ':', '=', '!', '?', '-', '#', ']'};
+    const char replacements[] = {'<', '>', '/', '&', ';', '"', '\'', ' ', '\r', 'x', ':', '=', '!', '?', '-', '#', ']', '\0'};
     std::size_t d = 0;
     for (const auto& doc : c.docs) {
         // A different byte stride per document keeps the run short but covers every offset class.

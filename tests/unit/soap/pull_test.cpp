@@ -86,6 +86,7 @@ TEST_CASE("not well-formed: refused with the line and column") {
     CHECK(error_of("<a>\n  <b></a>") == "xml.malformed malformed XML at line 2, column 6: end tag </a> does not match <b>");
     CHECK(error_of("<a x='1' x='2'/>").find("attribute x appears twice") != std::string::npos);
     CHECK(error_of("").starts_with("xml.malformed"));
+    CHECK(error_of(std::string_view("<a>x\0y</a>", 10)) == "xml.malformed malformed XML at line 1, column 5: a NUL byte");
     CHECK(error_of(" \n ").starts_with("xml.malformed"));
     CHECK(error_of("<?xml version='1.0'?><!-- no root -->").starts_with("xml.empty"));
     for (std::string_view bad : {"<a>", "<a", "<a x>", "<a x=1/>", "<a x='1/>", "<a></b>", "</a>", "<a/><b/>",
