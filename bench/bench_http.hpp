@@ -37,6 +37,7 @@ template <class Handler>
 asio::awaitable<void> serve_connection(tcp::socket socket, Handler& handler, std::chrono::seconds idle) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    buffer.reserve(8 * 1024);  // as the bridge's client: whole messages per recv, not 512 bytes
     beast::error_code ec;
     for (;;) {
         bhttp::request_parser<bhttp::string_body> parser;

@@ -62,6 +62,7 @@ struct Client {
         auto ex = co_await asio::this_coro::executor;
         beast::tcp_stream stream(ex);
         beast::flat_buffer buffer;
+        buffer.reserve(8 * 1024);  // as the bridge's client does
         bool connected = false;
         while (sessions_left.fetch_sub(1) > 0) {
             beast::error_code ec;
