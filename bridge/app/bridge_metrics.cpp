@@ -33,6 +33,9 @@ BridgeMetrics::BridgeMetrics()
                                       {"outcome"}, latency_buckets())),
       admin_actions(registry.counter("bridge_admin_actions_total", "Operator actions on the admin listener",
                                      {"action", "result"})),
+      sessions_waiting(registry.gauge("bridge_sessions_waiting",
+                                      "CPEs due for a session that wait for a free slot "
+                                      "(acs.max_concurrent_sessions); their events are kept")),
       gateways(registry.gauge("bridge_gateways", "Virtual CPEs by gateway reachability", {"state"})),
       in_session(registry.gauge("bridge_sessions_in_progress", "CWMP sessions running now")),
       retrying(registry.gauge("bridge_gateways_retrying", "CPEs whose last session failed and waits for its retry")),
@@ -58,6 +61,7 @@ BridgeMetrics::BridgeMetrics()
     for (const char* o : {"ok", "error"}) acs_exchange.with({o});
     for (const char* s : {"online", "offline"}) gateways.with({s});
     in_session.with(std::vector<std::string>{});
+    sessions_waiting.with(std::vector<std::string>{});
     retrying.with(std::vector<std::string>{});
     process_rss.with(std::vector<std::string>{});
     process_fds.with(std::vector<std::string>{});

@@ -25,6 +25,7 @@ struct BridgeMetrics {
     core::metrics::Family<core::metrics::Histogram>& store_commit;      // kind
     core::metrics::Family<core::metrics::Histogram>& acs_exchange;      // outcome: ok, error
     core::metrics::Family<core::metrics::Counter>& admin_actions;       // action, result
+    core::metrics::Family<core::metrics::Gauge>& sessions_waiting;      // (none): set by SessionSlots
 
     // ---- set from the CPEs' status at each scrape (AdminServer) ----
     core::metrics::Family<core::metrics::Gauge>& gateways;        // state: online, offline

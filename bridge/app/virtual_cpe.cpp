@@ -240,6 +240,13 @@ cpe::LocalContext VirtualCpe::local_context() const {
                              c.periodic_inform.enable, c.periodic_inform.interval_s};
 }
 
+// One failing store (disk full, database unreachable) fails every CPE's
+// writes at once: limited per error code across all CPEs, each line still
+// naming its gateway (core::log::error_grouped).
+static void log_persist_failure(const std::string& id, const core::Error& e) {
+    core::log::error_grouped("state", "store", e.code, id, "cannot persist state: " + e.message);
+}
+
 std::string VirtualCpe::state_blob() {
     state_.pending_events = agent_.events().pending();
     state_.device_state = device_->persistent_state();
@@ -250,7 +257,7 @@ void VirtualCpe::persist() {
     if (dropped_) return;  // retire(): its state is being removed
     env_.store.save_async(gateway_.id, state_blob(), [id = gateway_.id, asked = steady_clock::now()](core::Status st) {
         observe_commit("background", asked);
-        if (!st) core::log::error(id, "cannot persist state: " + st.error().message);
+        if (!st) log_persist_failure(id, st.error());
     });
 }
 
@@ -264,7 +271,7 @@ asio::awaitable<bool> VirtualCpe::persist_durable() {
     };
     core::Status st = co_await async_from_callback<core::Status>(std::move(save), asio::use_awaitable);
     observe_commit("durable", asked);
-    if (!st) core::log::error(gateway_.id, "cannot persist state: " + st.error().message);
+    if (!st) log_persist_failure(gateway_.id, st.error());
     co_return st.ok();
 }
 

@@ -1,5 +1,7 @@
 #include "bridge/app/virtual_cpe_slots.hpp"
 
+#include "bridge/app/bridge_metrics.hpp"
+
 #include <malloc.h>
 
 #include <algorithm>
@@ -23,7 +25,12 @@ bool SessionSlots::acquire(Id id, bool connection_request, Grant grant) {
         return true;
     }
     grants_[id] = std::move(grant);
+    publish_waiting();
     return false;
+}
+
+void SessionSlots::publish_waiting() {
+    metrics().sessions_waiting.with(std::vector<std::string>{}).set(static_cast<double>(admission_.waiting()));
 }
 
 void SessionSlots::raise(Id id) {
@@ -34,7 +41,9 @@ void SessionSlots::raise(Id id) {
 bool SessionSlots::withdraw(Id id) {
     std::lock_guard lock(mutex_);
     grants_.erase(id);
-    return admission_.withdraw(id);
+    const bool was_waiting = admission_.withdraw(id);
+    publish_waiting();
+    return was_waiting;
 }
 
 void SessionSlots::release() {
@@ -49,6 +58,7 @@ void SessionSlots::release() {
                 grants_.erase(it);
             }
             orphan = !grant;  // cannot happen (every waiting id has a grant); never leak the slot
+            publish_waiting();
         } else if (admission_.running() == 0 && peak_ >= kTrimAfterPeak) {
             burst_ended = true;
             peak_ = 0;

@@ -39,6 +39,9 @@ public:
     std::size_t waiting() const;
 
 private:
+    // The bridge_sessions_waiting gauge follows every change (under the lock).
+    void publish_waiting();
+
     mutable std::mutex mutex_;
     cpe::SessionAdmission admission_;
     std::unordered_map<Id, Grant> grants_;

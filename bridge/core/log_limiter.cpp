@@ -114,11 +114,12 @@ void warn_from(std::string_view component, std::string_view source, std::string_
     if (write_it) warn(component, message);
 }
 
-void warn_grouped(std::string_view group, std::string_view source, std::string_view kind, std::string_view component,
-                  std::string_view message, std::initializer_list<Field> fields) {
-    if (!enabled(Level::warn, component)) return;
+namespace {
+void grouped(Level level, std::string_view group, std::string_view source, std::string_view kind,
+             std::string_view component, std::string_view message, std::initializer_list<Field> fields) {
+    if (!enabled(level, component)) return;
     if (component_level(component)) {
-        write(Level::warn, component, message, fields);
+        write(level, component, message, fields);
         return;
     }
     std::vector<LogLimiter::Summary> ended;
@@ -130,7 +131,18 @@ void warn_grouped(std::string_view group, std::string_view source, std::string_v
         ended = g_limiter.drain(now);
     }
     write_summaries(std::move(ended));
-    if (write_it) write(Level::warn, component, message, fields);
+    if (write_it) write(level, component, message, fields);
+}
+}  // namespace
+
+void warn_grouped(std::string_view group, std::string_view source, std::string_view kind, std::string_view component,
+                  std::string_view message, std::initializer_list<Field> fields) {
+    grouped(Level::warn, group, source, kind, component, message, fields);
+}
+
+void error_grouped(std::string_view group, std::string_view source, std::string_view kind, std::string_view component,
+                   std::string_view message, std::initializer_list<Field> fields) {
+    grouped(Level::error, group, source, kind, component, message, fields);
 }
 
 void flush_suppressed(bool everything) {

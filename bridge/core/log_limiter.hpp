@@ -93,6 +93,10 @@ void warn_from(std::string_view component, std::string_view source, std::string_
 // group's lines.
 void warn_grouped(std::string_view group, std::string_view source, std::string_view kind, std::string_view component,
                   std::string_view message, std::initializer_list<Field> fields = {});
+// The same at error level: a store that fails every CPE's writes at once
+// (disk full, database gone) is one error, counted, not one per CPE.
+void error_grouped(std::string_view group, std::string_view source, std::string_view kind, std::string_view component,
+                   std::string_view message, std::initializer_list<Field> fields = {});
 // Writes the summaries of ended intervals; cheap, call periodically.
 // everything: of all intervals, ended or not (when the process stops).
 void flush_suppressed(bool everything = false);

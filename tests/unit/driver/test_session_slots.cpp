@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "bridge/app/bridge_metrics.hpp"
 #include "bridge/app/virtual_cpe.hpp"
 #include "bridge/cwmp/codec.hpp"
 #include "bridge/state/store.hpp"
@@ -130,6 +131,9 @@ TEST_CASE("a Connection Request to a CPE waiting for a slot goes ahead of the ot
     for (auto& c : f.cpes) c->start();
     // Let every CPE ask for its slot: one runs, nineteen wait.
     while (f.env.sessions->waiting() < 19) REQUIRE(f.ioc.run_one_for(std::chrono::seconds(1)));
+    // The operator sees them waiting (bridge_sessions_waiting).
+    auto& waiting_gauge = app::metrics().sessions_waiting.with(std::vector<std::string>{});
+    CHECK(waiting_gauge.value() == 19);
     const std::string first = f.log.inform_order.empty() ? "" : f.log.inform_order[0];
     auto& last = f.cpes.back();
     REQUIRE(last->id() != first);
@@ -138,6 +142,7 @@ TEST_CASE("a Connection Request to a CPE waiting for a slot goes ahead of the ot
     f.log.delay = std::chrono::milliseconds(1);
     f.run_until_done(20);
     CHECK(f.log.done == 20);
+    CHECK(waiting_gauge.value() == 0);
     REQUIRE(f.log.inform_order.size() == 20);
     // The one running when the request came, then the CPE of the Connection Request.
     CHECK(f.log.inform_order[1] == last->id());

@@ -360,3 +360,20 @@ TEST_CASE("an ACS that fails every CPE's session does not log a warning per sess
     CHECK(failed >= 1);
     CHECK(failed <= 5);
 }
+
+// A store that fails every CPE's writes (disk full, database gone) logged one
+// error per CPE and write: now limited per error code across all CPEs.
+TEST_CASE("a store that fails every CPE's writes does not log an error per CPE and write") {
+    StderrCapture capture;
+    for (int i = 0; i < 40; ++i) {
+        Rig rig(with_events({"1 BOOT"}));
+        rig.store.fail_if = [](int) { return true; };
+        rig.acs->next = [&](int n, const std::optional<cwmp::Envelope>&) {
+            return n == 0 ? acs_says(cwmp::InformResponse{1}) : no_content();
+        };
+        rig.session();
+    }
+    const std::size_t errors = count_containing(capture.lines(), "ERROR", "cannot persist state");
+    CHECK(errors >= 1);
+    CHECK(errors <= 5);
+}
