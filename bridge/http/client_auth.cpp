@@ -84,7 +84,19 @@ core::Status ClientAuth::on_challenge(const Response& response, Credentials cred
 
 std::string ClientAuth::next_cnonce() {
     if (cnonce_source_) return cnonce_source_();
-    return hex_encode(random_bytes(16));
+    // Drawn from a per-thread pool refilled 32 cnonces at a time: one RAND_bytes call per
+    // Authorization header cost more than its three MD5s (docs/perf-notes-xml.md). A cnonce is
+    // public; each pooled byte is used once.
+    constexpr std::size_t kBytes = 16;
+    thread_local std::string pool;
+    thread_local std::size_t used = 0;
+    if (used + kBytes > pool.size()) {
+        pool = random_bytes(32 * kBytes);
+        used = 0;
+    }
+    std::string cnonce = hex_encode(std::string_view(pool).substr(used, kBytes));
+    used += kBytes;
+    return cnonce;
 }
 
 std::optional<std::string> ClientAuth::authorization(std::string_view method, std::string_view uri) {

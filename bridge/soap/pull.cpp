@@ -187,7 +187,7 @@ std::string_view PullParser::resolve(std::string_view prefix) const {
 
 std::optional<std::string_view> PullParser::decode(std::string_view raw, bool kept, bool entities) {
     if (!needs_decoding(raw, entities)) return raw;
-    std::string& out = kept ? kept_.emplace_back() : scratch_;
+    std::string& out = kept ? kept_.emplace_front() : scratch_;
     if (!decode_into(out, raw, entities)) return std::nullopt;
     return std::string_view(out);
 }

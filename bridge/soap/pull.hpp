@@ -15,7 +15,7 @@
 // character reference to U+0000 or outside Unicode, attributes in an end tag (docs/perf-notes-xml.md).
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,7 +99,7 @@ private:
     std::vector<Binding> bindings_;
     std::vector<Attribute> attributes_;
     std::string scratch_;
-    std::deque<std::string> kept_;
+    std::forward_list<std::string> kept_;  // stable addresses; no allocation while empty
     core::Error error_;
 };
 

@@ -35,7 +35,7 @@ core::Result<Tree> Tree::parse(std::string_view xml, const Limits& limits) {
     // copied into the tree's own. A view into the input is kept as it is.
     auto keep = [&](std::string_view v) -> std::string_view {
         if (v.empty() || (v.data() >= xml.data() && v.data() + v.size() <= xml.data() + xml.size())) return v;
-        return t.decoded_.emplace_back(v);
+        return t.decoded_.emplace_front(v);
     };
     for (;;) {
         switch (p.next()) {

@@ -5,7 +5,7 @@
 // children up in any order, such as the CWMP decoder; tinyxml2's DOM copied the input and
 // allocated per node (docs/perf-notes-xml.md). Same limits, refusals and values as PullParser.
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +54,7 @@ private:
     std::vector<Element> elements_;  // document order; the pointers are set once it is complete
     std::vector<TreeAttribute> attributes_;
     std::vector<TreeText> texts_;
-    std::deque<std::string> decoded_;  // values that are not views into the input
+    std::forward_list<std::string> decoded_;  // values that are not views into the input
 };
 
 // As the tinyxml2 helpers of xml.hpp, for a Tree's elements.

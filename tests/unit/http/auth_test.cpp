@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cctype>
+#include <set>
 
 #include "bridge/http/auth.hpp"
 #include "bridge/http/auth_params.hpp"
@@ -68,6 +69,21 @@ TEST_CASE("digest: RFC 2617 and RFC 7616 worked examples") {
 
     CHECK(parse_digest_algorithm("md5-SESS") == DigestAlgorithm::md5_sess);
     CHECK_FALSE(parse_digest_algorithm("SHA-512-256"));
+}
+
+TEST_CASE("client auth: default cnonces are 128 random bits, never repeated across pool refills") {
+    ClientAuth auth;
+    REQUIRE(auth.on_challenge(unauthorized({kRfc2617Challenge}), {"Mufasa", "Circle Of Life"}).ok());
+    std::set<std::string> seen;
+    for (int i = 0; i < 100; ++i) {  // more than one pool of 32
+        auto h = auth.authorization("POST", "/acs");
+        REQUIRE(h);
+        std::string c = param_of(*h, "cnonce");
+        CHECK(c.size() == 32);
+        for (char ch : c) CHECK(std::isxdigit(static_cast<unsigned char>(ch)));
+        seen.insert(c);
+    }
+    CHECK(seen.size() == 100);
 }
 
 TEST_CASE("client auth: RFC 2617 example through ClientAuth, then pre-authorization") {
