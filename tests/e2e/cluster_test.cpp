@@ -415,9 +415,12 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
                       (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
                       "--sessions", "100000", "--timeout", "120"},
                      (dir / "acs.log").string());
-    // Ids of their own (GW-0501...): the first test's gateways are still in the database.
+    // Ids of their own, past the first test's fleet (GW-0801... at 300 gateways): its gateways' state is
+    // still in the database, and a CPE created for one of those ids would start bootstrapped.
+    const int first_id = kGateways + 501;
+    const std::string lo = gateway_id(first_id), hi = gateway_id(first_id + 19), twin_id = gateway_id(kGateways + 530);
     e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
-                      "--gateways", "20", "--first-id", "501", "--derive-secrets", master, "--bridge",
+                      "--gateways", "20", "--first-id", std::to_string(first_id), "--derive-secrets", master, "--bridge",
                       "http://127.0.0.1:" + std::to_string(cmp1) + "/cmp", "--log-level", "warn"},
                      (dir / "sim.log").string());
     e2e::wait_for_file((dir / "sim.port").string(), 10s);
@@ -440,7 +443,8 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
     auto owners_of_ours = [&] {
         std::map<std::string, int> out;
         auto r = db.c->exec("SELECT node, count(*) FROM bridge.leases WHERE node IS NOT NULL AND expires > now()"
-                            " AND key >= 'GW-0501' AND key <= 'GW-0520' GROUP BY node");
+                            " AND key >= $1 AND key <= $2 GROUP BY node",
+                            {state::pg::Param::text(lo), state::pg::Param::text(hi)});
         if (!r) return out;  // no schema yet: the bridges are starting
         for (int i = 0; i < r->size(); ++i) out[std::string(r->at(i, 0))] = static_cast<int>(r->integer(i, 1));
         return out;
@@ -457,11 +461,17 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
     INFO("r1:\n" << nodes["r1"]->log().substr(nodes["r1"]->log().size() > 4000 ? nodes["r1"]->log().size() - 4000 : 0));
     INFO("r2:\n" << nodes["r2"]->log().substr(nodes["r2"]->log().size() > 4000 ? nodes["r2"]->log().size() - 4000 : 0));
     CHECK(spread);
-    CHECK(db.scalar("SELECT count(*) FROM bridge.registry WHERE key >= 'GW-0501' AND key <= 'GW-0520'") == 20);
+    CHECK(db.scalar("SELECT count(*) FROM bridge.registry WHERE key >= $1 AND key <= $2",
+                    {state::pg::Param::text(lo), state::pg::Param::text(hi)}) == 20);
     CHECK(e2e::count_in(nodes["r1"]->log(), "new gateway registered itself") == 20);
     CHECK(e2e::count_in(nodes["r2"]->log(), "new gateway registered itself") == 0);
-    // The moved CPEs inform again from node 2, with the state node 1 made durable.
-    CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= static_cast<std::size_t>(o["r2"]); }, 20s));
+    // The moved CPEs inform again from node 2, with the state node 1 made durable. Counted apart from the
+    // bootstraps: each of those carries 1 BOOT too, so "1 BOOT >= moved" alone held before the moves and
+    // the count of 0 BOOTSTRAP could be read before the last bootstrap was delivered.
+    auto boots_only = [&] { return informs_with(acs.log(), "1 BOOT") - informs_with(acs.log(), "0 BOOTSTRAP"); };
+    CHECK(eventually([&] {
+        return informs_with(acs.log(), "0 BOOTSTRAP") >= 20 && boots_only() >= static_cast<std::size_t>(o["r2"]);
+    }, 20s));
     CHECK(informs_with(acs.log(), "0 BOOTSTRAP") == 20);
 
     // One new gateway registering at both nodes at once (two load-balanced
@@ -470,7 +480,8 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
     auto twin = [&](const std::string& tag, unsigned short port) {
         return std::make_unique<e2e::Process>(
             std::vector<std::string>{bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file",
-                                     (dir / (tag + ".port")).string(), "--gateways", "1", "--first-id", "530",
+                                     (dir / (tag + ".port")).string(), "--gateways", "1", "--first-id",
+                                     std::to_string(kGateways + 530),
                                      "--derive-secrets", master, "--bridge",
                                      "http://127.0.0.1:" + std::to_string(port) + "/cmp", "--log-level", "warn"},
             (dir / (tag + ".log")).string());
@@ -480,9 +491,9 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
     auto twin1 = twin("twin1", cmp1);
     auto twin2 = twin("twin2", cmp2);
     auto served = [&] {
-        return db.scalar("SELECT count(*) FROM bridge.registry WHERE key = 'GW-0530'") == 1 &&
-               db.scalar("SELECT count(*) FROM bridge.leases WHERE key = 'GW-0530' AND node IS NOT NULL"
-                         " AND expires > now()") == 1;
+        return db.scalar("SELECT count(*) FROM bridge.registry WHERE key = $1", {state::pg::Param::text(twin_id)}) == 1 &&
+               db.scalar("SELECT count(*) FROM bridge.leases WHERE key = $1 AND node IS NOT NULL AND expires > now()",
+                         {state::pg::Param::text(twin_id)}) == 1;
     };
     CHECK(eventually(served, 15s));
     std::this_thread::sleep_for(std::chrono::seconds(kTtl));  // three rounds of both nodes
@@ -507,6 +518,9 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
     // Neither a registration_secret (no derivation) nor the configured default: only the table knows these.
     const std::string first = "file-secret-0601-first", rotated = "file-secret-0601-rotated";
     const std::string operator_secret = "operator-secret-0602-x";
+    // Past the first test's fleet (its gateways' state is still in the database).
+    const int gw_file = kGateways + 601, gw_op = kGateways + 602;
+    const std::string file_gw = gateway_id(gw_file), op_gw = gateway_id(gw_op);
     const unsigned short admin_port = e2e::free_port();  // node 1's admin listener (loopback: no credentials)
     const std::string script =
         "sessions:\n"
@@ -528,7 +542,7 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
                       "--sessions", "100000", "--timeout", "120"},
                      (dir / "acs.log").string());
     std::ofstream(dir / "dsn") << pg->dsn() << "\n";
-    std::ofstream(dir / "secrets.yaml") << "GW-0601: " << first << "\n";
+    std::ofstream(dir / "secrets.yaml") << file_gw << ": " << first << "\n";
     std::map<std::string, std::unique_ptr<e2e::Process>> nodes;
     for (const std::string n : {"s1", "s2", "s3"}) {
         std::ofstream(dir / (n + ".yaml"))
@@ -568,51 +582,52 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
     auto sessions_done = [&] { return e2e::count_in(acs.log(), "session complete"); };
     INFO(logs());
     // Node 1 imported its file: the table has the secret before any gateway talks.
-    REQUIRE(eventually([&] { return secret_in_db("GW-0601") == first; }, 20s));
+    REQUIRE(eventually([&] { return secret_in_db(file_gw) == first; }, 20s));
 
     // ---- a file-only secret, the gateway registering through node 2 (no file there)
-    auto sim = gateway("sim1", 601, first, "s2");
+    auto sim = gateway("sim1", gw_file, first, "s2");
     REQUIRE(eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") == 1 && sessions_done() >= 1; }, 40s));
-    CHECK(db.scalar("SELECT count(*) FROM bridge.registry WHERE key = 'GW-0601'") == 1);
-    const std::string owner = db.text("SELECT node FROM bridge.leases WHERE key = 'GW-0601' AND expires > now()");
-    MESSAGE("GW-0601 served by " << owner);
+    CHECK(db.scalar("SELECT count(*) FROM bridge.registry WHERE key = $1", {state::pg::Param::text(file_gw)}) == 1);
+    const std::string owner =
+        db.text("SELECT node FROM bridge.leases WHERE key = $1 AND expires > now()", {state::pg::Param::text(file_gw)});
+    MESSAGE(file_gw << " served by " << owner);
     CHECK(!owner.empty());
 
     // ---- rotated in node 1's file; the gateway comes back with it through node 3
     sim->stop();
-    std::ofstream(dir / "secrets.yaml") << "GW-0601: " << rotated << "\n";
+    std::ofstream(dir / "secrets.yaml") << file_gw << ": " << rotated << "\n";
     fs::last_write_time(dir / "secrets.yaml", fs::last_write_time(dir / "secrets.yaml") + 2s);
-    REQUIRE(eventually([&] { return secret_in_db("GW-0601") == rotated; }, 10s));
+    REQUIRE(eventually([&] { return secret_in_db(file_gw) == rotated; }, 10s));
     std::this_thread::sleep_for(2500ms);  // every node's snapshot: about 1 s
     // The old secret is refused at any node (node 3 relays to the owner, which checks it), the new one served.
-    CHECK(send_cmp(cmp_port.at("s3"), signed_keepalive("GW-0601", first)) == 401);
-    CHECK(send_cmp(cmp_port.at("s3"), signed_keepalive("GW-0601", rotated)) == 200);
+    CHECK(send_cmp(cmp_port.at("s3"), signed_keepalive(file_gw, first)) == 401);
+    CHECK(send_cmp(cmp_port.at("s3"), signed_keepalive(file_gw, rotated)) == 200);
     const auto done_before = sessions_done();
-    sim = gateway("sim2", 601, rotated, "s3");
+    sim = gateway("sim2", gw_file, rotated, "s3");
     // Its boot reaches the ACS: the owner's CPE signs its calls with the rotated secret.
     CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= 1 && sessions_done() > done_before; }, 40s));
     CHECK(informs_with(acs.log(), "0 BOOTSTRAP") == 1);
 
     // ---- an operator's secret (stdin, never argv) for a gateway no file names, registering at node 3
     const std::string set_out = (dir / "set.out").string();
-    const int rc = std::system(("printf '%s\\n' '" + operator_secret + "' | " + bin + "/cmp-cwmp-bridge secrets set GW-0602 -c " +
+    const int rc = std::system(("printf '%s\\n' '" + operator_secret + "' | " + bin + "/cmp-cwmp-bridge secrets set " + op_gw + " -c " +
                                 (dir / "s2.yaml").string() + " >" + set_out + " 2>&1")
                                    .c_str());
     std::ifstream set_in(set_out);
     const std::string set_text((std::istreambuf_iterator<char>(set_in)), std::istreambuf_iterator<char>());
     INFO("secrets set: " << set_text);
     CHECK(rc == 0);
-    CHECK(secret_in_db("GW-0602") == operator_secret);
+    CHECK(secret_in_db(op_gw) == operator_secret);
     const std::string list_out = (dir / "list.out").string();
     CHECK(std::system((bin + "/cmp-cwmp-bridge secrets list -c " + (dir / "s3.yaml").string() + " >" + list_out).c_str()) == 0);
     std::ifstream list_in(list_out);
     const std::string listed((std::istreambuf_iterator<char>(list_in)), std::istreambuf_iterator<char>());
-    CHECK(listed.find("GW-0601 file ") != std::string::npos);
-    CHECK(listed.find("GW-0602 operator ") != std::string::npos);
+    CHECK(listed.find(file_gw + " file ") != std::string::npos);
+    CHECK(listed.find(op_gw + " operator ") != std::string::npos);
     CHECK(std::system((bin + "/cmp-cwmp-bridge secrets delete GW-0999 -c " + (dir / "s3.yaml").string() +
                        " 2>/dev/null").c_str()) != 0);
     std::this_thread::sleep_for(2500ms);
-    auto op = gateway("sim3", 602, operator_secret, "s3");
+    auto op = gateway("sim3", gw_op, operator_secret, "s3");
     CHECK(eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") == 2; }, 40s));
     CHECK(acs.log().find("FAILED") == std::string::npos);
 
