@@ -2,7 +2,7 @@
 # Long fuzzing with libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer
 # (clang), separate from ctest, which only smoke-runs the targets.
 #   bash scripts/fuzz.sh [TARGET|all] [SECONDS per target]
-# Targets: cwmp_decode cmp_decode http_auth mapping_load (tests/fuzz/).
+# Targets: cwmp_decode cmp_decode http_auth mapping_load xml_differential (tests/fuzz/).
 # The growing corpus is kept in build-fuzz/corpus/<target>; a crash leaves
 # crash-<sha1> in build-fuzz/ — add it to tests/fuzz/corpus/ with the fix.
 set -euo pipefail
@@ -25,6 +25,7 @@ declare -A SEEDS=(
   [cmp_decode]="tests/fuzz/corpus/cmp"
   [http_auth]="tests/fuzz/corpus/http"
   [mapping_load]="mappings tests/unit/mapping/fixtures"
+  [xml_differential]="tests/fuzz/corpus/cmp ../shared/traces"
 )
 targets=("${!SEEDS[@]}")
 [ "$TARGET" = all ] || targets=("$TARGET")

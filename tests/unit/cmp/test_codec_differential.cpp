@@ -1,12 +1,9 @@
 // The one-pass CMP decoder (bridge/cmp/decode.cpp) against the DOM decoding it replaced
 // (dom_codec.cpp): every CMP message this project has decodes to the same Request/Response or
-// is refused with the same error, and so do thousands of corruptions of each. Where the old
-// path accepted a corruption that is not XML (tinyxml2 is lenient: text or a second element
-// outside the root, "<!x>" anywhere, attributes in an end tag) the new one may refuse it, but
-// only as xml.*; it never accepts what the old one refused, nor decodes anything differently.
+// is refused with the same error, and so do thousands of corruptions of each, by the rules of
+// tests/unit/soap/differential.hpp.
 #include <doctest/doctest.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +13,7 @@
 
 #include "bridge/cmp/codec.hpp"
 #include "dom_codec.hpp"
+#include "tests/unit/soap/differential.hpp"
 #include "examples/cmp-gateway-sim/gateway_model.hpp"
 
 using namespace cmp;
@@ -188,42 +186,6 @@ Corpus corpus() {
     return c;
 }
 
-// tinyxml2 keeps an '&' that starts no well-formed reference, but not always as an '&': after an
-// earlier reference has shortened the value it writes a stale byte of the input instead (it
-// advances its write pointer without writing), and "&#1#;" reads as U+0000, which cuts the
-// value there. The one-pass parser keeps the '&': the value the DOM gives for the same
-// document with those '&' written as "&amp;" (outside CDATA and comments, where '&' is text).
-bool starts_reference(std::string_view rest) {
-    for (std::string_view r : {"amp;", "lt;", "gt;", "quot;", "apos;"})
-        if (rest.starts_with(r)) return true;
-    if (!rest.starts_with("#")) return false;
-    bool hex = rest.starts_with("#x");
-    std::size_t i = hex ? 2 : 1, first = i;
-    while (i < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[i])) ||
-                               (hex && std::isxdigit(static_cast<unsigned char>(rest[i])))))
-        ++i;
-    return i > first && i < rest.size() && rest[i] == ';';
-}
-
-std::string escape_bare_ampersands(std::string_view doc) {
-    std::string out;
-    for (std::size_t i = 0; i < doc.size();) {
-        for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"<![CDATA[", "]]>"}, {"<!--", "-->"}}) {
-            if (doc.substr(i).starts_with(open)) {
-                std::size_t end = doc.find(close, i + open.size());
-                end = end == std::string_view::npos ? doc.size() : end + close.size();
-                out += doc.substr(i, end - i);
-                i = end;
-            }
-        }
-        if (i >= doc.size()) break;
-        out += doc[i];
-        if (doc[i] == '&' && !starts_reference(doc.substr(i + 1))) out += "amp;";
-        ++i;
-    }
-    return out;
-}
-
 struct Tally {
     std::size_t compared = 0, accepted = 0, refused_alike = 0, stricter = 0, bare_ampersand = 0;
 };
@@ -231,46 +193,22 @@ struct Tally {
 template <class T, class DomDecode>
 void compare(const core::Result<T>& dom, const core::Result<T>& pull, bool corrupted, Tally& tally,
              const std::string& doc, DomDecode&& dom_decode) {
+    using xml_differential::Outcome;
     ++tally.compared;
-    if (pull) {
-        REQUIRE_MESSAGE(dom, "accepted only by the one-pass decoder: " << doc);
-        if (!(*pull == *dom) && escape_bare_ampersands(doc) != doc) {
-            auto repaired = dom_decode(escape_bare_ampersands(doc));
-            REQUIRE_MESSAGE(repaired, doc);
-            REQUIRE_MESSAGE(*pull == *repaired, "decoded differently, even with bare '&' escaped: " << doc);
-            ++tally.bare_ampersand;
-            return;
-        }
-        REQUIRE_MESSAGE(*pull == *dom, "decoded differently: " << doc << "\none-pass: " << encode(*pull)
-                                                                << "\nDOM:      " << encode(*dom));
-        ++tally.accepted;
-        return;
+    auto v = xml_differential::compare(dom, pull, corrupted, doc, dom_decode);
+    if (v.outcome == Outcome::mismatch && pull && dom)
+        FAIL(v.why << ": " << doc << "\none-pass: " << encode(*pull) << "\nDOM:      " << encode(*dom));
+    REQUIRE_MESSAGE(v.outcome != Outcome::mismatch, v.why << ": " << doc);
+    switch (v.outcome) {
+        case Outcome::accepted_alike: ++tally.accepted; break;
+        case Outcome::refused_alike: ++tally.refused_alike; break;
+        case Outcome::bare_ampersand: ++tally.bare_ampersand; break;
+        case Outcome::stricter:
+            ++tally.stricter;
+            if (std::getenv("DIFF_SHOW_STRICTER")) MESSAGE("refused only by the one-pass decoder: " << doc);
+            break;
+        case Outcome::mismatch: break;
     }
-    const core::Error& e = pull.error();
-    bool xml_error = e.code.starts_with("xml.");
-    if (dom) {
-        // Only for corrupted input, only as not well-formed.
-        REQUIRE_MESSAGE((corrupted && xml_error), "refused only by the one-pass decoder (" << e.code << ": "
-                                                                                        << e.message << "): " << doc);
-        ++tally.stricter;
-        if (std::getenv("DIFF_SHOW_STRICTER")) MESSAGE("refused only by the one-pass decoder: " << e.message << "\n" << doc);
-        return;
-    }
-    const core::Error& d = dom.error();
-    if (corrupted && xml_error && !d.code.starts_with("xml.")) {
-        ++tally.stricter;  // refused by both, but first as not XML by the one-pass decoder
-        return;
-    }
-    if (xml_error && d.code.starts_with("xml.")) {
-        // The two parsers word well-formedness errors differently; the size and DOCTYPE checks
-        // are one function, so those must agree exactly.
-        if (d.code == "xml.too_large" || d.code == "xml.doctype" || e.code == "xml.too_large" || e.code == "xml.doctype")
-            REQUIRE_MESSAGE(e.code == d.code, doc);
-    } else {
-        REQUIRE_MESSAGE(e.code == d.code, "refused differently: " << e.code << " / " << d.code << ": " << doc);
-        REQUIRE_MESSAGE(e.message == d.message, doc);
-    }
-    ++tally.refused_alike;
 }
 
 void compare_all(const std::string& doc, bool corrupted, Tally& tally) {

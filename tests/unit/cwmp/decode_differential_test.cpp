@@ -1,12 +1,10 @@
 // cwmp::decode over soap::Tree against the tinyxml2 DOM decoding it replaced (dom_decode.cpp):
 // every CWMP message of ../shared/traces (the 73 cwmp_ex parser fixtures, valid and invalid, the
 // GenieACS sessions, the Baicells capture), of the trace corpus and of the codec's samples, and
-// corruptions of each, decode to the same Envelope or are refused with the same error. As for
-// CMP (tests/unit/cmp/test_codec_differential.cpp), the one-pass parser may refuse a corruption
-// that is not XML and that tinyxml2 took, only as xml.*, and keeps a bare '&' as written.
+// corruptions of each, decode to the same Envelope or are refused with the same error, by the
+// rules of tests/unit/soap/differential.hpp.
 #include <doctest/doctest.h>
 
-#include <cctype>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -15,6 +13,7 @@
 #include "bridge/cwmp/codec.hpp"
 #include "dom_decode.hpp"
 #include "samples.hpp"
+#include "tests/unit/soap/differential.hpp"
 
 using namespace cwmp;
 namespace fs = std::filesystem;
@@ -56,78 +55,26 @@ void add_traces(Corpus& c) {
     }
 }
 
-bool starts_reference(std::string_view rest) {
-    for (std::string_view r : {"amp;", "lt;", "gt;", "quot;", "apos;"})
-        if (rest.starts_with(r)) return true;
-    if (!rest.starts_with("#")) return false;
-    bool hex = rest.starts_with("#x");
-    std::size_t i = hex ? 2 : 1, first = i;
-    while (i < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[i])) ||
-                               (hex && std::isxdigit(static_cast<unsigned char>(rest[i])))))
-        ++i;
-    return i > first && i < rest.size() && rest[i] == ';';
-}
-
-// The document with every '&' that starts no reference written "&amp;" (outside CDATA and
-// comments): what tinyxml2 decodes right, where it otherwise wrote a stale byte or cut the value.
-std::string escape_bare_ampersands(std::string_view doc) {
-    std::string out;
-    for (std::size_t i = 0; i < doc.size();) {
-        for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"<![CDATA[", "]]>"}, {"<!--", "-->"}}) {
-            if (doc.substr(i).starts_with(open)) {
-                std::size_t end = doc.find(close, i + open.size());
-                end = end == std::string_view::npos ? doc.size() : end + close.size();
-                out += doc.substr(i, end - i);
-                i = end;
-            }
-        }
-        if (i >= doc.size()) break;
-        out += doc[i];
-        if (doc[i] == '&' && !starts_reference(doc.substr(i + 1))) out += "amp;";
-        ++i;
-    }
-    return out;
-}
-
 struct Tally {
     std::size_t compared = 0, accepted = 0, refused_alike = 0, stricter = 0, bare_ampersand = 0;
 };
 
 void compare(const std::string& doc, bool corrupted, Tally& tally) {
+    using xml_differential::Outcome;
     ++tally.compared;
     auto dom = dom::decode(doc);
     auto tree = decode(doc);
-    if (tree) {
-        REQUIRE_MESSAGE(dom, "accepted only by the tree decoder: " << doc);
-        if (!(*tree == *dom) && escape_bare_ampersands(doc) != doc) {
-            auto repaired = dom::decode(escape_bare_ampersands(doc));
-            REQUIRE_MESSAGE(repaired, doc);
-            REQUIRE_MESSAGE(*tree == *repaired, "decoded differently, even with bare '&' escaped: " << doc);
-            ++tally.bare_ampersand;
-            return;
-        }
-        REQUIRE_MESSAGE(*tree == *dom, "decoded differently: " << doc << "\ntree: " << encode(*tree)
-                                                               << "\nDOM:  " << encode(*dom));
-        ++tally.accepted;
-        return;
+    auto v = xml_differential::compare(dom, tree, corrupted, doc, [](const std::string& d) { return dom::decode(d); });
+    if (v.outcome == Outcome::mismatch && tree && dom)
+        FAIL(v.why << ": " << doc << "\ntree: " << encode(*tree) << "\nDOM:  " << encode(*dom));
+    REQUIRE_MESSAGE(v.outcome != Outcome::mismatch, v.why << ": " << doc);
+    switch (v.outcome) {
+        case Outcome::accepted_alike: ++tally.accepted; break;
+        case Outcome::refused_alike: ++tally.refused_alike; break;
+        case Outcome::stricter: ++tally.stricter; break;
+        case Outcome::bare_ampersand: ++tally.bare_ampersand; break;
+        case Outcome::mismatch: break;
     }
-    const core::Error& e = tree.error();
-    bool xml_error = e.code.starts_with("xml.");
-    if (dom || !dom.error().code.starts_with("xml.")) {
-        if (corrupted && xml_error) {
-            ++tally.stricter;
-            return;
-        }
-        REQUIRE_MESSAGE(!dom, "refused only by the tree decoder (" << e.code << ": " << e.message << "): " << doc);
-        REQUIRE_MESSAGE(e.code == dom.error().code, "refused differently: " << e.code << " / " << dom.error().code);
-        REQUIRE_MESSAGE(e.message == dom.error().message, doc);
-    } else {
-        REQUIRE_MESSAGE(xml_error, "refused differently: " << e.code << " / " << dom.error().code << ": " << doc);
-        const std::string& d = dom.error().code;
-        if (d == "xml.too_large" || d == "xml.doctype" || e.code == "xml.too_large" || e.code == "xml.doctype")
-            REQUIRE_MESSAGE(e.code == d, doc);
-    }
-    ++tally.refused_alike;
 }
 
 }  // namespace
