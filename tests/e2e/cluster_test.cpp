@@ -17,47 +17,21 @@
 //   SIGTERM   node 4 stops gracefully: its leases are released as its CPEs
 //             hand over, the others own its gateways well within the TTL
 // and, on the same server: self-registration at both nodes of a pair; the
-// per-gateway secrets shared in bridge.secrets (one node's secrets file, an
-// operator's `secrets set`, a rotation reaching every node).
+// per-gateway secrets shared in bridge.secrets (cluster_test_secrets.cpp).
 #include <doctest/doctest.h>
 #include <signal.h>
 
-#include <algorithm>
-#include <cstdlib>
-#include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
-#include "bridge/cmp/codec.hpp"
-#include "bridge/cmp/wire.hpp"
 #include "bridge/http/auth.hpp"
-#include "bridge/state/pg_conn.hpp"
-#include "tests/e2e/cmp_e2e_util.hpp"
-#include "tests/pg_server.hpp"
+#include "tests/e2e/cluster_e2e_util.hpp"
 
-namespace fs = std::filesystem;
+using namespace cluster_e2e;
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 namespace {
-
-const std::string bin = E2E_BIN_DIR;
-// 300 in ctest; BRIDGE_CLUSTER_GATEWAYS=3000 runs the issue's full-size failover by hand.
-const int kGateways = [] {
-    const char* v = std::getenv("BRIDGE_CLUSTER_GATEWAYS");
-    return v ? std::max(30, std::atoi(v)) : 300;
-}();
-const int kShareLo = kGateways / 3 * 9 / 10, kShareHi = kGateways / 3 * 11 / 10;  // a fair share, +-10 %
-const auto kScale = std::max(1, kGateways / 300);  // waits grow with the fleet
-constexpr int kTtl = 6;  // lease_ttl_s
-const std::string kSecret = "cluster-secret-1b7e";
-const std::string kPk = "InternetGatewayDevice.ManagementServer.ParameterKey";
-
-std::string gateway_id(int i) {
-    char id[16];
-    std::snprintf(id, sizeof id, "GW-%04d", i);
-    return id;
-}
 
 std::string node_config(const fs::path& dir, const std::string& node, const std::string& dsn, unsigned short acs_port,
                         unsigned short cmp_port, unsigned short sim_port) {
@@ -78,48 +52,6 @@ std::string node_config(const fs::path& dir, const std::string& node, const std:
     return out.str();
 }
 
-std::unique_ptr<e2e::Process> start_node(const fs::path& dir, const std::string& node) {
-    return std::make_unique<e2e::Process>(
-        std::vector<std::string>{bin + "/cmp-cwmp-bridge", "--log-level", "info", "run", "-c",
-                                 (dir / (node + ".yaml")).string(), "--threads", "2"},
-        (dir / (node + ".log")).string());
-}
-
-struct Db {
-    std::unique_ptr<state::pg::Connection> c;
-    explicit Db(const std::string& dsn) {
-        auto r = state::pg::Connection::open(dsn);
-        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
-        c = std::move(*r);
-    }
-    // node -> live leases held
-    std::map<std::string, int> owners() {
-        std::map<std::string, int> out;
-        auto r = c->exec("SELECT node, count(*) FROM bridge.leases WHERE node IS NOT NULL AND expires > now() GROUP BY node");
-        REQUIRE(r);
-        for (int i = 0; i < r->size(); ++i) out[std::string(r->at(i, 0))] = static_cast<int>(r->integer(i, 1));
-        return out;
-    }
-    std::vector<std::string> held_by(const std::string& node) {
-        auto r = c->exec("SELECT key FROM bridge.leases WHERE node = $1 AND expires > now() ORDER BY key",
-                         {state::pg::Param::text(node)});
-        REQUIRE(r);
-        std::vector<std::string> out;
-        for (int i = 0; i < r->size(); ++i) out.emplace_back(r->at(i, 0));
-        return out;
-    }
-    std::int64_t scalar(const std::string& sql, const std::vector<state::pg::Param>& params = {}) {
-        auto r = c->exec(sql, params);
-        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
-        return r->integer(0, 0);
-    }
-    std::string text(const std::string& sql, const std::vector<state::pg::Param>& params = {}) {
-        auto r = c->exec(sql, params);
-        REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
-        return r->size() ? std::string(r->at(0, 0)) : std::string();
-    }
-};
-
 int total(const std::map<std::string, int>& m) {
     int n = 0;
     for (auto& [k, v] : m) n += v;
@@ -127,17 +59,7 @@ int total(const std::map<std::string, int>& m) {
 }
 
 // Waits until pred() or the time is up.
-template <class F>
-bool eventually(F pred, std::chrono::milliseconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(200ms);
-    }
-    return pred();
-}
 
-// A bodiless GET through a fresh connection; status and headers.
 http::Response get(unsigned short port, const std::string& path, const std::string& authorization) {
     std::string raw = e2e::http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
                                                    (authorization.empty() ? "" : "Authorization: " + authorization + "\r\n") +
@@ -157,41 +79,6 @@ http::Response get(unsigned short port, const std::string& path, const std::stri
 }
 
 // Informs per serial number carrying `event`, from the scripted ACS's log.
-std::size_t informs_with(const std::string& acs_log, const std::string& event) {
-    std::size_t n = 0;
-    std::istringstream in(acs_log);
-    std::string line;
-    while (std::getline(in, line))
-        if (line.find(": Inform from ") != std::string::npos && line.find(event) != std::string::npos) ++n;
-    return n;
-}
-
-// A keepAliveRg of `rg` signed with a fresh nonce, as raw HTTP/1.1 bytes: what an attacker on the path captures.
-std::string signed_keepalive(const std::string& rg, const std::string& secret = kSecret) {
-    const std::int64_t now = cmp::unix_now();
-    cmp::Request m;
-    m.header = {rg, "replay-1", cmp::format_date_time(now)};
-    m.function = "keepAliveRg";
-    auto out = cmp::make_http_request(m, "/cmp", cmp::PeerKeys{rg, secret}, now);
-    REQUIRE(out);
-    std::string raw = "POST /cmp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-    for (const auto& h : out->http.headers)
-        if (h.name != "Host" && h.name != "Content-Length" && h.name != "Connection")
-            raw += h.name + ": " + h.value + "\r\n";
-    return raw + "Content-Length: " + std::to_string(out->http.body.size()) + "\r\n\r\n" + out->http.body;
-}
-
-// The status of sending `raw`; a CPE starting or moving (503) is asked again, as a gateway would.
-int send_cmp(unsigned short port, const std::string& raw) {
-    int status = 0;
-    for (int attempt = 0; attempt < 8; ++attempt) {
-        const std::string res = e2e::http_exchange(port, raw);
-        status = res.size() > 12 ? std::stoi(res.substr(9, 3)) : 0;
-        if (status != 503) break;
-        std::this_thread::sleep_for(1s);
-    }
-    return status;
-}
 
 int max_acquired_per_round(const std::string& log) {
     static const std::regex re("acquired ([0-9]+) leases");
@@ -200,6 +87,7 @@ int max_acquired_per_round(const std::string& log) {
         most = std::max(most, std::stoi((*it)[1].str()));
     return most;
 }
+
 
 }  // namespace
 
@@ -505,150 +393,5 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
     for (auto& [n, p] : nodes) p->stop();
     acs.stop();
     sim.stop();
-    fs::remove_all(dir);
-}
-
-TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the operator's CLI serve gateways at every node") {
-    auto* pg = test_pg::shared();
-    if (!pg) return;
-    fs::path dir = e2e::make_temp_dir("cluster-secrets");
-    const unsigned short acs_port = e2e::free_port();
-    const std::map<std::string, unsigned short> cmp_port{
-        {"s1", e2e::free_port()}, {"s2", e2e::free_port()}, {"s3", e2e::free_port()}};
-    // Neither a registration_secret (no derivation) nor the configured default: only the table knows these.
-    const std::string first = "file-secret-0601-first", rotated = "file-secret-0601-rotated";
-    const std::string operator_secret = "operator-secret-0602-x";
-    // Past the first test's fleet (its gateways' state is still in the database).
-    const int gw_file = kGateways + 601, gw_op = kGateways + 602;
-    const std::string file_gw = gateway_id(gw_file), op_gw = gateway_id(gw_op);
-    const unsigned short admin_port = e2e::free_port();  // node 1's admin listener (loopback: no credentials)
-    const std::string script =
-        "sessions:\n"
-        "  - expect_events: [\"0 BOOTSTRAP\"]\n"
-        "    steps:\n"
-        "      - rpc: SetParameterValues\n"
-        "        parameter_key: secrets-1\n"
-        "        parameters:\n"
-        "          - {name: InternetGatewayDevice.ManagementServer.ConnectionRequestUsername, value: cr-user, type: xsd:string}\n"
-        "        expect_status: 0\n"
-        "  - forbid_events: [\"0 BOOTSTRAP\"]\n"
-        "    steps:\n"
-        "      - rpc: GetParameterValues\n"
-        "        names: [" + kPk + "]\n"
-        "        expect_values: {" + kPk + ": secrets-1}\n";
-    std::ofstream(dir / "acs.yaml") << script;
-    e2e::Process acs({bin + "/scripted-acs", "--listen", "127.0.0.1:" + std::to_string(acs_port), "--script",
-                      (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
-                      "--sessions", "100000", "--timeout", "120"},
-                     (dir / "acs.log").string());
-    std::ofstream(dir / "dsn") << pg->dsn() << "\n";
-    std::ofstream(dir / "secrets.yaml") << file_gw << ": " << first << "\n";
-    std::map<std::string, std::unique_ptr<e2e::Process>> nodes;
-    for (const std::string n : {"s1", "s2", "s3"}) {
-        std::ofstream(dir / (n + ".yaml"))
-            << "acs: { url: \"http://127.0.0.1:" << acs_port << "/acs\", username: bridge, password: cluster-acs-pw }\n"
-            << "connection_request: { listen: \"127.0.0.1:0\" }\n"
-            << "cmp: { listen: \"127.0.0.1:" << cmp_port.at(n) << "\", accept_registrations: true"
-            << (n == "s1" ? ", secrets_file: " + (dir / "secrets.yaml").string() : std::string()) << " }\n"
-            << "state_dir: " << (dir / n).string() << "\n"
-            << "state: { backend: postgresql, dsn_file: " << (dir / "dsn").string() << ", node_id: " << n
-            << ", lease_ttl_s: " << kTtl << ", advertise_host: 127.0.0.1 }\n"
-            << "periodic_inform: { enable: false, interval_s: 86400 }\n"
-            << "defaults: { mapping: " << fs::absolute("mappings/tr098.yaml").string() << " }\n"
-            << (n == "s1" ? "admin: { listen: \"127.0.0.1:" + std::to_string(admin_port) + "\" }\n" : std::string());
-        nodes[n] = start_node(dir, n);
-    }
-    Db db(pg->dsn());
-    auto logs = [&] {
-        std::string all = "acs:\n" + acs.log().substr(acs.log().size() > 3000 ? acs.log().size() - 3000 : 0);
-        for (auto& [n, p] : nodes) all += "\n" + n + ":\n" + p->log().substr(p->log().size() > 4000 ? p->log().size() - 4000 : 0);
-        return all;
-    };
-    auto secret_in_db = [&](const std::string& rg) {
-        auto r = db.c->exec("SELECT secret FROM bridge.secrets WHERE rg_id = $1", {state::pg::Param::text(rg)});
-        return r && r->size() ? std::string(r->at(0, 0)) : std::string();
-    };
-    // A gateway keeps its control URL across restarts: a fixed port per gateway.
-    std::map<int, unsigned short> agent_port;
-    auto gateway = [&](const std::string& tag, int id, const std::string& secret, const std::string& node) {
-        if (!agent_port.count(id)) agent_port[id] = e2e::free_port();
-        return std::make_unique<e2e::Process>(
-            std::vector<std::string>{bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:" + std::to_string(agent_port[id]), "--port-file",
-                                     (dir / (tag + ".port")).string(), "--gateways", "1", "--first-id",
-                                     std::to_string(id), "--secret", secret, "--bridge",
-                                     "http://127.0.0.1:" + std::to_string(cmp_port.at(node)) + "/cmp", "--log-level", "warn"},
-            (dir / (tag + ".log")).string());
-    };
-    auto sessions_done = [&] { return e2e::count_in(acs.log(), "session complete"); };
-    INFO(logs());
-    // Node 1 imported its file: the table has the secret before any gateway talks.
-    REQUIRE(eventually([&] { return secret_in_db(file_gw) == first; }, 20s));
-
-    // ---- a file-only secret, the gateway registering through node 2 (no file there)
-    auto sim = gateway("sim1", gw_file, first, "s2");
-    REQUIRE(eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") == 1 && sessions_done() >= 1; }, 40s));
-    CHECK(db.scalar("SELECT count(*) FROM bridge.registry WHERE key = $1", {state::pg::Param::text(file_gw)}) == 1);
-    const std::string owner =
-        db.text("SELECT node FROM bridge.leases WHERE key = $1 AND expires > now()", {state::pg::Param::text(file_gw)});
-    MESSAGE(file_gw << " served by " << owner);
-    CHECK(!owner.empty());
-
-    // ---- rotated in node 1's file; the gateway comes back with it through node 3
-    sim->stop();
-    std::ofstream(dir / "secrets.yaml") << file_gw << ": " << rotated << "\n";
-    fs::last_write_time(dir / "secrets.yaml", fs::last_write_time(dir / "secrets.yaml") + 2s);
-    REQUIRE(eventually([&] { return secret_in_db(file_gw) == rotated; }, 10s));
-    std::this_thread::sleep_for(2500ms);  // every node's snapshot: about 1 s
-    // The old secret is refused at any node (node 3 relays to the owner, which checks it), the new one served.
-    CHECK(send_cmp(cmp_port.at("s3"), signed_keepalive(file_gw, first)) == 401);
-    CHECK(send_cmp(cmp_port.at("s3"), signed_keepalive(file_gw, rotated)) == 200);
-    const auto done_before = sessions_done();
-    sim = gateway("sim2", gw_file, rotated, "s3");
-    // Its boot reaches the ACS: the owner's CPE signs its calls with the rotated secret.
-    CHECK(eventually([&] { return informs_with(acs.log(), "1 BOOT") >= 1 && sessions_done() > done_before; }, 40s));
-    CHECK(informs_with(acs.log(), "0 BOOTSTRAP") == 1);
-
-    // ---- an operator's secret (stdin, never argv) for a gateway no file names, registering at node 3
-    const std::string set_out = (dir / "set.out").string();
-    const int rc = std::system(("printf '%s\\n' '" + operator_secret + "' | " + bin + "/cmp-cwmp-bridge secrets set " + op_gw + " -c " +
-                                (dir / "s2.yaml").string() + " >" + set_out + " 2>&1")
-                                   .c_str());
-    std::ifstream set_in(set_out);
-    const std::string set_text((std::istreambuf_iterator<char>(set_in)), std::istreambuf_iterator<char>());
-    INFO("secrets set: " << set_text);
-    CHECK(rc == 0);
-    CHECK(secret_in_db(op_gw) == operator_secret);
-    const std::string list_out = (dir / "list.out").string();
-    CHECK(std::system((bin + "/cmp-cwmp-bridge secrets list -c " + (dir / "s3.yaml").string() + " >" + list_out).c_str()) == 0);
-    std::ifstream list_in(list_out);
-    const std::string listed((std::istreambuf_iterator<char>(list_in)), std::istreambuf_iterator<char>());
-    CHECK(listed.find(file_gw + " file ") != std::string::npos);
-    CHECK(listed.find(op_gw + " operator ") != std::string::npos);
-    CHECK(std::system((bin + "/cmp-cwmp-bridge secrets delete GW-0999 -c " + (dir / "s3.yaml").string() +
-                       " 2>/dev/null").c_str()) != 0);
-    std::this_thread::sleep_for(2500ms);
-    auto op = gateway("sim3", gw_op, operator_secret, "s3");
-    CHECK(eventually([&] { return informs_with(acs.log(), "0 BOOTSTRAP") == 2; }, 40s));
-    CHECK(acs.log().find("FAILED") == std::string::npos);
-
-    // Node 1's admin listener shows the three nodes alive and who holds the two leases (its keeper's snapshot).
-    std::string status;
-    const bool three = eventually([&] {
-        status = e2e::http_exchange(admin_port, "GET /status.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-        return e2e::count_in(status, "\"alive\":true") == 3 && status.find("\"owned\":2") != std::string::npos;
-    }, 10s);
-    INFO("status.json: " << status);
-    CHECK(three);
-    CHECK(status.find("\"cluster\":{\"node\":\"s1\"") != std::string::npos);
-    CHECK(status.find("{\"node\":\"" + owner + "\",") != std::string::npos);
-
-    // Never a secret in any log, nor in what the CLI printed.
-    std::string everything = set_text + listed + status + acs.log();
-    for (auto& [n, p] : nodes) everything += p->log();
-    for (const auto& secret : {first, rotated, operator_secret}) CHECK(everything.find(secret) == std::string::npos);
-    op->stop();
-    sim->stop();
-    for (auto& [n, p] : nodes) p->stop();
-    acs.stop();
     fs::remove_all(dir);
 }
