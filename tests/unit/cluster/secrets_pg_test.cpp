@@ -233,3 +233,41 @@ TEST_CASE("cmp.accept_registrations without a secret is allowed only where the s
     CHECK_MESSAGE(cluster, (cluster ? "" : cluster.error().message));
     fs::remove_all(d);
 }
+
+TEST_CASE("SecretsFile hooks: changed ids reported on a re-read; an import the database refused for being away is retried") {
+    const auto d = temp_dir("hooks");
+    const auto file = d / "secrets.yaml";
+    std::ofstream(file) << "GW-H1: one\nGW-H2: two\n";
+    std::mutex m;
+    std::vector<std::string> changed;
+    std::atomic<int> imports{0}, away{2};
+    app::SecretsFile::Hooks hooks;
+    hooks.changed = [&](const std::vector<std::string>& ids) {
+        std::lock_guard lock(m);
+        changed.insert(changed.end(), ids.begin(), ids.end());
+    };
+    hooks.import = [&](const app::SecretsFile::Secrets& s) -> core::Status {
+        ++imports;
+        if (away-- > 0) return core::make_error("state.unavailable", "database away");
+        return s.count("GW-BAD") ? core::Status(core::make_error("state.invalid", "refused")) : core::Status(core::Ok{});
+    };
+    auto watched = must(app::SecretsFile::open(file, 20ms, hooks));
+    // Failed twice (away), then imported: three tries, then no more.
+    for (int i = 0; i < 100 && imports < 3; ++i) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(100ms);
+    CHECK(imports == 3);
+    {
+        std::lock_guard lock(m);
+        CHECK(changed.empty());  // the first read changes nothing
+    }
+    std::ofstream(file) << "GW-H1: one-rotated\nGW-BAD: x\n";
+    fs::last_write_time(file, fs::last_write_time(file) + 2s);
+    for (int i = 0; i < 100 && imports < 4; ++i) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(150ms);
+    CHECK(imports == 4);  // refused for its content: not tried again until the file changes
+    watched->stop();
+    std::lock_guard lock(m);
+    std::sort(changed.begin(), changed.end());
+    CHECK(changed == std::vector<std::string>{"GW-BAD", "GW-H1", "GW-H2"});
+    fs::remove_all(d);
+}
