@@ -156,6 +156,17 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
     std::string everything = set_text + listed + status + acs.log();
     for (auto& [n, p] : nodes) everything += p->log();
     for (const auto& secret : {first, rotated, operator_secret}) CHECK(everything.find(secret) == std::string::npos);
+    // `secrets import`, as a node imports its file: the unchanged entry costs nothing, the new one is written.
+    const std::string extra_gw = gateway_id(kGateways + 603);
+    std::ofstream(dir / "import.yaml") << file_gw << ": " << rotated << "\n" << extra_gw << ": imported-secret-x\n";
+    const std::string import_out = (dir / "import.out").string();
+    CHECK(std::system((bin + "/cmp-cwmp-bridge secrets import " + (dir / "import.yaml").string() + " -c " +
+                       (dir / "s3.yaml").string() + " >" + import_out + " 2>&1").c_str()) == 0);
+    std::ifstream import_in(import_out);
+    const std::string imported((std::istreambuf_iterator<char>(import_in)), std::istreambuf_iterator<char>());
+    CHECK(imported.find(": 1 written, 0 deleted") != std::string::npos);
+    CHECK(imported.find("imported-secret-x") == std::string::npos);
+    CHECK(secret_in_db(extra_gw) == "imported-secret-x");
     op->stop();
     sim->stop();
     for (auto& [n, p] : nodes) p->stop();
@@ -164,7 +175,7 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
     for (const char* table : {"registry", "leases"})
         db.c->exec(std::string("DELETE FROM bridge.") + table + " WHERE key = $1 OR key = $2",
                    {state::pg::Param::text(file_gw), state::pg::Param::text(op_gw)});
-    db.c->exec("DELETE FROM bridge.secrets WHERE rg_id = $1 OR rg_id = $2",
-               {state::pg::Param::text(file_gw), state::pg::Param::text(op_gw)});
+    db.c->exec("DELETE FROM bridge.secrets WHERE rg_id IN ($1, $2, $3)",
+               {state::pg::Param::text(file_gw), state::pg::Param::text(op_gw), state::pg::Param::text(extra_gw)});
     fs::remove_all(dir);
 }
