@@ -167,13 +167,13 @@ bool read_untyped_field(Reader& r, Record& rec, std::string_view local, const Fi
                 value += r.p.text();
                 text_not_space = text_not_space || !all_space(r.p.text());
                 break;
-            case Event::end_element: rec.set(std::string(local), std::move(value)); return true;
+            case Event::end_element: rec.fields.push_back(Field{std::string(local), std::move(value)}); return true;
             case Event::start_element: {
                 if (text_not_space) r.fail(err("cmp.unexpected_structure", where.str() + ": text inside a list"));
                 if (r.failed()) return r.p.skip_element() && r.p.skip_element();  // the item, then the field
                 std::vector<Record> items;
                 if (!read_items(r, items, nullptr, where, true)) return false;
-                rec.add_list(std::string(local), std::move(items));
+                rec.fields.push_back(Field{std::string(local), std::move(items)});
                 return true;
             }
             default: return false;
@@ -190,7 +190,7 @@ bool read_scalar_field(Reader& r, Record& rec, std::string_view local, const Fie
                 r.fail(err("cmp.unexpected_structure", where.str() + ": a scalar field has child elements"));
                 if (!r.p.skip_element()) return false;
                 break;
-            case Event::end_element: rec.set(std::string(local), std::move(value)); return true;
+            case Event::end_element: rec.fields.push_back(Field{std::string(local), std::move(value)}); return true;
             default: return false;
         }
     }
@@ -202,6 +202,8 @@ bool read_scalar_field(Reader& r, Record& rec, std::string_view local, const Fie
 bool read_record(Reader& r, Record& rec, const std::vector<FieldSpec>* specs, const FieldPath& path,
                  ResultFields* result) {
     soap::PullParser& p = r.p;
+    // Fields are appended without Record::set's search: read_record checked each name is new.
+    if (specs) rec.fields.reserve(specs->size());
     for (;;) {
         switch (p.next()) {
             case Event::text:
@@ -245,7 +247,7 @@ bool read_record(Reader& r, Record& rec, const std::vector<FieldSpec>* specs, co
         } else {
             std::vector<Record> items;
             ok = read_items(r, items, &spec->item_fields, where, false);
-            if (ok) rec.add_list(std::string(local), std::move(items));
+            if (ok) rec.fields.push_back(Field{std::string(local), std::move(items)});
         }
         if (!ok) return false;
     }

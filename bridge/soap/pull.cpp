@@ -135,7 +135,8 @@ bool needs_decoding(std::string_view raw, bool entities) {
 
 }  // namespace
 
-PullParser::PullParser(std::string_view xml, const Limits& limits) : xml_(xml), max_depth_(limits.max_depth) {
+PullParser::PullParser(std::string_view xml, const Limits& limits)
+    : xml_(xml), max_depth_(limits.max_depth), max_attributes_(limits.max_attributes) {
     if (auto checked = check_document(xml, limits); !checked) {
         error_ = checked.error();
         last_ = Event::error;
@@ -309,6 +310,11 @@ PullParser::Event PullParser::start_tag() {
         std::size_t close = xml_.find(xml_[p], p + 1);
         if (close == std::string_view::npos)
             return fail_at(p, "value of attribute " + std::string(attribute_name) + " is not closed");
+        if (attributes_.size() == max_attributes_) {
+            error_ = core::make_error("xml.too_many_attributes", "an element has more than " +
+                                                                     std::to_string(max_attributes_) + " attributes");
+            return last_ = Event::error;
+        }
         for (const auto& other : attributes_)
             if (other.name == attribute_name)
                 return fail_at(a, "attribute " + std::string(attribute_name) + " appears twice");

@@ -6,7 +6,8 @@
 // was the largest cost of reading a CMP response (docs/perf-notes-xml.md).
 //
 // Same limits and refusals as soap::parse: size, depth, DOCTYPE/ENTITY refused before anything is
-// read (no XXE), well-formedness errors as "xml.malformed" with the line and column. Values are
+// read (no XXE), well-formedness errors as "xml.malformed" with the line and column; and one more,
+// at most Limits::max_attributes per element (xml.too_many_attributes). Values are
 // what the DOM path gives: line ends normalised as tinyxml2 does (CR LF, LF CR and a lone CR
 // become LF), the five predefined entities and character references decoded, an unknown entity
 // or a malformed character reference left as written, and a run of text between two pieces of
@@ -90,6 +91,7 @@ private:
     std::string_view xml_;
     std::size_t pos_ = 0;
     int max_depth_;
+    std::size_t max_attributes_;
     Event last_ = Event::start_element;
     bool pending_end_ = false;   // a self-closing element's end is the next event
     bool seen_root_ = false;

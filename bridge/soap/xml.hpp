@@ -22,6 +22,9 @@ inline constexpr std::string_view kXsiNs = "http://www.w3.org/2001/XMLSchema-ins
 struct Limits {
     std::size_t max_bytes = 512 * 1024;
     int max_depth = 32;
+    // Attributes of one element (PullParser and Tree only): the duplicate check is quadratic,
+    // and half a megabyte of a='' pairs would otherwise cost billions of comparisons.
+    std::size_t max_attributes = 64;
 };
 
 using Document = std::unique_ptr<tinyxml2::XMLDocument>;

@@ -80,6 +80,15 @@ TEST_CASE("refusals: size, depth, DOCTYPE and ENTITY before anything is read") {
     shallow.max_depth = 3;
     CHECK(error_of("<a><b><c/></b></a>", shallow).empty());
     CHECK(error_of("<a><b><c><d/></c></b></a>", shallow).starts_with("xml.too_deep"));
+    // The duplicate-attribute check compares each with those before it: their number is bounded.
+    auto with_attributes = [](int n) {
+        std::string xml = "<a";
+        for (int i = 0; i < n; ++i) xml += " a" + std::to_string(i) + "=''";
+        return xml + "/>";
+    };
+    CHECK(error_of(with_attributes(64)).empty());
+    CHECK(error_of(with_attributes(65)).starts_with("xml.too_many_attributes"));
+    CHECK(error_of(with_attributes(40000)).starts_with("xml.too_many_attributes"));
 }
 
 TEST_CASE("not well-formed: refused with the line and column") {
