@@ -2,6 +2,7 @@
 // The one place where Beast messages meet the project's plain http:: values,
 // so that nothing above bridge/net depends on Beast.
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "bridge/http/message.hpp"
@@ -11,11 +12,12 @@ namespace net {
 
 namespace bhttp = boost::beast::http;
 
-// Copies: the caller may need the request again (a resend after a stale
-// keep-alive connection must carry the same body and signature).
-inline bhttp::request<bhttp::string_body> to_beast(const http::Request& req, const http::Url& url,
-                                                   std::string_view user_agent) {
-    bhttp::request<bhttp::string_body> out;
+// The body is a view of req.body, not a copy: the caller keeps `req` alive
+// while the message is written, and may need it again (a resend after a
+// stale keep-alive connection must carry the same body and signature).
+inline bhttp::request<bhttp::span_body<const char>> to_beast(const http::Request& req, const http::Url& url,
+                                                             std::string_view user_agent) {
+    bhttp::request<bhttp::span_body<const char>> out;
     out.method_string(req.method);
     out.target(req.target.empty() ? url.target : req.target);
     out.version(11);
@@ -26,7 +28,7 @@ inline bhttp::request<bhttp::string_body> to_beast(const http::Request& req, con
     out.set(bhttp::field::user_agent, user_agent);
     for (auto& h : req.headers) out.insert(h.name, h.value);
     out.keep_alive(true);
-    out.body() = req.body;
+    out.body() = boost::beast::span<const char>(req.body.data(), req.body.size());
     out.prepare_payload();
     return out;
 }

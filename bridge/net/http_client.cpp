@@ -187,7 +187,7 @@ asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& 
     const std::string origin = url.scheme + "://" + url.host + ":" + url.port;
     // Built once: Beast's writer leaves the message intact, so a resend on a
     // fresh connection sends exactly the same bytes (body included).
-    const bhttp::request<bhttp::string_body> breq = to_beast(req, url, options_.user_agent);
+    const auto breq = to_beast(req, url, options_.user_agent);  // views req's body: req outlives it
     // A reused keep-alive connection may have been closed by the peer while
     // idle; that shows up as an error on the first write/read, and the
     // request is then retried once on a fresh connection.
