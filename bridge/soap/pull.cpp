@@ -127,10 +127,10 @@ bool decode_into(std::string& out, std::string_view raw, bool entities) {
     return true;
 }
 
+// Two memchr scans rather than one loop over the bytes: values are mostly long plain runs,
+// and this looked at every byte of every value at 3 to 4 instructions each.
 bool needs_decoding(std::string_view raw, bool entities) {
-    for (char c : raw)
-        if (c == '\r' || (entities && c == '&')) return true;
-    return false;
+    return raw.find('\r') != std::string_view::npos || (entities && raw.find('&') != std::string_view::npos);
 }
 
 }  // namespace
