@@ -6,6 +6,7 @@
 # Collected: the io threads' event loops and the store's writer thread, i.e. everything the sessions
 # run; start-up (configuration, mapping tables) is not.
 #   bash bench/callgrind.sh [N]       (default 200; RelWithDebInfo binaries of build/, BIN_DIR to change)
+#   SYSCALLS=1 bash bench/callgrind.sh 500   system calls per session instead (strace -f -c)
 # Prints instructions/session and the top inclusive functions; keeps callgrind.out in $OUT (default
 # build/callgrind-<date>/).
 set -euo pipefail
@@ -48,20 +49,36 @@ wait_file "$OUT/acs.port"
   awk -v n="$N" -v p="$(cat "$OUT/sim.port")" 'BEGIN { for (i = 1; i <= n; i++)
     printf "  - { id: GW-%04d, url: \"http://127.0.0.1:%s/cmp/GW-%04d\" }\n", i, p, i }'
 } > "$OUT/bridge.yaml"
-valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" --collect-atstart=no \
-  --toggle-collect='boost::asio::detail::scheduler::run(*' --toggle-collect='state::SqliteStore::run()' \
-  "$BIN/cmp-cwmp-bridge" --log-level warn run -c "$OUT/bridge.yaml" > "$OUT/bridge.log" 2>&1 &
+if [ -n "${SYSCALLS:-}" ]; then
+  # System calls instead of instructions (start-up included: compare runs of the same N).
+  command -v strace >/dev/null || { echo "callgrind: strace missing" >&2; exit 1; }
+  TRACER=(strace -f -c -o "$OUT/strace.txt")
+else
+  TRACER=(valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" --collect-atstart=no
+    --toggle-collect='boost::asio::detail::scheduler::run(*' --toggle-collect='state::SqliteStore::run()')
+fi
+"${TRACER[@]}" "$BIN/cmp-cwmp-bridge" --log-level warn run -c "$OUT/bridge.yaml" > "$OUT/bridge.log" 2>&1 &
 bridge=$!
 PIDS+=($bridge)
 wait $acs || { echo "callgrind: the load ACS failed" >&2; tail -5 "$OUT/acs.log" "$OUT/bridge.log" >&2; exit 1; }
 sleep 1
-kill -INT $bridge 2>/dev/null || true
+# Under strace the bridge is strace's child: it gets the signal, strace ends with it and writes its counts.
+target=$bridge
+[ -z "${SYSCALLS:-}" ] || target=$(pgrep -P "$bridge" | head -1)
+kill -INT "$target" 2>/dev/null || true
 wait $bridge 2>/dev/null || true
 done=$(sed -n 's/^cpes_completed: //p' "$OUT/summary")
 for k in bad_answers protocol_errors failed_sessions events_lost; do
   v=$(sed -n "s/^$k: //p" "$OUT/summary")
   [ "$v" = 0 ] || echo "callgrind: $k=$v" >&2
 done
+if [ -n "${SYSCALLS:-}" ]; then
+  awk -v d="$done" '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" {
+      printf "%-16s %8.1f per session\n", $NF, $4 / d }' "$OUT/strace.txt" | sort -k2 -rn | head -20 \
+    | tee "$OUT/result"
+  echo "callgrind: $OUT/{result,strace.txt}"
+  exit 0
+fi
 total=$(callgrind_annotate "$OUT/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ && !t { gsub(",", "", $1); t = $1 } END { print t }')
 awk -v t="$total" -v d="$done" 'BEGIN { printf "sessions: %d\ninstructions: %d\ninstructions/session: %.0f\n", d, t, t / d }' \
   | tee "$OUT/result"

@@ -1,6 +1,6 @@
 // decode_request and decode_response (codec.hpp): a CMP envelope read in one pass with
 // soap::PullParser straight into the Request or Response, without a DOM. The DOM parse and the
-// walk over it were 13 % of the bridge's instructions per session (docs/perf-notes-xml.md).
+// walk over it were 13 % of the bridge's instructions per session (docs/performance.md, "the XML and crypto path").
 //
 // What is accepted and what each refusal says are those of the DOM reading this replaced
 // (tests/unit/cmp/test_codec_differential.cpp compares the two): a document that is not

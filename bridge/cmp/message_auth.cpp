@@ -36,7 +36,7 @@ std::string base64(const unsigned char* p, std::size_t n) {
 
 // OpenSSL 3's one-shot SHA256() and HMAC() fetch the algorithm, allocate a context, look its
 // parameters up by name and free it again on every call: with the body's hash, that was most of
-// what signing and verifying a CMP message cost (docs/perf-notes-xml.md). The algorithms are
+// what signing and verifying a CMP message cost (docs/performance.md, "the XML and crypto path"). The algorithms are
 // fetched once per process and each thread keeps one context of each, re-initialised per message.
 struct Algorithms {
     EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);

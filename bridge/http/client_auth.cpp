@@ -85,7 +85,7 @@ core::Status ClientAuth::on_challenge(const Response& response, Credentials cred
 std::string ClientAuth::next_cnonce() {
     if (cnonce_source_) return cnonce_source_();
     // Drawn from a per-thread pool refilled 32 cnonces at a time: one RAND_bytes call per
-    // Authorization header cost more than its three MD5s (docs/perf-notes-xml.md). A cnonce is
+    // Authorization header cost more than its three MD5s (docs/performance.md, "the XML and crypto path"). A cnonce is
     // public; each pooled byte is used once.
     constexpr std::size_t kBytes = 16;
     thread_local std::string pool;

@@ -15,7 +15,7 @@ namespace {
 
 // OpenSSL 3 fetches the implementation of EVP_md5()/EVP_sha256() again on every EVP_Digest call,
 // which cost more than the hashing of these short strings (three per Authorization header towards
-// the ACS: 4 % of a session, docs/perf-notes-xml.md). Fetched once per process; one context per
+// the ACS: 4 % of a session, docs/performance.md, "the XML and crypto path"). Fetched once per process; one context per
 // thread, re-initialised per hash.
 [[noreturn]] void fatal_openssl() {
     // Only a broken OpenSSL installation gets here; an empty digest would

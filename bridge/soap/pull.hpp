@@ -3,7 +3,7 @@
 // pass, without building a tree. Names, namespace URIs and most values are string_views into
 // the input; only a value that holds a reference (&...;) or a carriage return is decoded, into
 // storage the parser keeps. The per-message DOM of tinyxml2 (an allocation and a copy per node)
-// was the largest cost of reading a CMP response (docs/perf-notes-xml.md).
+// was the largest cost of reading a CMP response (docs/performance.md, "the XML and crypto path").
 //
 // Same limits and refusals as soap::parse: size, depth, DOCTYPE/ENTITY refused before anything is
 // read (no XXE), well-formedness errors as "xml.malformed" with the line and column; and one more,
@@ -13,7 +13,7 @@
 // or a malformed character reference left as written, and a run of text between two pieces of
 // markup that is all white space is not reported. It is stricter than tinyxml2 on input that is
 // not XML: text or a second element outside the root, "<!" other than a comment or CDATA, a
-// character reference to U+0000 or outside Unicode, attributes in an end tag (docs/perf-notes-xml.md).
+// character reference to U+0000 or outside Unicode, attributes in an end tag (docs/performance.md, "the XML and crypto path").
 #include <cstddef>
 #include <cstdint>
 #include <forward_list>

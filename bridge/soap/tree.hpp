@@ -3,7 +3,7 @@
 // arrays: elements, attributes and text runs, with names and values as views into the input
 // (a decoded copy only where a value holds a reference or a CR). For readers that look
 // children up in any order, such as the CWMP decoder; tinyxml2's DOM copied the input and
-// allocated per node (docs/perf-notes-xml.md). Same limits, refusals and values as PullParser.
+// allocated per node (docs/performance.md, "the XML and crypto path"). Same limits, refusals and values as PullParser.
 #include <cstdint>
 #include <forward_list>
 #include <optional>

@@ -7,7 +7,7 @@
 //     parsers word well-formedness differently; size and DOCTYPE are one shared check);
 //   - only for corrupted input (input that is not XML) may the new decoder refuse, as xml.*,
 //     what the DOM accepted or refused for another reason: tinyxml2 took text or a second
-//     element outside the root, "<!x>", a NUL byte after the root (docs/perf-notes-xml.md);
+//     element outside the root, "<!x>", a NUL byte after the root (docs/performance.md, "the XML and crypto path");
 //   - tinyxml2 keeps an '&' that starts no reference, but after an earlier reference in the same
 //     value writes a stale byte of its input instead, and reads "&#1#;" as U+0000, which cuts the
 //     value: where the results differ, the new one must equal the DOM's for the same document with
