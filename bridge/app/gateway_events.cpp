@@ -68,16 +68,26 @@ core::Result<std::vector<GatewayConfig>> GatewayEvents::open() {
     auto all = registry_->load_all();
     if (!all) return all.error();
     std::vector<GatewayConfig> out;
+    std::vector<std::string> unserved;
     for (auto& g : *all) {
         if (configured_.count(g.id)) continue;  // now in the configuration file: that wins (before listen(): no lock needed)
         auto secret = secret_for(g.id);
         if (!secret) {
-            core::log::error(g.id, "self-registered gateway not served: no secret for it any more "
-                                   "(cmp.registration_secret / cmp.secrets_file)");
+            unserved.push_back(g.id);
             continue;
         }
         out.push_back(dynamic_config(g, *secret));
         registered_[g.id] = std::move(g);
+    }
+    // One line, not one per gateway: a secret source removed from the
+    // configuration leaves every self-registered gateway without one at once.
+    if (!unserved.empty()) {
+        std::string ids;
+        for (std::size_t i = 0; i < unserved.size() && i < 5; ++i) ids += (i ? ", " : "") + unserved[i];
+        if (unserved.size() > 5) ids += " and " + std::to_string(unserved.size() - 5) + " more";
+        core::log::error("cmp", std::to_string(unserved.size()) +
+                                    " self-registered gateway(s) not served: no secret for them any more "
+                                    "(cmp.registration_secret / cmp.secrets_file / shared secrets): " + ids);
     }
     return out;
 }

@@ -17,6 +17,9 @@
 #include "bridge/mapping/faults.hpp"
 #include "bridge/state/store.hpp"
 #include "tests/unit/cpe/fixture.hpp"
+#include "tests/unit/driver/stderr_capture.hpp"
+
+using driver_test::StderrCapture;
 
 namespace asio = boost::asio;
 using namespace cpe_test;
@@ -146,36 +149,6 @@ struct Rig {
         REQUIRE(ok.has_value());
         return *ok;
     }
-};
-
-// What the code under test writes to stderr (the log) while it lives.
-class StderrCapture {
-public:
-    StderrCapture() : file_(std::tmpfile()) {
-        std::fflush(stderr);
-        saved_ = ::dup(2);
-        ::dup2(::fileno(file_), 2);
-    }
-    ~StderrCapture() { restore(); }
-    std::vector<std::string> lines() {
-        restore();
-        std::rewind(file_);
-        std::vector<std::string> out;
-        char buf[4096];
-        while (std::fgets(buf, sizeof buf, file_)) out.emplace_back(buf);
-        return out;
-    }
-
-private:
-    void restore() {
-        if (saved_ < 0) return;
-        std::fflush(stderr);
-        ::dup2(saved_, 2);
-        ::close(saved_);
-        saved_ = -1;
-    }
-    std::FILE* file_;
-    int saved_ = -1;
 };
 
 std::size_t count_containing(const std::vector<std::string>& lines, std::string_view a, std::string_view b) {
