@@ -1,4 +1,5 @@
 #include "bridge/cmp/codec.hpp"
+#include "bridge/soap/xml.hpp"
 
 
 namespace cmp {
@@ -76,17 +77,6 @@ std::string end_envelope(soap::Writer& w) {
 
 // ---- helpers ------------------------------------------------------------------
 
-bool all_space(std::string_view s) {
-    for (char c : s)
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && all_space(s.substr(0, 1))) s.remove_prefix(1);
-    while (!s.empty() && all_space(s.substr(s.size() - 1))) s.remove_suffix(1);
-    return s;
-}
 
 }  // namespace
 
@@ -159,7 +149,7 @@ std::string soap_action(std::string_view function) {
 }
 
 std::string_view function_from_soap_action(std::string_view v) {
-    v = trim(v);
+    v = soap::trim_space(v);
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     if (v.size() <= kNamespace.size() + 1 || v.substr(0, kNamespace.size()) != kNamespace ||
         v[kNamespace.size()] != '#')

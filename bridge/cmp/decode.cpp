@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "bridge/cmp/codec.hpp"
+#include "bridge/soap/xml.hpp"
 #include "bridge/soap/pull.hpp"
 
 namespace cmp {
@@ -22,20 +23,9 @@ constexpr std::string_view kResponseSuffix = "Response";
 
 core::Error err(std::string code, std::string msg) { return core::make_error(std::move(code), std::move(msg)); }
 
-bool all_space(std::string_view s) {
-    for (char c : s)
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && all_space(s.substr(0, 1))) s.remove_prefix(1);
-    while (!s.empty() && all_space(s.substr(s.size() - 1))) s.remove_suffix(1);
-    return s;
-}
 
 std::optional<int> parse_int(std::string_view s) {
-    s = trim(s);
+    s = soap::trim_space(s);
     int v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
@@ -137,7 +127,7 @@ bool read_items(Reader& r, std::vector<Record>& items, const std::vector<FieldSp
         started = false;
         switch (e) {
             case Event::text:
-                if (!all_space(r.p.text()))
+                if (!soap::all_space(r.p.text()))
                     r.fail(err("cmp.unexpected_structure", where.str() + ": text inside a list"));
                 break;
             case Event::start_element: {
@@ -165,7 +155,7 @@ bool read_untyped_field(Reader& r, Record& rec, std::string_view local, const Fi
         switch (r.p.next()) {
             case Event::text:
                 value += r.p.text();
-                text_not_space = text_not_space || !all_space(r.p.text());
+                text_not_space = text_not_space || !soap::all_space(r.p.text());
                 break;
             case Event::end_element: rec.fields.push_back(Field{std::string(local), std::move(value)}); return true;
             case Event::start_element: {
@@ -207,7 +197,7 @@ bool read_record(Reader& r, Record& rec, const std::vector<FieldSpec>* specs, co
     for (;;) {
         switch (p.next()) {
             case Event::text:
-                if (!all_space(p.text()))
+                if (!soap::all_space(p.text()))
                     r.fail(err("cmp.unexpected_structure", path.str() + ": text where only elements are expected"));
                 continue;
             case Event::end_element: return true;
@@ -270,7 +260,7 @@ bool read_header(soap::PullParser& p, Header& h, std::optional<core::Error>& err
             if (target) {
                 std::string value;
                 if (!read_text_content(p, value)) return false;
-                *target = std::string(trim(value));
+                *target = std::string(soap::trim_space(value));
                 continue;
             }
         }
@@ -320,17 +310,17 @@ bool read_fault(soap::PullParser& p, Response& resp, std::string_view request_fu
     if (!children(in_fault)) return false;
 
     resp.function = std::string(request_function);
-    std::string_view fault_code = soap::local_name(trim(code));
+    std::string_view fault_code = soap::local_name(soap::trim_space(code));
     // Everything but Server blames the request (Client, MustUnderstand, VersionMismatch).
     bool server = fault_code == "Server" || fault_code.starts_with("Server.");
     resp.result_code = server ? result_code::peer_fault : result_code::malformed_message;
     if (string_seen) resp.result_msg = std::move(fault_string);
     if (cmp_fault_seen) {
-        if (auto c = parse_int(trim(rc_text))) resp.result_code = *c;
+        if (auto c = parse_int(soap::trim_space(rc_text))) resp.result_code = *c;
         if (msg_seen) resp.result_msg = std::move(msg);
         // The detail only names the function when we do not know it; it becomes an element
         // name when the response is encoded again (traces, reverse mode), so it must be one.
-        if (auto f = trim(function); request_function.empty() && is_name(f)) resp.function = std::string(f);
+        if (auto f = soap::trim_space(function); request_function.empty() && is_name(f)) resp.function = std::string(f);
     }
     return true;
 }

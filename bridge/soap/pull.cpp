@@ -28,11 +28,6 @@ bool is_space(char c) { return kBytes.space[static_cast<unsigned char>(c)]; }
 bool is_name_start(char c) { return kBytes.name_start[static_cast<unsigned char>(c)]; }
 bool is_name(char c) { return kBytes.name[static_cast<unsigned char>(c)]; }
 
-bool all_space(std::string_view s) {
-    for (char c : s)
-        if (!is_space(c)) return false;
-    return true;
-}
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {

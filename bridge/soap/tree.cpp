@@ -16,12 +16,6 @@ struct Links {
     bool has_child_node = false;
 };
 
-std::string_view trim(std::string_view s) {
-    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    while (!s.empty() && space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && space(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 }  // namespace
 
@@ -124,7 +118,7 @@ const Element* child(const Element* parent, std::string_view local, const std::s
 
 std::string_view text_of(const Element* e) {
     if (!e || !e->first_node_is_text) return {};
-    return trim(e->first_text->value);
+    return trim_space(e->first_text->value);
 }
 
 void text_content(const Element* e, std::string& out) {

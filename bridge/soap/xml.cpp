@@ -36,14 +36,6 @@ int depth_of(const tinyxml2::XMLElement* e, int depth, int limit) {
     return deepest;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
-
 }  // namespace
 
 core::Status check_document(std::string_view xml, const Limits& limits) {
@@ -113,10 +105,22 @@ const tinyxml2::XMLElement* child(const tinyxml2::XMLElement* parent, std::strin
     return nullptr;
 }
 
+bool all_space(std::string_view s) {
+    for (char c : s)
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+    return true;
+}
+
+std::string_view trim_space(std::string_view s) {
+    while (!s.empty() && all_space(s.substr(0, 1))) s.remove_prefix(1);
+    while (!s.empty() && all_space(s.substr(s.size() - 1))) s.remove_suffix(1);
+    return s;
+}
+
 std::string_view text_of(const tinyxml2::XMLElement* e) {
     if (!e) return {};
     const char* t = e->GetText();
-    return t ? trim(t) : std::string_view{};
+    return t ? trim_space(t) : std::string_view{};
 }
 
 const char* attribute(const tinyxml2::XMLElement* e, std::string_view ns, std::string_view local) {

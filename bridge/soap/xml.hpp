@@ -47,6 +47,9 @@ std::string_view resolve_prefix(const tinyxml2::XMLElement* e, std::string_view 
 // First child element with this local name (any namespace when ns is null).
 const tinyxml2::XMLElement* child(const tinyxml2::XMLElement* parent, std::string_view local,
                                   const std::string_view* ns = nullptr);
+// XML white space (space, tab, LF, CR): all of s, and s without it at both ends.
+bool all_space(std::string_view s);
+std::string_view trim_space(std::string_view s);
 // The text of an element ("" when empty), trimmed of surrounding whitespace.
 std::string_view text_of(const tinyxml2::XMLElement* e);
 // An attribute looked up by namespace URI and local name (prefix-independent).
