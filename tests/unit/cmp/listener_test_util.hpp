@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/stderr_capture.hpp"
 #include "bridge/cmp/codec.hpp"
 #include "bridge/cmp/listener.hpp"
 #include "bridge/cmp/wire.hpp"
@@ -128,39 +129,6 @@ struct OneGateway {
     }
 };
 
-// Redirects stderr (where core::log writes) to a file while alive.
-class StderrCapture {
-public:
-    StderrCapture() {
-        std::fflush(stderr);
-        saved_ = ::dup(2);
-        std::snprintf(path_, sizeof path_, "/tmp/listener-log-XXXXXX");
-        int fd = ::mkstemp(path_);
-        ::dup2(fd, 2);
-        ::close(fd);
-    }
-    ~StderrCapture() {
-        restore();
-        std::remove(path_);
-    }
-    std::string text() {
-        std::fflush(stderr);
-        std::ifstream in(path_);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    void restore() {
-        if (saved_ < 0) return;
-        std::fflush(stderr);
-        ::dup2(saved_, 2);
-        ::close(saved_);
-        saved_ = -1;
-    }
-
-private:
-    int saved_ = -1;
-    char path_[64];
-};
+using test_util::StderrCapture;
 
 }  // namespace lt

@@ -12,7 +12,7 @@
 #include "bridge/app/gateway_events.hpp"
 #include "bridge/app/gateway_registry.hpp"
 #include "bridge/state/store.hpp"
-#include "tests/unit/driver/stderr_capture.hpp"
+#include "tests/stderr_capture.hpp"
 
 namespace fs = std::filesystem;
 
@@ -36,7 +36,7 @@ TEST_CASE("self-registered gateways without a secret any more: not served, one e
     boost::asio::io_context ioc;
     app::GatewayEvents events(ioc, config, {});
     events.use_registry_store(std::move(store));
-    driver_test::StderrCapture capture;
+    test_util::StderrCapture capture;
     auto served = events.open();
     const auto lines = capture.lines();
     REQUIRE(served);

@@ -17,9 +17,9 @@
 #include "bridge/mapping/faults.hpp"
 #include "bridge/state/store.hpp"
 #include "tests/unit/cpe/fixture.hpp"
-#include "tests/unit/driver/stderr_capture.hpp"
+#include "tests/stderr_capture.hpp"
 
-using driver_test::StderrCapture;
+using test_util::StderrCapture;
 
 namespace asio = boost::asio;
 using namespace cpe_test;

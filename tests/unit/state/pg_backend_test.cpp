@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 
+#include "tests/stderr_capture.hpp"
 #include "bridge/app/bridge.hpp"
 #include "bridge/app/config.hpp"
 #include "bridge/cpe/cpe_state.hpp"
@@ -35,33 +36,6 @@ core::Result<app::Config> load(const TempDir& tmp, const std::string& dsn, int l
     return app::load_config(file.string());
 }
 
-// stderr (the log) into a file while alive.
-class CapturedStderr {
-public:
-    explicit CapturedStderr(fs::path file) : file_(std::move(file)) {
-        std::fflush(stderr);
-        saved_ = ::dup(2);
-        int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        ::dup2(fd, 2);
-        ::close(fd);
-    }
-    ~CapturedStderr() { restore(); }
-    std::string text() {
-        restore();
-        return read_file(file_);
-    }
-
-private:
-    void restore() {
-        if (saved_ < 0) return;
-        std::fflush(stderr);
-        ::dup2(saved_, 2);
-        ::close(saved_);
-        saved_ = -1;
-    }
-    fs::path file_;
-    int saved_ = -1;
-};
 
 }  // namespace
 
@@ -123,7 +97,7 @@ TEST_CASE("state backend postgresql: a reload that changes the state section say
     TempDir tmp;
     auto cfg = load(tmp, pg->dsn());
     REQUIRE(cfg.ok());
-    CapturedStderr log(tmp.path / "stderr.log");
+    test_util::StderrCapture log;
     {
         boost::asio::io_context ioc;
         app::Bridge bridge(ioc, *cfg);
@@ -132,6 +106,7 @@ TEST_CASE("state backend postgresql: a reload that changes the state section say
         bridge.reload();
         bridge.stop();
     }  // the reload's worker is joined here
+    log.restore();
     const std::string text = log.text();
     CAPTURE(text);
     CHECK(text.find("reload: state changed: it takes effect at the next restart") != std::string::npos);
@@ -151,7 +126,7 @@ TEST_CASE("state backend postgresql: a gateway a reload adds runs only once this
         auto r = (*db)->exec("SELECT node FROM bridge.leases WHERE key = 'GW-PG-NEW' AND expires > now()");
         return r && r->size() == 1 && r->at(0, 0) == "node-1";
     };
-    CapturedStderr log(tmp.path / "stderr.log");
+    test_util::StderrCapture log;
     std::string text;
     bool ran_unleased = false, ran_leased = false;
     {
@@ -169,7 +144,7 @@ TEST_CASE("state backend postgresql: a gateway a reload adds runs only once this
         // From the reload's end to the keeper's next round (a few seconds): never a CPE without its lease.
         for (int i = 0; i < 200 && !ran_leased; ++i) {
             ioc.run_for(std::chrono::milliseconds(50));
-            if (read_file(tmp.path / "stderr.log").find("reload done") == std::string::npos) continue;
+            if (log.text().find("reload done") == std::string::npos) continue;
             const bool running = running_new();
             if (running && !leased_here()) ran_unleased = true;
             if (running && leased_here()) ran_leased = true;
@@ -177,6 +152,7 @@ TEST_CASE("state backend postgresql: a gateway a reload adds runs only once this
         bridge.stop();
         ioc.run_for(std::chrono::milliseconds(100));
     }
+    log.restore();
     text = log.text();
     CAPTURE(text);
     CHECK(text.find("GW-PG-NEW: reload: new gateway, served by the node that takes its lease") != std::string::npos);
