@@ -66,9 +66,15 @@ val() { sed -n "s/^$1: //p" "$2" | tr -d '"'; }
 mkdir -p "$WORK/pg" "$WORK/pgsock"
 [ ${#AS[@]} = 0 ] || chown postgres "$WORK/pg" "$WORK/pgsock"
 "${AS[@]}" "$PGBIN/initdb" -D "$WORK/pg" -U bench --auth=trust >/dev/null
-PGPORT=$(free_port)
-"${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg/server.log" \
-  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $WORK/pgsock -c max_connections=200" start >/dev/null
+# A port picked now may be taken (by a test running beside this) before the server binds it: try a few.
+for attempt in 1 2 3 4 5; do
+  PGPORT=$(free_port)
+  if "${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg/server.log" \
+    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $WORK/pgsock -c max_connections=200" start >/dev/null; then
+    break
+  fi
+  [ "$attempt" -lt 5 ] || { echo "cluster: PostgreSQL did not start (server.log:)" >&2; tail -5 "$WORK/pg/server.log" >&2; exit 1; }
+done
 DSN="host=127.0.0.1 port=$PGPORT user=bench dbname=postgres"
 psql_do() { psql -q -X "$DSN" -c "$1" >/dev/null; }
 pg_cpu() {  # CPU seconds of every PostgreSQL process so far (ticks summed over /proc)
