@@ -33,7 +33,9 @@ void drop_hop_headers(http::Headers& headers) {
     });
 }
 
-http::Response unavailable(std::string why) {
+}  // namespace
+
+http::Response cluster_unavailable(std::string why) {
     http::Response r;
     r.status = 503;
     r.headers.push_back({"Retry-After", "5"});
@@ -42,13 +44,11 @@ http::Response unavailable(std::string why) {
     return r;
 }
 
-}  // namespace
-
 asio::awaitable<http::Response> forward_request(std::string base_url, http::Request req, std::string self_node,
                                                 ForwardOptions options) {
     while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
     auto url = http::Url::parse(base_url + (req.target.empty() ? "/" : req.target));
-    if (!url) co_return unavailable("the owner's address is unusable");
+    if (!url) co_return cluster_unavailable("the owner's address is unusable");
     drop_hop_headers(req.headers);
     req.set(kForwardedHeader, self_node);
     net::ClientOptions co;
@@ -63,7 +63,7 @@ asio::awaitable<http::Response> forward_request(std::string base_url, http::Requ
     if (!res) {
         core::log::warn_from("cluster", url->authority(), "forward",
                              "cannot forward to " + url->authority() + ": " + res.error().message);
-        co_return unavailable("the gateway's node cannot be reached");
+        co_return cluster_unavailable("the gateway's node cannot be reached");
     }
     drop_hop_headers(res->headers);
     co_return std::move(*res);

@@ -29,4 +29,8 @@ struct ForwardOptions {
 boost::asio::awaitable<http::Response> forward_request(std::string base_url, http::Request req, std::string self_node,
                                                        ForwardOptions options = {});
 
+// 503 + Retry-After 5 with a plain-text reason: a request this node can
+// neither serve nor relay now (owner unreachable, CPE starting or moving).
+http::Response cluster_unavailable(std::string why);
+
 }  // namespace app

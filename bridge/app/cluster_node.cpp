@@ -15,15 +15,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-http::Response busy(std::string why) {
-    http::Response r;
-    r.status = 503;
-    r.headers.push_back({"Retry-After", "5"});
-    r.headers.push_back({"Content-Type", "text/plain"});
-    r.body = std::move(why) + "\n";
-    return r;
-}
-
 bool wildcard(std::string_view host) { return host.empty() || host == "0.0.0.0" || host == "::" || host == "*"; }
 
 }  // namespace
@@ -149,10 +140,10 @@ asio::awaitable<std::optional<http::Response>> ClusterNode::route_cmp(http::Requ
     }
     if (route.kind == ClusterRoute::Kind::take || (route.kind == ClusterRoute::Kind::forward && relayed)) {
         if (co_await take(rg_id)) co_return std::nullopt;
-        co_return busy("the gateway is served by another node; try again");
+        co_return cluster_unavailable("the gateway is served by another node; try again");
     }
     // This node holds the lease and its CPE is starting or handing over.
-    co_return busy("the gateway's CPE is starting or moving; try again");
+    co_return cluster_unavailable("the gateway's CPE is starting or moving; try again");
 }
 
 asio::awaitable<std::optional<http::Response>> ClusterNode::route_cr(http::Request req, std::string path) {
@@ -175,11 +166,11 @@ asio::awaitable<std::optional<http::Response>> ClusterNode::route_cr(http::Reque
             [[fallthrough]];
         case ClusterRoute::Kind::take:
             if (co_await take(route.gateway)) co_return std::nullopt;
-            co_return busy("the CPE is served by another node; try again");
+            co_return cluster_unavailable("the CPE is served by another node; try again");
         case ClusterRoute::Kind::here:
             break;
     }
-    co_return busy("the CPE is starting or moving; try again");
+    co_return cluster_unavailable("the CPE is starting or moving; try again");
 }
 
 }  // namespace app
