@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -98,6 +99,17 @@ inline bool eventually(F pred, std::chrono::milliseconds timeout) {
 }
 
 // A bodiless GET through a fresh connection; status and headers.
+
+// The scripted ACS of these tests (credentials bridge / cluster-acs-pw), playing `script`.
+inline std::unique_ptr<e2e::Process> start_scripted_acs(const fs::path& dir, int port, const std::string& script,
+                                                        int timeout_s) {
+    std::ofstream(dir / "acs.yaml") << script;
+    return std::make_unique<e2e::Process>(
+        std::vector<std::string>{bin + "/scripted-acs", "--listen", "127.0.0.1:" + std::to_string(port), "--script",
+                                 (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
+                                 "--sessions", "100000", "--timeout", std::to_string(timeout_s)},
+        (dir / "acs.log").string());
+}
 
 inline std::size_t informs_with(const std::string& acs_log, const std::string& event) {
     std::size_t n = 0;

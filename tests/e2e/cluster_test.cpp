@@ -120,11 +120,8 @@ TEST_CASE("cluster: three bridges share a fleet; kill -9, pause and a late join"
         "      - rpc: GetParameterValues\n"
         "        names: [" + kPk + "]\n"
         "        expect_values: {" + kPk + ": cluster-key-1}\n";
-    std::ofstream(dir / "acs.yaml") << script;
-    e2e::Process acs({bin + "/scripted-acs", "--listen", "127.0.0.1:" + std::to_string(acs_port), "--script",
-                      (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
-                      "--sessions", "100000", "--timeout", "300"},
-                     (dir / "acs.log").string());
+    const auto acs_process = start_scripted_acs(dir, acs_port, script, 300);
+    auto& acs = *acs_process;
     // Every gateway registers at node 1 (and sends its keep-alives there).
     e2e::Process sim({bin + "/cmp-gateway-sim", "--listen", "127.0.0.1:0", "--port-file", (dir / "sim.port").string(),
                       "--gateways", std::to_string(kGateways), "--secret", kSecret, "--bridge",
@@ -298,11 +295,8 @@ TEST_CASE("cluster: gateways registering themselves at one node are enrolled onc
         "      - rpc: GetParameterValues\n"
         "        names: [" + kPk + "]\n"
         "        expect_values: {" + kPk + ": selfreg-1}\n";
-    std::ofstream(dir / "acs.yaml") << script;
-    e2e::Process acs({bin + "/scripted-acs", "--listen", "127.0.0.1:" + std::to_string(acs_port), "--script",
-                      (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
-                      "--sessions", "100000", "--timeout", "120"},
-                     (dir / "acs.log").string());
+    const auto acs_process = start_scripted_acs(dir, acs_port, script, 120);
+    auto& acs = *acs_process;
     // Ids of their own, past the first test's fleet (GW-0801... at 300 gateways): its gateways' state is
     // still in the database, and a CPE created for one of those ids would start bootstrapped.
     const int first_id = kGateways + 501;

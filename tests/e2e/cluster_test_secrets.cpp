@@ -46,11 +46,8 @@ TEST_CASE("cluster: per-gateway secrets are shared: one node's file and the oper
         "      - rpc: GetParameterValues\n"
         "        names: [" + kPk + "]\n"
         "        expect_values: {" + kPk + ": secrets-1}\n";
-    std::ofstream(dir / "acs.yaml") << script;
-    e2e::Process acs({bin + "/scripted-acs", "--listen", "127.0.0.1:" + std::to_string(acs_port), "--script",
-                      (dir / "acs.yaml").string(), "--username", "bridge", "--password", "cluster-acs-pw",
-                      "--sessions", "100000", "--timeout", "120"},
-                     (dir / "acs.log").string());
+    const auto acs_process = start_scripted_acs(dir, acs_port, script, 120);
+    auto& acs = *acs_process;
     std::ofstream(dir / "dsn") << pg->dsn() << "\n";
     std::ofstream(dir / "secrets.yaml") << file_gw << ": " << first << "\n";
     std::map<std::string, std::unique_ptr<e2e::Process>> nodes;
