@@ -7,10 +7,16 @@
 // the given number of exchanges is done. By default a connection is closed after
 // each session and a new one opened, as the load ACS closes after its 204; with
 // --keep-connections the connections live for the whole run. Prints exchanges/s.
-// Server and client each run one io_context on their own thread.
+// --gateway-sizes adds the session's CMP exchanges ("K:req:resp": before the
+// K-th ACS exchange, counted from 0), sent to a second canned server over one
+// keep-alive connection per client connection, as the bridge keeps one
+// connection per gateway: so the baseline has the same exchange count as the
+// bridge's session, on both of its sides.
+// Each server and the client run one io_context on their own thread.
 #include <CLI/CLI.hpp>
 #include <boost/asio/connect.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <iostream>
@@ -50,16 +56,72 @@ struct Exchange {
     std::size_t request = 0, response = 0;
 };
 
+struct GatewayExchange {
+    std::size_t before = 0;  // before this ACS exchange (index)
+    Exchange sizes;
+    std::string body;
+};
+
+// One keep-alive connection to the gateway server, reopened when it fails.
+struct KeptConnection {
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    bool connected = false;
+    explicit KeptConnection(const asio::any_io_executor& ex) : stream(ex) { buffer.reserve(8 * 1024); }
+};
+
 struct Client {
     std::vector<Exchange> exchanges;
     std::vector<std::string> bodies;  // canned request bodies
-    tcp::endpoint server;
+    std::vector<GatewayExchange> gateway;  // sorted by `before`
+    tcp::endpoint server, gateway_server;
     bool keep_connections = false;
     std::atomic<long> sessions_left{0};
-    std::atomic<std::uint64_t> done{0}, errors{0};
+    std::atomic<std::uint64_t> done{0}, errors{0}, gateway_done{0};
+
+    // One exchange; false (and ec set) when it failed or the answer is not the canned size.
+    static asio::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, const std::string& body,
+                                          std::size_t answer, bool keep_alive, beast::error_code& ec) {
+        Request req{bhttp::verb::post, "/acs", 11};
+        req.set(bhttp::field::host, "127.0.0.1");
+        req.set(bhttp::field::content_type, "text/xml; charset=\"utf-8\"");
+        req.set("X-Reply-Size", std::to_string(answer));
+        req.body() = body;
+        req.keep_alive(keep_alive);
+        req.prepare_payload();
+        stream.expires_after(std::chrono::seconds(30));
+        co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return false;
+        Response res;
+        co_await bhttp::async_read(stream, buffer, res, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && res.body().size() != answer) ec = beast::http::error::bad_value;
+        co_return !ec;
+    }
+
+    asio::awaitable<bool> gateway_exchange(KeptConnection& c, const GatewayExchange& g) {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            beast::error_code ec;
+            if (!c.connected) {
+                c.stream.expires_after(std::chrono::seconds(30));
+                co_await c.stream.async_connect(gateway_server, asio::redirect_error(asio::use_awaitable, ec));
+                if (ec) co_return false;
+                c.stream.socket().set_option(tcp::no_delay(true), ec);
+                c.connected = true;
+            }
+            if (co_await exchange(c.stream, c.buffer, g.body, g.sizes.response, true, ec)) {
+                ++gateway_done;
+                co_return true;
+            }
+            c.stream.close();  // a kept connection the server closed: once more on a new one
+            c.buffer.clear();
+            c.connected = false;
+        }
+        co_return false;
+    }
 
     asio::awaitable<void> run_connection() {
         auto ex = co_await asio::this_coro::executor;
+        KeptConnection gw(ex);
         beast::tcp_stream stream(ex);
         beast::flat_buffer buffer;
         buffer.reserve(8 * 1024);  // as the bridge's client does
@@ -76,21 +138,14 @@ struct Client {
                 stream.socket().set_option(tcp::no_delay(true), ec);
                 connected = true;
             }
+            std::size_t next_gw = 0;
             for (std::size_t i = 0; i < exchanges.size() && !ec; ++i) {
-                Request req{bhttp::verb::post, "/acs", 11};
-                req.set(bhttp::field::host, "127.0.0.1");
-                req.set(bhttp::field::content_type, "text/xml; charset=\"utf-8\"");
-                req.set("X-Reply-Size", std::to_string(exchanges[i].response));
-                req.body() = bodies[i];
-                const bool last = i + 1 == exchanges.size();
-                req.keep_alive(keep_connections || !last);
-                req.prepare_payload();
-                stream.expires_after(std::chrono::seconds(30));
-                co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+                for (; next_gw < gateway.size() && gateway[next_gw].before <= i; ++next_gw)
+                    if (!co_await gateway_exchange(gw, gateway[next_gw])) ec = beast::http::error::bad_value;
                 if (ec) break;
-                Response res;
-                co_await bhttp::async_read(stream, buffer, res, asio::redirect_error(asio::use_awaitable, ec));
-                if (ec || res.body().size() != exchanges[i].response) break;
+                const bool last = i + 1 == exchanges.size();
+                if (!co_await exchange(stream, buffer, bodies[i], exchanges[i].response, keep_connections || !last, ec))
+                    break;
                 ++done;
             }
             if (ec) ++errors;
@@ -116,6 +171,9 @@ int main(int argc, char** argv) {
     cli.add_option("--exchanges", exchanges, "at least this many exchanges in total")->capture_default_str();
     cli.add_option("--concurrency", concurrency, "connections at once")->capture_default_str();
     cli.add_flag("--keep-connections", keep, "one connection per client for the whole run");
+    std::string gateway_sizes;
+    cli.add_option("--gateway-sizes", gateway_sizes,
+                   "the session's CMP exchanges, K:request:response bytes, K = the ACS exchange they precede (from 0)");
     CLI11_PARSE(cli, argc, argv);
 
     Client client;
@@ -129,17 +187,37 @@ int main(int argc, char** argv) {
         client.bodies.emplace_back(e.request, 'x');
     }
     if (client.exchanges.empty() || concurrency == 0) return 2;
+    for (std::stringstream ss(gateway_sizes); std::getline(ss, gateway_sizes, ',');) {
+        GatewayExchange g;
+        if (std::sscanf(gateway_sizes.c_str(), "%zu:%zu:%zu", &g.before, &g.sizes.request, &g.sizes.response) != 3 ||
+            g.before >= client.exchanges.size()) {
+            std::cerr << "error: bad --gateway-sizes entry '" << gateway_sizes << "' (K:request:response, K < "
+                      << client.exchanges.size() << ")\n";
+            return 2;
+        }
+        g.body.assign(g.sizes.request, 'x');
+        client.gateway.push_back(std::move(g));
+    }
+    std::stable_sort(client.gateway.begin(), client.gateway.end(),
+                     [](const GatewayExchange& a, const GatewayExchange& b) { return a.before < b.before; });
     const long sessions = static_cast<long>((exchanges + client.exchanges.size() - 1) / client.exchanges.size());
     client.sessions_left = sessions;
     client.keep_connections = keep;
 
-    asio::io_context server_ioc, client_ioc;
-    CannedServer server;
+    asio::io_context server_ioc, gateway_ioc, client_ioc;
+    CannedServer server, gateway_server;
     auto acceptor = benchhttp::listen(server_ioc, "127.0.0.1", 0);
     client.server = tcp::endpoint(asio::ip::make_address("127.0.0.1"), acceptor->local_endpoint().port());
     asio::co_spawn(server_ioc, accept_loop(*acceptor, server_ioc, server, std::chrono::seconds(60)), asio::detached);
     auto work = asio::make_work_guard(server_ioc);
     std::thread server_thread([&] { server_ioc.run(); });
+    auto gateway_acceptor = benchhttp::listen(gateway_ioc, "127.0.0.1", 0);
+    client.gateway_server = tcp::endpoint(asio::ip::make_address("127.0.0.1"), gateway_acceptor->local_endpoint().port());
+    asio::co_spawn(gateway_ioc, accept_loop(*gateway_acceptor, gateway_ioc, gateway_server, std::chrono::seconds(60)),
+                   asio::detached);
+    auto gateway_work = asio::make_work_guard(gateway_ioc);
+    std::thread gateway_thread;
+    if (!client.gateway.empty()) gateway_thread = std::thread([&] { gateway_ioc.run(); });
 
     const auto start = Clock::now();
     for (std::size_t i = 0; i < concurrency; ++i)
@@ -150,11 +228,20 @@ int main(int argc, char** argv) {
     work.reset();
     server_ioc.stop();
     server_thread.join();
+    asio::post(gateway_ioc, [&] { gateway_acceptor->close(); });
+    gateway_work.reset();
+    gateway_ioc.stop();
+    if (gateway_thread.joinable()) gateway_thread.join();
 
+    // Sessions: ACS exchanges done / ACS exchanges per session (each session's
+    // gateway exchanges come before its last ACS exchange).
     const double rate = s > 0 ? static_cast<double>(client.done) / s : 0;
-    std::printf("exchanges: %llu\nerrors: %llu\nconcurrency: %zu\nexchanges_per_session: %zu\nelapsed_s: %.3f\n"
-                "exchanges_per_s: %.0f\nsessions_per_s: %.0f\n",
-                static_cast<unsigned long long>(client.done.load()), static_cast<unsigned long long>(client.errors.load()),
-                concurrency, client.exchanges.size(), s, rate, rate / static_cast<double>(client.exchanges.size()));
+    const double gateway_rate = s > 0 ? static_cast<double>(client.gateway_done) / s : 0;
+    std::printf("exchanges: %llu\ngateway_exchanges: %llu\nerrors: %llu\nconcurrency: %zu\nexchanges_per_session: %zu\n"
+                "gateway_exchanges_per_session: %zu\nelapsed_s: %.3f\nexchanges_per_s: %.0f\nsessions_per_s: %.0f\n",
+                static_cast<unsigned long long>(client.done.load()),
+                static_cast<unsigned long long>(client.gateway_done.load()),
+                static_cast<unsigned long long>(client.errors.load()), concurrency, client.exchanges.size(),
+                client.gateway.size(), s, rate + gateway_rate, rate / static_cast<double>(client.exchanges.size()));
     return client.errors == 0 ? 0 : 1;
 }

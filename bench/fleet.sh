@@ -4,7 +4,9 @@
 # CPE runs one session: Inform (Digest) -> InformResponse, empty POST ->
 # GetParameterValues of 20 DeviceInfo/WAN parameters (3 CMP calls) ->
 # SetParameterValues of 2 -> 204. Then the same exchanges with canned bodies
-# against a bare Beast server (bench-canned): the machine's transport limit.
+# against bare Beast servers (bench-canned): the session's five ACS exchanges and
+# its CMP calls (counted by the simulator, --exchange-sizes-out), so the same
+# exchange count as the bridge's session: the machine's transport limit.
 # Scenarios: one bootstrap run per N, an Inform storm (every CPE BOOTs at once,
 # the ACS answers 503 + Retry-After to half of the first Informs), Connection
 # Requests to 1,000 CPEs at once, and 1,000 CPEs at about half the maximum rate
@@ -20,6 +22,8 @@
 #   PROFILE=boot-1000 (a scenario label) records the bridge with perf during that scenario and
 #   saves the report next to the table; PERF_CALLGRAPH=1 adds call graphs and an inclusive report.
 #   BRIDGE_THREADS: the bridge's --threads (default: one per core).
+#   FLEET_TMP: where the work dirs (and so the bridges' state stores) go (default /tmp; /dev/shm takes
+#   the disk's fdatasync out of the latencies, to tell the bridge's share from the disk's).
 # Loopback only; everything started here is stopped here.
 set -euo pipefail
 export LC_ALL=C
@@ -61,7 +65,7 @@ for b in cmp-cwmp-bridge cmp-gateway-sim bench-load-acs bench-canned; do
   [ -x "$BIN/$b" ] || { echo "fleet: $BIN/$b missing" >&2; exit 1; }
 done
 
-WORK=$(mktemp -d /tmp/cmp-cwmp-bridge-fleet.XXXXXX)
+WORK=$(mktemp -d "${FLEET_TMP:-/tmp}/cmp-cwmp-bridge-fleet.XXXXXX")
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -104,7 +108,7 @@ run_scenario() {
   local d="$WORK/$label"
   mkdir -p "$d"
   "$BIN/cmp-gateway-sim" --listen 127.0.0.1:0 --port-file "$d/sim.port" --gateways "$n" --secret "$SECRET" \
-    --log-level warn > "$d/sim.log" 2>&1 &
+    --log-level warn --exchange-sizes-out "$d/cmp_sizes" > "$d/sim.log" 2>&1 &
   local sim=$!
   PIDS+=($sim)
   "$BIN/bench-load-acs" --port-file "$d/acs.port" --sessions "$n" --timeout "$TIMEOUT" --username $ACS_USER \
@@ -186,19 +190,44 @@ run_scenario() {
   fi
 }
 
-# canned LABEL N: the transport limit for the exchanges of LABEL's sessions.
+# gateway_sizes DIR N: the CMP exchanges of one session as bench-canned's --gateway-sizes
+# (K:request:answer, K = the ACS exchange they precede), from what the simulator served
+# (cmp_sizes, per function: calls and mean body sizes) over N sessions. The load ACS's GPV
+# (before its 4th exchange, K = 3) reads one answer of each of GPV_FUNCTIONS; every other call
+# of a session is made to build its Inform (K = 0).
+GPV_FUNCTIONS=${GPV_FUNCTIONS:-getRgInfo getRgNetInfo getRgTrafficInfo}
+gateway_sizes() {
+  [ -s "$1/cmp_sizes" ] || return 0
+  sed -n 's/.*function: \([^,]*\), calls: \([0-9]*\), request_bytes: \([0-9]*\), answer_bytes: \([0-9]*\).*/\1 \2 \3 \4/p' \
+    "$1/cmp_sizes" | awk -v n="$2" -v gpv="$GPV_FUNCTIONS" '
+      BEGIN { split(gpv, g, " "); for (i in g) in_gpv[g[i]] = 1 }
+      { per = int($2 / n + 0.5)
+        for (i = 0; i < per; i++) {
+          k = (in_gpv[$1] && i == per - 1) ? 3 : 0
+          out = out (out == "" ? "" : ",") k ":" $3 ":" $4 } }
+      END { print out }'
+}
+
+# canned LABEL N: the transport limit for the exchanges of LABEL's sessions: the same
+# exchange count as the bridge's session (the ACS's five and the CMP calls), and the ACS's
+# alone (the baseline of the tables before 2026-12-04).
 canned() {
   local d="$WORK/$1" n=$2
-  local sizes ex conc
+  local sizes gsizes ex conc
   sizes=$(val exchange_sizes "$d/summary")
   ex=$(val exchanges "$d/summary")
-  [ -n "$sizes" ] || { echo 0 > "$d/canned_rate"; return; }
+  [ -n "$sizes" ] || { echo 0 > "$d/canned_rate"; echo 0 > "$d/canned_acs_rate"; return; }
+  gsizes=$(gateway_sizes "$d" "$n")
   [ "${ex:-0}" -ge 20000 ] || ex=20000
   [ $SMOKE = 1 ] && ex=400
   conc=$n
   [ "$conc" -le 4096 ] || conc=4096
-  "$BIN/bench-canned" --sizes "$sizes" --exchanges "$ex" --concurrency "$conc" > "$d/canned" 2>&1 || true
+  "$BIN/bench-canned" --sizes "$sizes" --gateway-sizes "$gsizes" --exchanges "$ex" --concurrency "$conc" \
+    > "$d/canned" 2>&1 || true
   val sessions_per_s "$d/canned" > "$d/canned_rate"
+  "$BIN/bench-canned" --sizes "$sizes" --exchanges "$ex" --concurrency "$conc" > "$d/canned_acs" 2>&1 || true
+  val sessions_per_s "$d/canned_acs" > "$d/canned_acs_rate"
+  echo "$(val exchanges_per_session "$d/canned") + $(val gateway_exchanges_per_session "$d/canned")" > "$d/canned_shape"
 }
 
 BASE_RSS=0
@@ -216,15 +245,20 @@ row() {
   p50=$(val rpc_p50_ms "$s") p99=$(val rpc_p99_ms "$s") gp99=$(val gpv_p99_ms "$s")
   cpu=$(val cpu_s "$m") rss=$(val rss_kb "$m") hwm=$(val hwm_kb "$m")
   crate=$(cat "$d/canned_rate" 2>/dev/null || echo 0)
+  local arate shape
+  arate=$(cat "$d/canned_acs_rate" 2>/dev/null || echo 0)
+  shape=$(cat "$d/canned_shape" 2>/dev/null || echo "?")
   [ "$n" != 1 ] || BASE_RSS=$rss
   per=$(awk -v r="$rss" -v b="$BASE_RSS" -v n="$n" 'BEGIN { if (n > 1 && b > 0) printf "%.1f", (r - b) / (n - 1); else printf "-" }')
   cpums=$(awk -v c="$cpu" -v d="$done" 'BEGIN { if (d > 0) printf "%.2f", 1000 * c / d; else printf "-" }')
   # The peers' whole-run CPU (start-up included) per session: they share the same cores.
   cpums="$cpums ($(awk -v a="$(val sim_cpu_s "$m")" -v b="$(val acs_cpu_s "$s")" -v d="$done" \
     'BEGIN { if (d > 0) printf "%.2f / %.2f", 1000 * a / d, 1000 * b / d; else printf "-" }'))"
-  ratio=$(awk -v a="$rate" -v b="${crate:-0}" 'BEGIN { if (b > 0) printf "%.1f %%", 100 * a / b; else printf "-" }')
+  ratio=$(awk -v a="$rate" -v b="${crate:-0}" -v c="${arate:-0}" 'BEGIN {
+    if (b > 0) printf "%.1f %%", 100 * a / b; else printf "-"
+    if (c > 0) printf " (%.1f %%)", 100 * a / c }')
   [ "$(val timed_out "$s")" = false ] || note="$note; TIMED OUT ($done of $n)"
-  [ "${crate:-0}" != 0 ] || crate=-
+  if [ "${crate:-0}" != 0 ]; then crate="$crate ($shape exchanges; ACS side only: $arate)"; else crate=-; fi
   ROWS+=("$(printf '| %s | %s | %s | %.0f / %.0f | %s / %s | %s | %s | %.0f / %.0f | %s | %s | %s | %s |' "$1" "$n" \
     "$done" "$rate" "$steady" "$p50" "$p99" "$gp99" "$cpums" "$((rss / 1024))" "$((hwm / 1024))" "$per" "$crate" "$ratio" \
     "$note")")
@@ -256,6 +290,7 @@ if [ $SMOKE = 1 ]; then
   [ "$(val cr_statuses "$s")" = 200x3 ] || problems="$problems cr_statuses=$(val cr_statuses "$s")"
   [ "$(val cr_sessions "$s")" = 3 ] || problems="$problems cr_sessions=$(val cr_sessions "$s")"
   [ "$(cat "$WORK/boot-3/canned_rate")" != 0 ] || problems="$problems canned=0"
+  [ "$(cat "$WORK/boot-3/canned_shape")" = "5 + 5" ] || problems="$problems canned_shape=$(cat "$WORK/boot-3/canned_shape")"
 else
   if [ $STORM = 1 ]; then
     run_scenario storm "$STORM_N" 0 --refuse-fraction 0.5 --retry-after 2
@@ -280,7 +315,7 @@ fi
 {
   echo "Fleet benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $BIN"
   echo
-  echo "| scenario | gateways | CPEs done | sessions/s overall / steady | RPC p50 / p99 ms | GPV p99 ms | bridge CPU ms/session (sim / ACS) | RSS / peak MiB | RSS KiB/gateway | transport limit sessions/s | ratio | notes |"
+  echo "| scenario | gateways | CPEs done | sessions/s overall / steady | RPC p50 / p99 ms | GPV p99 ms | bridge CPU ms/session (sim / ACS) | RSS / peak MiB | RSS KiB/gateway | transport limit sessions/s (ACS + CMP exchanges) | ratio (to the ACS side only) | notes |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$RESULTS"

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
     cli.add_option("--reboot-seconds", o.reboot_s, "how long a reboot keeps a gateway unreachable")->capture_default_str();
     cli.add_option("--upgrade-seconds", o.upgrade_s, "download and flash time of a firmware upgrade")->capture_default_str();
     cli.add_option("--advertise-host", o.advertise_host, "host announced in regRg.rgCtrlUrl (default: --listen host)");
+    cli.add_option("--exchange-sizes-out", o.exchange_sizes_out,
+                   "at exit: the CMP exchanges served per function, with their mean body sizes (YAML)");
     cli.add_option("--log-level", log_level)->capture_default_str();
     CLI11_PARSE(cli, argc, argv);
     core::log::Level lvl;
@@ -103,5 +105,6 @@ int main(int argc, char** argv) {
         ioc.stop();
     });
     ioc.run();
+    if (!o.exchange_sizes_out.empty()) sim.write_exchange_sizes(o.exchange_sizes_out);
     return 0;
 }

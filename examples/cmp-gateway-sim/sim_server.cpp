@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include "bridge/cmp/catalogue.hpp"
@@ -130,7 +131,25 @@ http::Response Simulator::serve_cmp(GatewayModel& model, const http::Request& re
     if (!decoded) return cmp::make_http_response(500, cmp::encode(cmp::fault_for(decoded.error())), in, now);
     cmp::Response answer = model.handle(*decoded);
     core::log::info(model.id(), decoded->function + " -> resultCode " + std::to_string(answer.result_code));
-    return cmp::make_http_response(200, cmp::encode(answer), in, cmp::unix_now());
+    http::Response res = cmp::make_http_response(200, cmp::encode(answer), in, cmp::unix_now());
+    if (!opt_.exchange_sizes_out.empty()) {
+        auto t = std::find_if(tallies_.begin(), tallies_.end(), [&](const Tally& x) { return x.function == decoded->function; });
+        if (t == tallies_.end()) t = tallies_.insert(tallies_.end(), Tally{decoded->function});
+        ++t->calls;
+        t->request_bytes += req.body.size();
+        t->answer_bytes += res.body.size();
+    }
+    return res;
+}
+
+void Simulator::write_exchange_sizes(const std::string& path) const {
+    std::ofstream out(path + ".tmp");
+    out << "cmp_exchanges:\n";
+    for (const auto& t : tallies_)
+        out << "  - { function: " << t.function << ", calls: " << t.calls << ", request_bytes: "
+            << t.request_bytes / t.calls << ", answer_bytes: " << t.answer_bytes / t.calls << " }\n";
+    out.close();
+    std::filesystem::rename(path + ".tmp", path);
 }
 
 void Simulator::drain(const std::string& id) {

@@ -50,6 +50,7 @@ struct SimOptions {
     unsigned reboot_s = 45;
     unsigned upgrade_s = 90;
     std::string advertise_host;  // host in each rgCtrlUrl; default: the listen host
+    std::string exchange_sizes_out;  // at exit: CMP exchanges served, per function (bench/fleet.sh)
 };
 
 class Simulator {
@@ -61,6 +62,10 @@ public:
     boost::asio::awaitable<http::Response> handle(http::Request req, net::PeerInfo peer);
     boost::asio::awaitable<void> ticker();
     boost::asio::awaitable<void> sender();
+    // The CMP exchanges served so far, per function in the order first seen, as YAML:
+    // how many, and their mean request and answer body sizes. bench/fleet.sh
+    // replays as many exchanges of those sizes in its transport baseline.
+    void write_exchange_sizes(const std::string& path) const;
 
 private:
     http::Response control(const http::Request& req, const net::PeerInfo& peer);
@@ -81,6 +86,11 @@ private:
     http::Url bridge_url_;
     cmp::Verifier verifier_;
     std::uint64_t transactions_ = 0;
+    struct Tally {
+        std::string function;
+        std::uint64_t calls = 0, request_bytes = 0, answer_bytes = 0;
+    };
+    std::vector<Tally> tallies_;  // a handful of functions: a linear search is the cheapest
 };
 
 }  // namespace sim
