@@ -214,7 +214,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         // changes the gateway runs only once the store has shown it can
         // write, and if storing the outcome still fails the CPE's own state
         // goes back to what it was before the RPC.
-        const bool changes_gateway = cpe::RpcHandler::may_change_device(req);
+        const bool changes_gateway = handler.may_change_device(req);
         if (changes_gateway && !co_await persist_durable()) {
             cwmp::Body refused = cpe::make_fault(9002, "Internal error: the CPE state cannot be stored");
             say(L::info, [&] { return "ACS <- " + describe(refused); });

@@ -251,9 +251,11 @@ Step<Nodes> RpcHandler::parameters_under(std::vector<std::string> names) {
     return Chain{this, std::move(names), acc, std::move(locals)}(0);
 }
 
-bool RpcHandler::may_change_device(const cwmp::Body& request) {
-    return std::holds_alternative<cwmp::SetParameterValues>(request) ||
-           std::holds_alternative<cwmp::AddObject>(request) || std::holds_alternative<cwmp::DeleteObject>(request) ||
+bool RpcHandler::may_change_device(const cwmp::Body& request) const {
+    if (const auto* spv = std::get_if<cwmp::SetParameterValues>(&request))
+        return std::any_of(spv->parameters.begin(), spv->parameters.end(),
+                           [&](const cwmp::ParameterValue& pv) { return !is_local_path(local_, pv.name); });
+    return std::holds_alternative<cwmp::AddObject>(request) || std::holds_alternative<cwmp::DeleteObject>(request) ||
            std::holds_alternative<cwmp::Reboot>(request) || std::holds_alternative<cwmp::FactoryReset>(request) ||
            std::holds_alternative<cwmp::Download>(request) || std::holds_alternative<cwmp::Upload>(request);
 }

@@ -57,7 +57,10 @@ public:
     void restore_effects(const Effects& before) { effects_ = before; }
     // RPCs that may change the gateway (as opposed to reads and the CPE's
     // own bookkeeping): the driver checks it can store their outcome first.
-    static bool may_change_device(const cwmp::Body& request);
+    // A SetParameterValues of only the CPE's own parameters (ManagementServer.,
+    // which ACSes set at every bootstrap) never reaches the gateway: if its
+    // outcome cannot be stored, putting the CPE's state back undoes all of it.
+    bool may_change_device(const cwmp::Body& request) const;
     const LocalContext& local() const { return local_; }
 
     // Exactly the RPCs handle() implements (GetRPCMethodsResponse).

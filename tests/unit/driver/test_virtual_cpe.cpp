@@ -235,6 +235,48 @@ TEST_CASE("SetParameterValues whose outcome cannot be stored: 9002 and the CPE s
     CHECK(rig.store.stored("GW-1").parameter_key == "");
 }
 
+TEST_CASE("SetParameterValues of only the CPE's own parameters: no store check first, a failed write undoes it") {
+    // ACSes set ManagementServer. at every bootstrap: that SPV never reaches
+    // the gateway, so the write of its outcome is the only one it needs.
+    cwmp::SetParameterValues spv;
+    spv.parameters.push_back({MS + "ConnectionRequestUsername", "acs-cr", "xsd:string"});
+    spv.parameters.push_back({MS + "ConnectionRequestPassword", "cr-secret", "xsd:string"});
+    spv.parameter_key = "local-key";
+    for (const bool fail : {false, true}) {
+        CAPTURE(fail);
+        Rig rig(with_events({"1 BOOT"}));
+        int saves_before = -1, saves_after = -1;
+        std::optional<cwmp::Envelope> answer;
+        rig.acs->next = [&](int n, const std::optional<cwmp::Envelope>& got) {
+            if (n == 0) return acs_says(cwmp::InformResponse{1});
+            if (n == 1) {
+                saves_before = rig.store.saves;
+                if (fail) rig.store.fail_if = [saves_before](int i) { return i == saves_before; };
+                return acs_says(spv);
+            }
+            saves_after = rig.store.saves;
+            answer = got;
+            rig.store.fail_if = nullptr;
+            return no_content();
+        };
+        CHECK(rig.session());
+        CHECK(saves_after - saves_before == 1);  // the outcome only; a check first made it 2
+        CHECK(rig.gateway->calls == 0);
+        REQUIRE(answer);
+        if (fail) {
+            auto* f = std::get_if<cwmp::Fault>(&answer->body);
+            REQUIRE(f);
+            CHECK(f->code == 9002);
+            CHECK(rig.store.stored("GW-1").parameter_key == "");
+        } else {
+            auto* r = std::get_if<cwmp::SetParameterValuesResponse>(&answer->body);
+            REQUIRE(r);
+            CHECK(r->status == 0);
+            CHECK(rig.store.stored("GW-1").parameter_key == "local-key");
+        }
+    }
+}
+
 TEST_CASE("a Connection Request whose Inform cannot be built keeps its event for the retry") {
     Rig rig(with_events({"6 CONNECTION REQUEST"}));
     rig.dev->fail_get = cpe::make_fault(9002, "Internal error: getRgInfo: the gateway cannot be reached");
