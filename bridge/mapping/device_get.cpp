@@ -3,7 +3,6 @@
 // calls included), then the answers fill in rows and values.
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "bridge/mapping/table_device.hpp"
 
@@ -12,32 +11,63 @@ namespace mapping {
 struct GetPlan {
     TableDevice& dev;
     const Table& t;
+    // A plan holds a handful of calls: flat vectors searched in order cost
+    // less than node-based maps keyed by call_key strings (a fifth of the GPV
+    // planning's instructions went to building and comparing those keys).
     std::vector<cmp::Request> calls;
-    std::map<std::string, std::size_t> index;
-    std::set<int> lists;  // list objects whose list call is in the plan
-    // Calls whose failure fails the request. The reads of 'rows: local' rows
-    // take their arguments from the ACS (a DevId it typed): a failing one
-    // leaves that row's values empty instead.
-    std::set<std::string> strict;
-    std::map<std::string, const cmp::Response*> responses;
-    std::map<int, std::map<std::uint32_t, const cmp::Record*>> items;
-    // The call each planned parameter value reads (param, instance) -> index
-    // in calls, and each call's answer by index (null when it failed): the
-    // values are then found without building their requests and keys again.
-    std::map<std::pair<int, std::uint32_t>, std::size_t> param_call;
-    std::vector<const cmp::Response*> answers;
+    // Per call: whether its failure fails the request. The reads of 'rows:
+    // local' rows take their arguments from the ACS (a DevId it typed): a
+    // failing one leaves that row's values empty instead.
+    std::vector<char> strict;
+    struct ListCall {
+        int object;
+        std::size_t call;
+        std::map<std::uint32_t, const cmp::Record*> items;  // by instance, once the answer is in
+    };
+    std::vector<ListCall> lists;  // list objects whose list call is in the plan
+    // The call each planned parameter value reads, sorted by (param,
+    // instance) once planning is done: the values are then found without
+    // building their requests again.
+    struct ParamCall {
+        int param;
+        std::uint32_t instance;
+        std::size_t call;
+        bool operator<(const ParamCall& o) const {
+            return param != o.param ? param < o.param : instance < o.instance;
+        }
+    };
+    std::vector<ParamCall> param_calls;
+    std::vector<const cmp::Response*> answers;  // by call; null when it failed
+    std::size_t planned_values = 0;             // parameters planned: the answer's size, at least
 
     explicit GetPlan(TableDevice& d) : dev(d), t(*d.table_) {}
 
     std::size_t need(cmp::Request r, bool is_strict = true) {
-        std::string k = call_key(r);
-        if (is_strict) strict.insert(k);
-        auto [it, added] = index.emplace(std::move(k), calls.size());
-        if (added) calls.push_back(std::move(r));
-        return it->second;
+        for (std::size_t i = 0; i < calls.size(); ++i)
+            if (same_call(calls[i], r)) {
+                strict[i] |= is_strict;
+                return i;
+            }
+        calls.push_back(std::move(r));
+        strict.push_back(is_strict);
+        return calls.size() - 1;
     }
     void need_list(int obj) {
-        if (lists.insert(obj).second) need(t.objects()[obj].read.build({}));
+        for (const ListCall& l : lists)
+            if (l.object == obj) return;
+        lists.push_back({obj, need(t.objects()[obj].read.build({})), {}});
+    }
+    // Planning is done: param_calls sorted for lookups.
+    void seal() { std::sort(param_calls.begin(), param_calls.end()); }
+    const ParamCall* param_call(int pi, std::uint32_t inst) const {
+        ParamCall key{pi, inst, 0};
+        auto it = std::lower_bound(param_calls.begin(), param_calls.end(), key);
+        return it != param_calls.end() && it->param == pi && it->instance == inst ? &*it : nullptr;
+    }
+    const std::map<std::uint32_t, const cmp::Record*>* items_of(int obj) const {
+        for (const ListCall& l : lists)
+            if (l.object == obj) return &l.items;
+        return nullptr;
     }
     std::vector<std::uint32_t> instances(int row_node, std::optional<std::uint32_t> only) const {
         if (only) return {*only};
@@ -58,6 +88,7 @@ struct GetPlan {
     }
     void plan_param(int pi, std::uint32_t inst) {
         const ParamRule& p = t.params()[pi];
+        ++planned_values;
         if (p.source == Source::count) {
             for (int c : t.tree()[p.count_node].children)
                 if (t.tree()[c].kind == TreeNode::Kind::row && t.objects()[t.tree()[c].object].kind == ObjectKind::list)
@@ -71,7 +102,7 @@ struct GetPlan {
         if (rows)
             for (const auto& ref : p.read.refs())
                 if (vars(ref).value_or("").empty()) return;  // a row not filled in yet: nothing to ask
-        param_call[{pi, inst}] = need(p.read.build(vars), !rows);
+        param_calls.push_back({pi, inst, need(p.read.build(vars), !rows)});
     }
     // Names: only the list calls that tell which rows exist.
     void plan_names(int node, bool recurse) {
@@ -89,18 +120,19 @@ struct GetPlan {
         if (results.size() != calls.size()) return make_fault(9002, "Internal error: CMP results do not match the plan");
         answers.assign(calls.size(), nullptr);
         for (std::size_t i = 0; i < calls.size(); ++i) {
-            std::string k = call_key(calls[i]);
             if (!call_ok(results[i])) {
-                if (!strict.count(k)) continue;
+                if (!strict[i]) continue;
                 return call_fault(t.faults(), FaultContext::get, results[i], calls[i].function);
             }
-            responses[k] = &*results[i];
             answers[i] = &*results[i];
         }
-        for (int obj : lists) {
-            auto it = responses.find(call_key(t.objects()[obj].read.build({})));
-            if (it != responses.end()) items[obj] = dev.apply_list(obj, *it->second);
-        }
+        // In object order, as before: apply_list numbers new rows.
+        std::vector<ListCall*> by_object;
+        by_object.reserve(lists.size());
+        for (ListCall& l : lists) by_object.push_back(&l);
+        std::sort(by_object.begin(), by_object.end(), [](auto* a, auto* b) { return a->object < b->object; });
+        for (ListCall* l : by_object)
+            if (answers[l->call]) l->items = dev.apply_list(l->object, *answers[l->call]);
         return std::nullopt;
     }
 
@@ -116,12 +148,18 @@ struct GetPlan {
                 const cmp::Record* rec = nullptr;
                 Vars vars = dev.row_vars(p.object, inst);
                 if (t.objects()[p.object].kind == ObjectKind::list) {
-                    if (auto it = items.find(p.object); it != items.end())
-                        if (auto r = it->second.find(inst); r != it->second.end()) rec = r->second;
-                } else if (auto pc = param_call.find({pi, inst}); pc != param_call.end()) {
-                    if (pc->second < answers.size() && answers[pc->second]) rec = &answers[pc->second]->fields;
-                } else if (auto it = responses.find(call_key(p.read.build(vars))); it != responses.end()) {
-                    rec = &it->second->fields;
+                    if (const auto* items = items_of(p.object))
+                        if (auto r = items->find(inst); r != items->end()) rec = r->second;
+                } else if (const ParamCall* pc = param_call(pi, inst)) {
+                    if (answers[pc->call]) rec = &answers[pc->call]->fields;
+                } else {
+                    // Not planned for this row (a row a list answer brought): the same call may be in the plan.
+                    const cmp::Request r = p.read.build(vars);
+                    for (std::size_t i = 0; i < calls.size(); ++i)
+                        if (answers[i] && same_call(calls[i], r)) {
+                            rec = &answers[i]->fields;
+                            break;
+                        }
                 }
                 if (!rec) break;
                 if (p.source == Source::templ) {
@@ -198,11 +236,19 @@ struct Want {
 
 cpe::Step<std::vector<cwmp::ParameterValue>> TableDevice::get_values(const std::vector<std::string>& names) {
     using StepT = cpe::Step<std::vector<cwmp::ParameterValue>>;
-    auto plan = std::make_shared<GetPlan>(*this);
-    std::vector<Want> wants;
+    // What the answer needs besides the plan, kept with it: the continuation is
+    // copied as it travels through Steps, a shared pointer is cheap to copy.
+    struct Request {
+        explicit Request(TableDevice& d) : plan(d) {}
+        GetPlan plan;
+        std::vector<Want> wants;
+        std::vector<std::string> names;  // for fault messages
+    };
+    auto req = std::make_shared<Request>(*this);
+    GetPlan& plan = req->plan;
+    req->wants.reserve(names.size());
     for (const auto& raw : names) {
-        std::string name = raw.empty() ? table_->root() : raw;
-        auto r = resolve_path(*table_, name);
+        auto r = resolve_path(*table_, raw.empty() ? std::string_view(table_->root()) : std::string_view(raw));
         if (!r) return StepT::ready(make_fault(9005, "Invalid parameter name: " + raw));
         Want w{*r};
         if (int row = row_node_of(*table_, r->node); row >= 0) {
@@ -212,23 +258,27 @@ cpe::Step<std::vector<cwmp::ParameterValue>> TableDevice::get_values(const std::
             if (table_->objects()[w.row_object].kind == ObjectKind::rows && !row_exists(w.row_object, r->instance))
                 return StepT::ready(make_fault(9005, "Invalid parameter name: " + raw));
         }
-        wants.push_back(w);
-        if (w.in_row && table_->objects()[w.row_object].kind == ObjectKind::list) plan->need_list(w.row_object);
-        plan->plan_values(r->node, w.in_row ? std::optional(r->instance) : std::nullopt);
+        req->wants.push_back(w);
+        if (w.in_row && table_->objects()[w.row_object].kind == ObjectKind::list) plan.need_list(w.row_object);
+        plan.plan_values(r->node, w.in_row ? std::optional(r->instance) : std::nullopt);
     }
-    auto finish = [this, plan, wants, names](cpe::CallResults results) -> StepT {
-        if (auto f = plan->take(results)) return StepT::ready(*f);
+    plan.seal();
+    req->names = names;
+    auto finish = [this, req](cpe::CallResults results) -> StepT {
+        GetPlan& plan = req->plan;
+        if (auto f = plan.take(results)) return StepT::ready(*f);
         std::vector<cwmp::ParameterValue> out;
-        for (std::size_t i = 0; i < wants.size(); ++i) {
-            const Want& w = wants[i];
+        out.reserve(plan.planned_values);
+        for (std::size_t i = 0; i < req->wants.size(); ++i) {
+            const Want& w = req->wants[i];
             if (w.in_row && !row_exists(w.row_object, w.at.instance))
-                return StepT::ready(make_fault(9005, "Invalid parameter name: " + names[i]));
-            plan->emit_values(w.at.node, w.in_row ? std::optional(w.at.instance) : std::nullopt, out);
+                return StepT::ready(make_fault(9005, "Invalid parameter name: " + req->names[i]));
+            plan.emit_values(w.at.node, w.in_row ? std::optional(w.at.instance) : std::nullopt, out);
         }
         return StepT::ready(std::move(out));
     };
-    if (plan->calls.empty()) return finish({});
-    return StepT::need(plan->calls, std::move(finish));
+    if (plan.calls.empty()) return finish({});
+    return StepT::need(plan.calls, std::move(finish));
 }
 
 cpe::Step<std::vector<cpe::NodeInfo>> TableDevice::get_names(const std::string& raw, bool next_level) {

@@ -33,6 +33,8 @@ std::string call_key(const cmp::Request& request) {
     return k + ")";
 }
 
+bool same_call(const cmp::Request& a, const cmp::Request& b) { return a.function == b.function && a.args == b.args; }
+
 TableDevice::TableDevice(std::shared_ptr<const Table> table) : table_(std::move(table)) {}
 
 std::string TableDevice::save_state() const {

@@ -113,5 +113,7 @@ private:
 // Canonical text of a request's function and arguments: equal requests are
 // made once per ACS request.
 std::string call_key(const cmp::Request& request);
+// Whether two requests are the same call (equal call_key), without building the keys.
+bool same_call(const cmp::Request& a, const cmp::Request& b);
 
 }  // namespace mapping

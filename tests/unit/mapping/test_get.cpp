@@ -370,3 +370,73 @@ TEST_CASE("state: a YAML (version 1) state still loads, is written back binary, 
     REQUIRE_FALSE(st);
     CHECK(st.error().message.find("version 9") != std::string::npos);
 }
+
+namespace {
+
+// Rows the ACS fills in (rows: local) whose values come from calls with the row's arguments;
+// DeviceInfo reads one of those calls for a parameter of its own.
+const char* kLocalRows = R"(
+model: InternetGatewayDevice:1.4
+datamodel: InternetGatewayDevice-1.1.dm
+vendor_prefix: X_EXAMPLE-COM_
+objects:
+  InternetGatewayDevice.DeviceInfo.:
+    read: getRgInfo
+    parameters:
+      Manufacturer: manufacturer
+      X_EXAMPLE-COM_DescUrl: { read: { function: getHomeDevDescUrl, args: { devId: dev-b } }, field: descUrl, type: string }
+  InternetGatewayDevice.X_EXAMPLE-COM_HomeDevice.{i}.:
+    rows: local
+    max_rows: 8
+    parameters:
+      DevId: { stored: "", type: string, access: rw }
+      DescriptionURL: { read: { function: getHomeDevDescUrl, args: { devId: "{DevId}" } }, field: descUrl, type: string }
+      ServiceIds: { read: { function: getHomeDevDescUrl, args: { devId: "{DevId}" } }, field: service, join: serviceId, type: string }
+)";
+
+}  // namespace
+
+TEST_CASE("rows: local: one call per row arguments; a failing one empties its rows, unless a strict read shares it") {
+    mapping::TableDevice dev(mt::load(kLocalRows));
+    const std::string rows = "InternetGatewayDevice.X_EXAMPLE-COM_HomeDevice.";
+    auto no_gateway = [](const cmp::Request& r) -> core::Result<cmp::Response> {
+        FAIL("unexpected call " << r.function);
+        return core::make_error("test", "unexpected");
+    };
+    // Rows 1 and 3 name the same device, row 2 one that fails, row 4 none yet (nothing to ask).
+    for (const char* id : {"dev-a", "dev-b", "dev-a", ""}) {
+        auto n = mt::value(mt::drive(dev.add_object(rows), no_gateway));
+        if (*id) mt::value(mt::drive(dev.set_values({{rows + std::to_string(n) + ".DevId", id, "xsd:string"}}), no_gateway));
+    }
+    auto gw = [](const cmp::Request& r) -> core::Result<cmp::Response> {
+        if (r.function == "getRgInfo") {
+            cmp::Record f;
+            f.set("manufacturer", "ACME");
+            return mt::ok("getRgInfo", f);
+        }
+        REQUIRE(r.function == "getHomeDevDescUrl");
+        if (r.args.get("devId") != "dev-a") return mt::failed(r.function, cmp::result_code::busy, "busy");
+        cmp::Record s1, s2, f;
+        s1.set("serviceId", "urn:a:1");
+        s2.set("serviceId", "urn:a:2");
+        f.set("descUrl", "http://a/desc.xml").add_list("service", {s1, s2});
+        return mt::ok(r.function, f);
+    };
+    mt::Run run;
+    auto v = mt::by_name(mt::value(mt::drive(dev.get_values({rows}), gw, &run)));
+    CHECK(run.calls.size() == 2);  // dev-a once for rows 1 and 3 and both parameters, dev-b once
+    CHECK(v[rows + "1.DescriptionURL"] == "http://a/desc.xml");
+    CHECK(v[rows + "1.ServiceIds"] == "urn:a:1,urn:a:2");
+    CHECK(v[rows + "2.DescriptionURL"] == "");
+    CHECK(v[rows + "3.ServiceIds"] == "urn:a:1,urn:a:2");
+    CHECK(v[rows + "4.DescriptionURL"] == "");
+    CHECK(v.size() == 12);
+    // DeviceInfo's own read of dev-b must succeed: the shared call fails the request, in either order.
+    const std::string mine = "InternetGatewayDevice.DeviceInfo.X_EXAMPLE-COM_DescUrl";
+    for (const std::vector<std::string>& names : {std::vector<std::string>{rows, mine}, std::vector<std::string>{mine, rows}}) {
+        mt::Run both;
+        auto f = mt::fault(mt::drive(dev.get_values(names), gw, &both));
+        CHECK(f.code == 9002);
+        CHECK(both.calls.size() == 2);
+    }
+}
