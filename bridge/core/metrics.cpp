@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 namespace core::metrics {
 
@@ -106,27 +107,48 @@ Histogram::Snapshot Histogram::snapshot() const {
 }
 
 template <class T>
+Family<T>::~Family() {
+    for (const Child* c = head_.load(std::memory_order_acquire); c;) delete std::exchange(c, c->next);
+}
+
+template <class T>
 T& Family<T>::with(const std::vector<std::string>& values) {
-    if (values.size() != labels_.size())
+    return find_or_add(values.data(), values.size());
+}
+
+template <class T>
+template <class S>
+T& Family<T>::find_or_add(const S* values, std::size_t n) {
+    if (n != labels_.size())
         throw std::invalid_argument(name_ + ": " + std::to_string(labels_.size()) + " label values expected, got " +
-                                    std::to_string(values.size()));
-    {
-        std::shared_lock lock(mutex_);
-        if (auto it = children_.find(values); it != children_.end()) return *it->second;
-    }
-    std::unique_lock lock(mutex_);
-    auto& slot = children_[values];
-    if (!slot) {
-        if constexpr (std::is_same_v<T, Histogram>) slot = std::make_unique<Histogram>(bounds_);
-        else slot = std::make_unique<T>();
-    }
-    return *slot;
+                                    std::to_string(n));
+    auto same = [&](const Child& c) { return std::equal(c.values.begin(), c.values.end(), values, values + n); };
+    const Child* head = head_.load(std::memory_order_acquire);
+    for (const Child* c = head; c; c = c->next)
+        if (same(*c)) return *c->metric;
+    std::lock_guard lock(add_mutex_);
+    // Another thread may have added it meanwhile: only the children added since
+    // the walk above need a look.
+    const Child* now = head_.load(std::memory_order_acquire);
+    for (const Child* c = now; c != head; c = c->next)
+        if (same(*c)) return *c->metric;
+    auto child = std::make_unique<Child>();
+    child->values.assign(values, values + n);
+    if constexpr (std::is_same_v<T, Histogram>) child->metric = std::make_unique<Histogram>(bounds_);
+    else child->metric = std::make_unique<T>();
+    child->next = now;
+    T& metric = *child->metric;
+    head_.store(child.release(), std::memory_order_release);
+    return metric;
 }
 
 template <class T>
 void Family<T>::for_each(const std::function<void(const std::vector<std::string>&, T&)>& f) const {
-    std::shared_lock lock(mutex_);
-    for (auto& [labels, child] : children_) f(labels, *child);
+    // In label order, as the exposition format's readers expect.
+    std::vector<const Child*> children;
+    for (const Child* c = head_.load(std::memory_order_acquire); c; c = c->next) children.push_back(c);
+    std::sort(children.begin(), children.end(), [](const Child* a, const Child* b) { return a->values < b->values; });
+    for (const Child* c : children) f(c->values, *c->metric);
 }
 
 template class Family<Counter>;

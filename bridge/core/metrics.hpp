@@ -5,9 +5,10 @@
 //
 // Cheap on hot paths: a metric with labels is resolved once to its child
 // (Family::with), which the caller may keep; updating a child is one atomic
-// operation, no lock. Resolving takes a shared lock (an exclusive one only
-// the first time a label set is seen). Children live as long as the registry
-// and never move, so references to them stay valid.
+// operation, no lock. Resolving walks the family's children without a lock
+// and without allocating (a lock only the first time a label set is seen).
+// Children live as long as the registry and never move, so references to
+// them stay valid.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -15,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,10 +71,14 @@ public:
     Family(std::string name, std::string help, std::vector<std::string> label_names, std::vector<double> bounds = {})
         : name_(std::move(name)), help_(std::move(help)), labels_(std::move(label_names)), bounds_(std::move(bounds)) {}
 
+    ~Family();
+    Family(const Family&) = delete;
+    Family& operator=(const Family&) = delete;
+
     // The child of these label values, in the order of the label names
     // (std::invalid_argument when the count differs: a programming error).
     T& with(const std::vector<std::string>& values);
-    T& with(std::initializer_list<std::string_view> values) { return with(std::vector<std::string>(values.begin(), values.end())); }
+    T& with(std::initializer_list<std::string_view> values) { return find_or_add(values.begin(), values.size()); }
     // Every child, in label order (for exposition and for resetting gauges).
     void for_each(const std::function<void(const std::vector<std::string>&, T&)>& f) const;
 
@@ -86,8 +90,21 @@ private:
     std::string name_, help_;
     std::vector<std::string> labels_;
     std::vector<double> bounds_;  // histograms only
-    mutable std::shared_mutex mutex_;
-    std::map<std::vector<std::string>, std::unique_ptr<T>> children_;
+
+    template <class S>
+    T& find_or_add(const S* values, std::size_t n);
+
+    // Children are never removed, so they form a list that only grows at its
+    // head: a lookup walks it without a lock. Every session resolves a dozen
+    // children on two or more threads; a shared_mutex made each of them write
+    // the same cache line, and a std::vector<std::string> key allocated.
+    struct Child {
+        std::vector<std::string> values;
+        std::unique_ptr<T> metric;
+        const Child* next = nullptr;
+    };
+    std::atomic<const Child*> head_{nullptr};
+    mutable std::mutex add_mutex_;
 };
 
 class Registry {

@@ -3,7 +3,9 @@
 // count), and updates from many threads adding up.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cmath>
+#include <string>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -127,4 +129,40 @@ TEST_CASE("updates from several threads all count") {
     CHECK(s.count == 40000);
     CHECK(s.cumulative[0] == 20000);
     CHECK(s.sum == doctest::Approx(20000 * 1.0 + 20000 * 0.25));
+}
+
+TEST_CASE("children resolved and created from several threads at once: one child per label set") {
+    // Lookups take no lock: threads racing to create the same label sets must
+    // still end with one child each, every increment on it, and a scrape
+    // running meanwhile must see whole children only.
+    Registry r;
+    auto& f = r.counter("race_total", "r", {"function", "result"});
+    constexpr int kThreads = 4, kSets = 64, kRounds = 200;
+    std::atomic<bool> stop{false};
+    std::thread scraper([&] {
+        while (!stop) CHECK(r.render().find("race_total") != std::string::npos);
+    });
+    std::vector<std::thread> threads;
+    std::vector<std::vector<Counter*>> seen(kThreads, std::vector<Counter*>(kSets));
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < kRounds; ++round)
+                for (int i = 0; i < kSets; ++i) {
+                    const std::string fn = "getFunctionNumber" + std::to_string(i);  // not in the SSO buffer
+                    Counter& c = f.with({fn, std::to_string(i % 3)});
+                    if (!seen[t][i]) seen[t][i] = &c;
+                    CHECK(seen[t][i] == &c);
+                    c.inc();
+                }
+        });
+    for (auto& t : threads) t.join();
+    stop = true;
+    scraper.join();
+    for (int i = 0; i < kSets; ++i) {
+        for (int t = 1; t < kThreads; ++t) CHECK(seen[t][i] == seen[0][i]);
+        CHECK(seen[0][i]->value() == kThreads * kRounds);
+    }
+    std::size_t lines = 0;
+    f.for_each([&](const std::vector<std::string>&, Counter&) { ++lines; });
+    CHECK(lines == kSets);
 }
