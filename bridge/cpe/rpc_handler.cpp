@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include "bridge/cpe/attributes.hpp"
@@ -82,7 +83,14 @@ Step<cwmp::Body> RpcHandler::handle(const cwmp::Body& request) {
 }
 
 Step<Values> RpcHandler::get_values(const std::vector<std::string>& raw_names) {
-    std::vector<std::string> names;
+    // What the answer needs, behind one pointer: the continuation is copied as it travels through Steps.
+    struct Request {
+        std::vector<std::string> names;
+        std::vector<std::pair<std::size_t, cwmp::ParameterValue>> local_values;
+    };
+    auto req = std::make_shared<Request>();
+    std::vector<std::string>& names = req->names;
+    names.reserve(raw_names.size());
     for (const auto& raw : raw_names) {
         // An empty name means the whole tree (TR-069 A.3.2.2).
         std::string name = raw.empty() ? local_.root : raw;
@@ -95,14 +103,13 @@ Step<Values> RpcHandler::get_values(const std::vector<std::string>& raw_names) {
     std::vector<LocalParameter> locals;
     if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return may_name_local(local_, n); }))
         locals = local_parameters(local_, state_);
-    std::vector<std::pair<std::size_t, cwmp::ParameterValue>> local_values;
     std::vector<std::string> device_names;
     device_names.reserve(names.size());
     for (std::size_t i = 0; i < names.size(); ++i) {
         bool hit = false;
         for (auto& l : locals)
             if (matches(names[i], l.path)) {
-                local_values.push_back({i, {l.path, l.value, l.type}});
+                req->local_values.push_back({i, {l.path, l.value, l.type}});
                 hit = true;
             }
         if (is_local_path(local_, names[i])) {
@@ -111,24 +118,32 @@ Step<Values> RpcHandler::get_values(const std::vector<std::string>& raw_names) {
         }
         device_names.push_back(names[i]);
     }
-    auto merge = [this, names, local_values](Values device_values) -> Step<Values> {
-        std::vector<std::pair<std::size_t, cwmp::ParameterValue>> all;
-        for (auto& v : device_values) {
-            if (is_local_path(local_, v.name)) continue;  // the bridge's own, never the gateway's
-            std::size_t key = names.size();
-            for (std::size_t i = 0; i < names.size() && key == names.size(); ++i)
-                if (matches(names[i], v.name)) key = i;
-            all.push_back({key, std::move(v)});
+    auto merge = [this, req](Values device_values) -> Step<Values> {
+        // A stable counting sort by tag: the device's values in their order, then the locals, under
+        // each request name (tag names.size(): a value no name matches, last).
+        const std::vector<std::string>& names = req->names;
+        constexpr std::size_t kDropped = SIZE_MAX;
+        std::vector<std::size_t> tags(device_values.size(), kDropped);
+        std::vector<std::size_t> next(names.size() + 2, 0);  // values tagged below i, then where tag i goes
+        for (std::size_t j = 0; j < device_values.size(); ++j) {
+            const std::string& name = device_values[j].name;
+            if (is_local_path(local_, name)) continue;  // the bridge's own, never the gateway's
+            std::size_t tag = names.size();
+            for (std::size_t i = 0; i < names.size() && tag == names.size(); ++i)
+                if (matches(names[i], name)) tag = i;
+            tags[j] = tag;
+            ++next[tag + 1];
         }
-        all.insert(all.end(), local_values.begin(), local_values.end());
-        std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        Values out;
-        out.reserve(all.size());
-        for (auto& [k, v] : all) out.push_back(std::move(v));
+        for (const auto& [tag, v] : req->local_values) ++next[tag + 1];
+        for (std::size_t i = 1; i < next.size(); ++i) next[i] += next[i - 1];
+        Values out(next.back());
+        for (std::size_t j = 0; j < device_values.size(); ++j)
+            if (tags[j] != kDropped) out[next[tags[j]]++] = std::move(device_values[j]);
+        for (const auto& [tag, v] : req->local_values) out[next[tag]++] = v;
         return Step<Values>::ready(std::move(out));
     };
     if (device_names.empty()) return merge({});
-    return then<Values>(device_.get_values(device_names), merge);
+    return then<Values>(device_.get_values(device_names), std::move(merge));
 }
 
 Step<cwmp::Body> RpcHandler::get_names(const cwmp::GetParameterNames& req) {

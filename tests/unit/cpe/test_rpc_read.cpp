@@ -143,6 +143,19 @@ TEST_CASE("GetParameterValues: the answer follows the request order") {
     CHECK(v[2].value == "InternetGatewayDevice:1.4[](Baseline:1)");
 }
 
+TEST_CASE("GetParameterValues: each value goes under the first request name it answers, locals included") {
+    Fixture f;
+    // SerialNumber and UpTime answer an earlier name too (DI): they go with it, in the device's
+    // order (the test device's: sorted).
+    auto v = f.gpv({DI + "SerialNumber", MS + "ParameterKey", DI, IGD + "DeviceSummary", DI + "UpTime"});
+    std::vector<std::string> names;
+    for (auto& p : v) names.push_back(p.name);
+    CHECK(names == std::vector<std::string>{DI + "SerialNumber", DI + "SerialNumber", MS + "ParameterKey",
+                                            DI + "HardwareVersion", DI + "Manufacturer", DI + "ManufacturerOUI",
+                                            DI + "ProductClass", DI + "SoftwareVersion", DI + "UpTime",
+                                            DI + "UpTime", IGD + "DeviceSummary"});
+}
+
 TEST_CASE("GetParameterValues: ManagementServer values come from the CPE's state") {
     Fixture f;
     f.state.parameter_key = "pk";
