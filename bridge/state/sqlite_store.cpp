@@ -40,6 +40,25 @@ struct Stmt {
     ~Stmt() { sqlite3_finalize(s); }
 };
 
+// Resets a cached statement and drops its bindings however the scope is
+// left: after an error too, or the next use fails; a read left on its row
+// would keep its WAL snapshot (and the checkpoint) waiting; the bound key and
+// blob are the caller's memory, gone after it returns.
+struct ResetOnExit {
+    sqlite3_stmt* s;
+    ~ResetOnExit() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+};
+
+core::Status prepare(sqlite3* db, const char* sql, sqlite3_stmt** out, const fs::path& file) {
+    // PERSISTENT: kept for the connection's life, so SQLite allocates it outside its lookaside pool.
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK)
+        return db_error(db, std::string("prepare \"") + sql + "\" on", file);
+    return core::Ok{};
+}
+
 core::Result<sqlite3*> connect(const fs::path& file) {
     sqlite3* db = nullptr;
     // NOMUTEX: each connection is used by one thread at a time (the writer's
@@ -144,6 +163,7 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(fs::path file) {
     if (!reader) return reader.error();
     store->reader_ = *reader;
     if (auto st = exec(store->reader_, "PRAGMA query_only=1", f); !st) return st.error();
+    if (auto st = store->prepare_statements(); !st) return st.error();
     store->thread_ = std::thread([s = store.get()] { s->run(); });
     return store;
 }
@@ -155,6 +175,8 @@ SqliteStore::~SqliteStore() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    // A connection with statements left unfinalized would not close.
+    for (sqlite3_stmt* s : {begin_, commit_, rollback_, upsert_, delete_, select_, list_}) sqlite3_finalize(s);
     // The reader first: the last connection to close checkpoints the WAL
     // into the database and removes it, with the writer's synchronous=FULL.
     sqlite3_close(reader_);
@@ -226,58 +248,76 @@ void SqliteStore::run() {
     }
 }
 
+core::Status SqliteStore::prepare_statements() {
+    const std::pair<const char*, sqlite3_stmt**> writer[] = {
+        {"BEGIN IMMEDIATE", &begin_},
+        {"COMMIT", &commit_},
+        {"ROLLBACK", &rollback_},
+        {"INSERT INTO state (key, blob) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET blob = excluded.blob", &upsert_},
+        {"DELETE FROM state WHERE key = ?1", &delete_},
+    };
+    for (auto [sql, stmt] : writer)
+        if (auto st = prepare(writer_, sql, stmt, file_); !st) return st;
+    if (auto st = prepare(reader_, "SELECT blob FROM state WHERE key = ?1", &select_, file_); !st) return st;
+    // BINARY collation compares bytes: the same order as std::string.
+    return prepare(reader_, "SELECT key FROM state ORDER BY key", &list_, file_);
+}
+
 core::Status SqliteStore::commit(const Batch& batch) {
     sqlite3* db = writer_;
-    auto fail = [&](std::string_view op) -> core::Status {
-        auto err = db_error(db, op, file_);
+    auto rollback = [&] {
         // An I/O error may already have rolled the transaction back.
-        if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        if (sqlite3_get_autocommit(db)) return;
+        ResetOnExit reset{rollback_};
+        sqlite3_step(rollback_);
+    };
+    // A ROLLBACK that failed itself (the disk again) left the transaction
+    // open: this batch must not land in it, nor fail to begin because of it.
+    rollback();
+    // Reset right after its step, failed or not: a statement still running
+    // would keep the ROLLBACK below from ending the transaction.
+    auto step = [](sqlite3_stmt* s) {
+        ResetOnExit reset{s};
+        return sqlite3_step(s) == SQLITE_DONE;
+    };
+    auto fail = [&](std::string_view op) -> core::Status {
+        core::Status err = db_error(db, op, file_);  // before the rollback replaces the message
+        rollback();
         return err;
     };
-    Stmt upsert, del;
-    if (sqlite3_prepare_v2(db, "INSERT INTO state (key, blob) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET blob = excluded.blob",
-                           -1, &upsert.s, nullptr) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "DELETE FROM state WHERE key = ?1", -1, &del.s, nullptr) != SQLITE_OK)
-        return db_error(db, "prepare a write to", file_);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("begin a transaction on");
+    if (!step(begin_)) return fail("begin a transaction on");
     for (const auto& [key, value] : batch.values) {
-        sqlite3_stmt* s = value ? upsert.s : del.s;
-        sqlite3_reset(s);
+        sqlite3_stmt* s = value ? upsert_ : delete_;
         sqlite3_bind_text(s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
         if (value) sqlite3_bind_blob64(s, 2, value->data(), value->size(), SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_DONE) return fail(value ? "write " + key + " to" : "remove " + key + " from");
+        if (!step(s)) return fail(value ? "write " + key + " to" : "remove " + key + " from");
     }
-    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("commit to");
+    if (!step(commit_)) return fail("commit to");
     return core::Ok{};
 }
 
 core::Result<std::optional<std::string>> SqliteStore::load(std::string_view key) {
     if (auto st = validate_key(key); !st) return st.error();
     std::lock_guard lock(read_mutex_);
-    Stmt q;
-    if (sqlite3_prepare_v2(reader_, "SELECT blob FROM state WHERE key = ?1", -1, &q.s, nullptr) != SQLITE_OK)
-        return db_error(reader_, "prepare a read of", file_);
-    sqlite3_bind_text(q.s, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-    int rc = sqlite3_step(q.s);
+    ResetOnExit reset{select_};
+    sqlite3_bind_text(select_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(select_);
     if (rc == SQLITE_DONE) return std::optional<std::string>{};
     if (rc != SQLITE_ROW) return db_error(reader_, "read " + std::string(key) + " from", file_);
     // A zero-length blob comes back as a null pointer.
-    auto data = static_cast<const char*>(sqlite3_column_blob(q.s, 0));
-    auto size = static_cast<std::size_t>(sqlite3_column_bytes(q.s, 0));
+    auto data = static_cast<const char*>(sqlite3_column_blob(select_, 0));
+    auto size = static_cast<std::size_t>(sqlite3_column_bytes(select_, 0));
     return std::optional<std::string>{data ? std::string(data, size) : std::string()};
 }
 
 core::Result<std::vector<std::string>> SqliteStore::keys() {
     std::lock_guard lock(read_mutex_);
-    Stmt q;
-    // BINARY collation compares bytes: the same order as std::string.
-    if (sqlite3_prepare_v2(reader_, "SELECT key FROM state ORDER BY key", -1, &q.s, nullptr) != SQLITE_OK)
-        return db_error(reader_, "prepare a listing of", file_);
+    ResetOnExit reset{list_};
     std::vector<std::string> out;
     int rc;
-    while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
-        auto text = reinterpret_cast<const char*>(sqlite3_column_text(q.s, 0));
-        out.emplace_back(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(q.s, 0)));
+    while ((rc = sqlite3_step(list_)) == SQLITE_ROW) {
+        auto text = reinterpret_cast<const char*>(sqlite3_column_text(list_, 0));
+        out.emplace_back(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(list_, 0)));
     }
     if (rc != SQLITE_DONE) return db_error(reader_, "list", file_);
     return out;

@@ -27,6 +27,7 @@
 #include "bridge/state/store.hpp"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace state {
 
@@ -79,11 +80,24 @@ private:
     void enqueue(std::string key, std::optional<std::string> value, Done done);
     void run();
     core::Status commit(const Batch& batch);
+    core::Status prepare_statements();
 
     std::filesystem::path file_;
     sqlite3* writer_ = nullptr;  // used by the writer thread only (and open/close)
     sqlite3* reader_ = nullptr;  // guarded by read_mutex_
     std::mutex read_mutex_;
+    // Prepared once for each connection's life, finalized before it closes:
+    // preparing them (and parsing BEGIN/COMMIT) at every commit was most of
+    // SQLite's cost when commits carry a few CPEs each. Each is reset after
+    // every use, failed or not, so the next batch (or read) starts clean and
+    // no finished read keeps a snapshot of the WAL open.
+    sqlite3_stmt* begin_ = nullptr;     // writer: BEGIN IMMEDIATE
+    sqlite3_stmt* commit_ = nullptr;    // writer: COMMIT
+    sqlite3_stmt* rollback_ = nullptr;  // writer: ROLLBACK
+    sqlite3_stmt* upsert_ = nullptr;    // writer: one key's blob
+    sqlite3_stmt* delete_ = nullptr;    // writer: one key removed
+    sqlite3_stmt* select_ = nullptr;    // reader: one key's blob
+    sqlite3_stmt* list_ = nullptr;      // reader: every key
 
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable wake_;

@@ -248,3 +248,104 @@ TEST_CASE("SqliteStore: a full disk fails the batch, keeps the old values, and t
     CHECK(**reopened->load("GW-0002") == "small");
     CHECK(pragma(file, "PRAGMA integrity_check") == "ok");
 }
+
+// The writer keeps its statements prepared for its whole life: each failure
+// below (at COMMIT, in the middle of a batch, at BEGIN) must leave them, and
+// the connection, ready for the next batch.
+TEST_CASE("SqliteStore: a COMMIT that cannot write its WAL fails the batch; the next batches commit") {
+    TempDir tmp;
+    const fs::path file = tmp.path / "state.db";
+    auto s = open_store(file);
+    REQUIRE(s->save("GW-0001", "old").ok());
+    // Small enough to stay in SQLite's page cache until COMMIT writes the WAL,
+    // larger than the WAL may grow: the failure is the COMMIT's.
+    const std::string half_mib(512 * 1024, 'h');
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        {
+            FileSizeLimit full(256 * 1024);
+            auto st = s->save("GW-0001", half_mib);
+            REQUIRE_FALSE(st.ok());
+            CHECK(st.error().message.find("commit to") != std::string::npos);
+            CHECK(st.error().message.find("not an error") == std::string::npos);
+            CHECK(**s->load("GW-0001") == (round == 0 ? "old" : "r" + std::to_string(round - 1)));
+        }
+        // Two keys in one batch: both statements reused after the failure.
+        Completions c;
+        s->save_async("GW-0001", "r" + std::to_string(round), c.done());
+        s->save_async("GW-0002", "x" + std::to_string(round), c.done());
+        c.wait(2);
+        CHECK(c.failures == 0);
+        CHECK(**s->load("GW-0001") == "r" + std::to_string(round));
+        CHECK(**s->load("GW-0002") == "x" + std::to_string(round));
+    }
+    REQUIRE(s->remove("GW-0002").ok());
+    CHECK_FALSE(s->load("GW-0002")->has_value());
+    CHECK(*s->keys() == std::vector<std::string>{"GW-0001"});
+    s.reset();
+    CHECK(**open_store(file)->load("GW-0001") == "r2");
+    CHECK(pragma(file, "PRAGMA integrity_check") == "ok");
+}
+
+TEST_CASE("SqliteStore: a write that fails in the middle of a batch writes none of it; the next batch commits") {
+    TempDir tmp;
+    const fs::path file = tmp.path / "state.db";
+    auto s = open_store(file);
+    REQUIRE(s->save_all({{"GW-a", "1"}, {"GW-c", "1"}}).ok());
+    // Too large for the page cache: SQLite spills it into the WAL during the
+    // INSERT, which fails there, with other keys written before it in the batch.
+    const std::string big(4 * 1024 * 1024, 'b');
+    {
+        FileSizeLimit full(1024 * 1024);
+        auto st = s->save_all({{"GW-a", "2"}, {"GW-b", big}, {"GW-c", "2"}});
+        REQUIRE_FALSE(st.ok());
+        CHECK(st.error().message.find("write GW-b to") != std::string::npos);
+    }
+    CHECK(**s->load("GW-a") == "1");
+    CHECK_FALSE(s->load("GW-b")->has_value());
+    REQUIRE(s->save_all({{"GW-a", "3"}, {"GW-b", "3"}, {"GW-c", "3"}}).ok());
+    for (const char* k : {"GW-a", "GW-b", "GW-c"}) CHECK(**s->load(k) == "3");
+}
+
+TEST_CASE("SqliteStore: BEGIN refused while another process holds the write lock; the next batch begins") {
+    TempDir tmp;
+    const fs::path file = tmp.path / "state.db";
+    auto s = open_store(file);
+    REQUIRE(s->save("GW-0001", "old").ok());
+    sqlite3* other = nullptr;  // an operator's sqlite3 shell in the middle of a write
+    REQUIRE(sqlite3_open(file.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto st = s->save("GW-0001", "new");  // after the store's busy timeout
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().message.find("begin a transaction on") != std::string::npos);
+    REQUIRE(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    REQUIRE(s->save("GW-0001", "new").ok());
+    CHECK(**s->load("GW-0001") == "new");
+}
+
+TEST_CASE("SqliteStore: a write the database refuses (its transaction still open) is rolled back; the next batch commits") {
+    TempDir tmp;
+    const fs::path file = tmp.path / "state.db";
+    auto s = open_store(file);
+    REQUIRE(s->save("GW-a", "1").ok());
+    // Unlike an I/O error, a refused statement leaves the transaction open:
+    // the store's ROLLBACK must end it, or GW-a's "2" would ride along with a later batch.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other,
+                         "CREATE TRIGGER refuse BEFORE INSERT ON state WHEN NEW.key = 'GW-b' "
+                         "BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto st = s->save_all({{"GW-a", "2"}, {"GW-b", "2"}});
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().message.find("refused by a trigger") != std::string::npos);
+    REQUIRE(sqlite3_exec(other, "DROP TRIGGER refuse", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    REQUIRE(s->save("GW-c", "3").ok());
+    CHECK(**s->load("GW-a") == "1");
+    CHECK_FALSE(s->load("GW-b")->has_value());
+    CHECK(**s->load("GW-c") == "3");
+    s.reset();
+    CHECK(**open_store(file)->load("GW-a") == "1");
+}
