@@ -16,6 +16,7 @@
 #include "bridge/core/log.hpp"
 #include "bridge/core/log_limiter.hpp"
 #include "bridge/cpe/rpc_handler.hpp"
+#include "bridge/state/blob_digest.hpp"
 
 namespace app {
 namespace asio = boost::asio;
@@ -43,6 +44,33 @@ struct VirtualCpe::CallLog : cmp::CallObserver {
     }
 };
 
+// A bootstrap session asked the store for the same state twice in a row (the
+// SetParameterValues outcome, then the session's end): a write of a state the
+// store already holds is skipped. "Already holds" is strict: the last write's
+// completion said durable (a failed one proves nothing about the disk), and no
+// write is still on its way (it could fail yet, or overwrite with an older
+// blob). A digest, not a copy, of the last blob: per-gateway memory counts.
+// The completions run on the store's thread, the decision on the CPE's strand;
+// the strand starts every write, so once it reads no write in flight, no
+// completion can run until it starts the next one.
+struct VirtualCpe::WriteLedger {
+    std::atomic<std::uint32_t> in_flight{0};
+    std::atomic<bool> known{false};  // `digest` is that of the last write, which is durable
+    std::atomic<std::uint64_t> digest{0};
+
+    bool holds(std::uint64_t d) const {
+        return in_flight.load(std::memory_order_acquire) == 0 && known.load(std::memory_order_relaxed) &&
+               digest.load(std::memory_order_relaxed) == d;
+    }
+    void started() { in_flight.fetch_add(1, std::memory_order_relaxed); }
+    // The store completes one key's writes in order, so the last completion is the latest blob.
+    void completed(std::uint64_t d, bool durable) {
+        digest.store(d, std::memory_order_relaxed);
+        known.store(durable, std::memory_order_relaxed);
+        in_flight.fetch_sub(1, std::memory_order_release);
+    }
+};
+
 VirtualCpe::VirtualCpe(asio::io_context& ioc, CpeEnvironment& env, GatewayConfig gateway, http::Url gateway_url,
                        std::unique_ptr<cpe::Device> device, cpe::CpeState state, Transports transports)
     : strand_(asio::make_strand(ioc)),
@@ -62,7 +90,8 @@ VirtualCpe::VirtualCpe(asio::io_context& ioc, CpeEnvironment& env, GatewayConfig
       gateway_transport_(std::move(transports.gateway)),
       gateway_url_(gateway_url.to_string()),
       gateway_host_(gateway_url.host + ":" + gateway_url.port),
-      wake_(strand_) {
+      wake_(strand_),
+      writes_(std::make_shared<WriteLedger>()) {
     cr_creds_ = {state_.cr_username, state_.cr_password};
     if (!acs_) acs_ = std::make_unique<HttpAcsTransport>(acs_client_);
     if (!gateway_transport_) gateway_transport_ = std::make_unique<CmpGatewayTransport>(gateway_client_);
@@ -255,19 +284,34 @@ std::string VirtualCpe::state_blob() {
 
 void VirtualCpe::persist() {
     if (dropped_) return;  // retire(): its state is being removed
-    env_.store.save_async(gateway_.id, state_blob(), [id = gateway_.id, asked = steady_clock::now()](core::Status st) {
-        observe_commit("background", asked);
-        if (!st) log_persist_failure(id, st.error());
-    });
+    std::string blob = state_blob();
+    const std::uint64_t digest = state::blob_digest(blob);
+    if (writes_->holds(digest)) return;
+    writes_->started();
+    env_.store.save_async(gateway_.id, std::move(blob),
+                          [id = gateway_.id, asked = steady_clock::now(), writes = writes_, digest](core::Status st) {
+                              writes->completed(digest, st.ok());
+                              observe_commit("background", asked);
+                              if (!st) log_persist_failure(id, st.error());
+                          });
 }
 
-asio::awaitable<bool> VirtualCpe::persist_durable() {
+asio::awaitable<bool> VirtualCpe::persist_durable(Write write) {
     if (dropped_) co_return false;  // retire(): nothing may be acknowledged any more
     const auto asked = steady_clock::now();
+    std::string blob = state_blob();
+    const std::uint64_t digest = state::blob_digest(blob);
+    if (write == Write::if_changed && writes_->holds(digest)) co_return true;
+    writes_->started();
     // Named, not a temporary in the co_await: GCC 12 destroys captured
     // temporaries of a co_await expression twice.
-    auto save = [this, blob = state_blob()](auto done) mutable {
-        env_.store.save_async(gateway_.id, std::move(blob), std::move(done));
+    auto save = [this, blob = std::move(blob), digest](auto done) mutable {
+        env_.store.save_async(gateway_.id, std::move(blob),
+                              [writes = writes_, digest, done = std::move(done)](core::Status st) mutable {
+                                  // Before the session can go on and decide on the next write.
+                                  writes->completed(digest, st.ok());
+                                  done(std::move(st));
+                              });
     };
     core::Status st = co_await async_from_callback<core::Status>(std::move(save), asio::use_awaitable);
     observe_commit("durable", asked);

@@ -135,12 +135,20 @@ private:
     template <class T>
     boost::asio::awaitable<cpe::Outcome<T>> run_step(cpe::Step<T> step);
     // Hands the state to the store (its writer thread commits many CPEs'
-    // changes together); a failure is logged. Nothing waits for it.
+    // changes together); a failure is logged. Nothing waits for it. A state
+    // the store already holds is not written again (WriteLedger).
     void persist();
+    // Whether persist_durable writes a state the store already holds: `always`
+    // for the check that the store can write before an RPC that may change
+    // the gateway (a skipped write would prove nothing).
+    enum class Write { if_changed, always };
     // The same, and resumes once the state is durable: for what the ACS is
     // about to be told (an acknowledgement, an RPC's answer). False: not stored.
-    boost::asio::awaitable<bool> persist_durable();
+    boost::asio::awaitable<bool> persist_durable(Write write = Write::if_changed);
     std::string state_blob();
+    // What the store holds of this CPE as far as the completions of its writes
+    // tell (their store's thread updates it): see virtual_cpe.cpp.
+    struct WriteLedger;
     void publish_credentials();
     // CMP calls are passed on to this recorder too (nullptr: none).
     void attach_recorder(cmp::CallObserver* recorder);
@@ -179,6 +187,7 @@ private:
     std::function<void()> on_idle_;  // hand_over(): run when the session in progress ends
     std::uint64_t session_count_ = 0;  // sessions of this process, for the log's session ids
     bool dropped_ = false;  // retire(): the state is being removed, write nothing more
+    std::shared_ptr<WriteLedger> writes_;  // shared with the completions of writes still in the store
     mutable std::mutex status_mutex_;
     CpeStatus status_;  // updated on the strand, copied by status()
     std::chrono::steady_clock::time_point session_started_{};

@@ -213,9 +213,10 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         // A fault must mean nothing changed (TR-069 A.3.2.1). So an RPC that
         // changes the gateway runs only once the store has shown it can
         // write, and if storing the outcome still fails the CPE's own state
-        // goes back to what it was before the RPC.
+        // goes back to what it was before the RPC. The check writes even a
+        // state the store holds already: only a write shows that it can.
         const bool changes_gateway = handler.may_change_device(req);
-        if (changes_gateway && !co_await persist_durable()) {
+        if (changes_gateway && !co_await persist_durable(Write::always)) {
             cwmp::Body refused = cpe::make_fault(9002, "Internal error: the CPE state cannot be stored");
             say(L::info, [&] { return "ACS <- " + describe(refused); });
             note_answer(req, refused);

@@ -392,3 +392,54 @@ TEST_CASE("a store that fails every CPE's writes does not log an error per CPE a
     CHECK(errors >= 1);
     CHECK(errors <= 5);
 }
+
+// A bootstrap session wrote its state 4 times: the InformResponse, the check
+// that the store can write before SetParameterValues, its outcome, and the
+// session's end, which carried nothing new (the retry count and the schedule
+// are not part of the stored state). A state the store already holds is not
+// written again, except by the check, which must reach the disk.
+TEST_CASE("a bootstrap session writes its state 3 times; the end of the session has nothing new to write") {
+    Rig rig(with_events({"0 BOOTSTRAP", "1 BOOT"}, false));
+    std::vector<int> saves_seen;  // by the ACS, at each POST after the Inform
+    rig.acs->next = [&](int n, const std::optional<cwmp::Envelope>&) {
+        if (n > 0) saves_seen.push_back(rig.store.saves);
+        if (n == 0) return acs_says(cwmp::InformResponse{1});
+        if (n == 1) return acs_says(spv_ntp("bootstrap-key"));
+        return no_content();
+    };
+    CHECK(rig.session());
+    // 1 for the InformResponse; the SPV's answer after 2 more: the check (the
+    // same state again, written all the same) and the outcome.
+    CHECK(saves_seen == std::vector<int>{1, 3});
+    CHECK(rig.store.saves == 3);  // the end wrote nothing
+    auto stored = rig.store.stored("GW-1");
+    CHECK(stored.bootstrapped);
+    CHECK(stored.parameter_key == "bootstrap-key");
+    CHECK(rig.dev->value(IGD + "Time.NTPServer1") == "ntp.example.net");
+}
+
+TEST_CASE("a state whose write failed is written again, though it is the same state") {
+    Rig rig(with_events({"0 BOOTSTRAP", "1 BOOT"}, false));
+    rig.store.fail_if = [](int i) { return i == 0; };  // the InformResponse's write
+    rig.acs->next = [&](int n, const std::optional<cwmp::Envelope>&) {
+        return n == 0 ? acs_says(cwmp::InformResponse{1}) : no_content();
+    };
+    CHECK(rig.session());
+    CHECK(rig.store.saves == 2);  // the end of the session wrote the same state, this time durably
+    CHECK(rig.store.stored("GW-1").bootstrapped);
+}
+
+TEST_CASE("a hand-over with nothing new to store writes nothing and reports the state stored") {
+    Rig rig(with_events({"1 BOOT"}));
+    rig.acs->next = [&](int n, const std::optional<cwmp::Envelope>&) {
+        return n == 0 ? acs_says(cwmp::InformResponse{1}) : no_content();
+    };
+    CHECK(rig.session());
+    const int saves = rig.store.saves;
+    std::optional<bool> stored;
+    rig.cpe->hand_over([&](bool ok) { stored = ok; });
+    rig.ioc.poll();
+    REQUIRE(stored.has_value());
+    CHECK(*stored);
+    CHECK(rig.store.saves == saves);
+}
