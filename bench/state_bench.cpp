@@ -66,7 +66,7 @@ void BM_SqliteStoreBurst(benchmark::State& state) {
     state.counters["saves_per_commit"] =
         static_cast<double>((*store)->requests()) / static_cast<double>(std::max<std::uint64_t>(1, (*store)->commits()));
 }
-BENCHMARK(BM_SqliteStoreBurst)->Arg(1)->Arg(16)->Arg(256)->UseRealTime();
+BENCHMARK(BM_SqliteStoreBurst)->Arg(1)->Arg(4)->Arg(16)->Arg(256)->UseRealTime();
 
 }  // namespace
 
