@@ -71,8 +71,8 @@ asio::awaitable<core::Result<Response>> GatewayClient::call(Request req) {
             result = res.error();
             continue;  // transport failure: retried only when the function is idempotent
         }
-        response_body = res->body;
         result = read_http_response(*res, target, keys, out->nonce, unix_now(), req.function);
+        response_body = std::move(res->body);  // the decoded answer owns its values
         break;
     }
     release(slot);

@@ -2,36 +2,13 @@
 // The one place where Beast messages meet the project's plain http:: values,
 // so that nothing above bridge/net depends on Beast.
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "bridge/http/message.hpp"
-#include "bridge/http/url.hpp"
 
 namespace net {
 
 namespace bhttp = boost::beast::http;
-
-// The body is a view of req.body, not a copy: the caller keeps `req` alive
-// while the message is written, and may need it again (a resend after a
-// stale keep-alive connection must carry the same body and signature).
-inline bhttp::request<bhttp::span_body<const char>> to_beast(const http::Request& req, const http::Url& url,
-                                                             std::string_view user_agent) {
-    bhttp::request<bhttp::span_body<const char>> out;
-    out.method_string(req.method);
-    out.target(req.target.empty() ? url.target : req.target);
-    out.version(11);
-    bool default_port = (url.scheme == "http" && url.port == "80") || (url.scheme == "https" && url.port == "443");
-    bool v6 = url.host.find(':') != std::string::npos;
-    std::string host = v6 ? "[" + url.host + "]" : url.host;
-    out.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
-    out.set(bhttp::field::user_agent, user_agent);
-    for (auto& h : req.headers) out.insert(h.name, h.value);
-    out.keep_alive(true);
-    out.body() = boost::beast::span<const char>(req.body.data(), req.body.size());
-    out.prepare_payload();
-    return out;
-}
 
 template <class Fields>
 void copy_headers(const Fields& from, std::vector<http::Header>& to) {

@@ -2,10 +2,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "bridge/http/request_writer.hpp"
 #include "bridge/net/beast_convert.hpp"
 
 #include <boost/asio/post.hpp>
@@ -185,9 +187,10 @@ asio::awaitable<core::Status> HttpClient::connect(const http::Url& url) {
 asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& url, http::Request req,
                                                                 bool resend_on_stale) {
     const std::string origin = url.scheme + "://" + url.host + ":" + url.port;
-    // Built once: Beast's writer leaves the message intact, so a resend on a
-    // fresh connection sends exactly the same bytes (body included).
-    const auto breq = to_beast(req, url, options_.user_agent);  // views req's body: req outlives it
+    // Written once into one buffer, so a resend on a fresh connection sends
+    // exactly the same bytes (body and signature included).
+    std::string wire;
+    if (auto st = http::write_request(req, url, options_.user_agent, wire); !st) co_return st.error();
     // A reused keep-alive connection may have been closed by the peer while
     // idle; that shows up as an error on the first write/read, and the
     // request is then retried once on a fresh connection.
@@ -201,8 +204,8 @@ asio::awaitable<core::Result<http::Response>> HttpClient::send(const http::Url& 
         auto& conn = *conn_;
         conn.lowest().expires_after(options_.io_timeout);
         boost::system::error_code wec;
-        if (conn.tls) std::tie(wec, std::ignore) = co_await bhttp::async_write(*conn.tls, breq, use_nothrow);
-        else std::tie(wec, std::ignore) = co_await bhttp::async_write(*conn.plain, breq, use_nothrow);
+        if (conn.tls) std::tie(wec, std::ignore) = co_await asio::async_write(*conn.tls, asio::buffer(wire), use_nothrow);
+        else std::tie(wec, std::ignore) = co_await asio::async_write(*conn.plain, asio::buffer(wire), use_nothrow);
         if (wec) {
             close();
             if (reused) continue;
