@@ -160,4 +160,9 @@ core::Status check_value(const ParamType& type, std::string_view value, bool fro
 // send), integers without sign or leading zeros, other types unchanged.
 std::string canonical_value(const ParamType& type, std::string_view value);
 
+// A value a gateway reported, as answered to the ACS: canonical when it passes
+// check_value(type, value, false), else left as it is (never filtered). No copy
+// when it is canonical already, as nearly every reported value is.
+void canonicalize_reported(const ParamType& type, std::string& value);
+
 }  // namespace datamodel

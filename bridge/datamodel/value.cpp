@@ -80,6 +80,9 @@ std::pair<i128, i128> base_bounds(ParamType::Base b) {
 }
 
 std::string to_string(i128 v) {
+    // Every value that fits 64 bits (all but a few unsignedLong ones) without 128-bit divisions.
+    if (v >= INT64_MIN && v <= INT64_MAX) return std::to_string(static_cast<std::int64_t>(v));
+    if (v >= 0 && v <= static_cast<i128>(UINT64_MAX)) return std::to_string(static_cast<std::uint64_t>(v));
     if (v == 0) return "0";
     bool neg = v < 0;
     std::string s;
@@ -90,6 +93,14 @@ std::string to_string(i128 v) {
     }
     if (neg) s.push_back('-');
     return {s.rbegin(), s.rend()};
+}
+
+// Already what to_string(*parse_integer(s)) gives: "0", or an optional '-'
+// and digits without a leading zero.
+bool canonical_integer(std::string_view s) {
+    if (s == "0") return true;
+    if (!s.empty() && s.front() == '-') s.remove_prefix(1);
+    return !s.empty() && s.front() != '0' && std::all_of(s.begin(), s.end(), is_digit);
 }
 
 bool in_range(const ParamType& t, i128 v) {
@@ -356,6 +367,27 @@ std::string canonical_value(const ParamType& type, std::string_view value) {
         default: break;
     }
     return std::string(value);
+}
+
+void canonicalize_reported(const ParamType& type, std::string& value) {
+    if (!check_value(type, value, false) || type.list) return;
+    switch (type.base) {
+        case ParamType::Boolean:
+            if (value == "true" || value == "false") return;
+            break;
+        case ParamType::Int:
+        case ParamType::UnsignedInt:
+        case ParamType::Long:
+        case ParamType::UnsignedLong:
+            if (canonical_integer(value)) return;
+            break;
+        case ParamType::DateTime:
+        case ParamType::Decimal:
+            if (value.empty() || (!is_ws(value.front()) && !is_ws(value.back()))) return;
+            break;
+        default: return;
+    }
+    value = canonical_value(type, value);
 }
 
 }  // namespace datamodel

@@ -179,8 +179,7 @@ struct GetPlan {
             }
         }
         if (p.hidden) return {};
-        // Canonical form when the gateway's value is valid; never filtered.
-        if (datamodel::check_value(p.ptype, v, false)) return datamodel::canonical_value(p.ptype, v);
+        datamodel::canonicalize_reported(p.ptype, v);
         return v;
     }
 

@@ -72,25 +72,32 @@ void TableDevice::restore_state(const cpe::DeviceState& state) {
     }
 }
 
+std::optional<std::string> TableDevice::row_var(int object, std::uint32_t instance, std::string_view name,
+                                                const std::map<std::string, std::string>* overrides) const {
+    if (name == "$instance") return std::to_string(instance);
+    if (object < 0) return std::nullopt;
+    const ObjectRule& o = table_->objects()[object];
+    if (name == "$key" && o.kind == ObjectKind::list) {
+        auto it = state_.lists.find(object);
+        if (it == state_.lists.end()) return std::nullopt;
+        return it->second.key_of(instance);
+    }
+    if (overrides)
+        if (auto it = overrides->find(std::string(name)); it != overrides->end()) return it->second;
+    for (int pi : o.params) {
+        const ParamRule& p = table_->params()[pi];
+        if (p.name == name && (p.source == Source::stored || p.source == Source::constant))
+            return p.source == Source::constant ? std::optional(p.value) : stored_value(p, instance);
+    }
+    return std::nullopt;
+}
+
 Vars TableDevice::row_vars(int object, std::uint32_t instance, const std::map<std::string, std::string>* overrides) const {
-    return [this, object, instance, overrides](std::string_view name) -> std::optional<std::string> {
-        if (name == "$instance") return std::to_string(instance);
-        if (object < 0) return std::nullopt;
-        const ObjectRule& o = table_->objects()[object];
-        if (name == "$key" && o.kind == ObjectKind::list) {
-            auto it = state_.lists.find(object);
-            if (it == state_.lists.end()) return std::nullopt;
-            return it->second.key_of(instance);
-        }
-        if (overrides)
-            if (auto it = overrides->find(std::string(name)); it != overrides->end()) return it->second;
-        for (int pi : o.params) {
-            const ParamRule& p = table_->params()[pi];
-            if (p.name == name && (p.source == Source::stored || p.source == Source::constant))
-                return p.source == Source::constant ? std::optional(p.value) : stored_value(p, instance);
-        }
-        return std::nullopt;
-    };
+    // Without overrides the closure is two words, which std::function keeps in place: no
+    // allocation for the Vars of every value a GetParameterValues reads.
+    if (!overrides)
+        return [this, object, instance](std::string_view name) { return row_var(object, instance, name, nullptr); };
+    return [this, object, instance, overrides](std::string_view name) { return row_var(object, instance, name, overrides); };
 }
 
 std::vector<std::uint32_t> TableDevice::rows_of(int object) const {

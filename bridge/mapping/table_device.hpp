@@ -91,6 +91,8 @@ private:
     // Template variables of a row: its stored values, $instance, $key.
     Vars row_vars(int object, std::uint32_t instance,
                   const std::map<std::string, std::string>* overrides = nullptr) const;
+    std::optional<std::string> row_var(int object, std::uint32_t instance, std::string_view name,
+                                       const std::map<std::string, std::string>* overrides) const;
     std::vector<std::uint32_t> rows_of(int object) const;
     bool row_exists(int object, std::uint32_t instance) const;
     // Updates the rows of list object from one list response; the items by instance.

@@ -180,3 +180,37 @@ TEST_CASE("lists: items checked one by one, whole-value limits, empty list") {
     CHECK(code(ips, "8.8.8.8,2001:4860:4860::8888") == "ok");
     CHECK(code(ips, "8.8.8.8,dns.google") == "value");
 }
+
+TEST_CASE("canonicalize_reported: canonical_value of what passes check_value, everything else unchanged") {
+    auto ul = of(ParamType::UnsignedLong);
+    auto l = of(ParamType::Long);
+    auto u = of(ParamType::UnsignedInt);
+    u.max = 100;
+    auto dt = of(ParamType::DateTime);
+    auto dec = of(ParamType::Decimal);
+    auto list = of(ParamType::UnsignedInt);
+    list.list = true;
+    const std::vector<std::pair<ParamType, std::vector<std::string>>> cases = {
+        {of(ParamType::Boolean), {"true", "false", "1", "0", " 1 ", " true", "TRUE", ""}},
+        {ul, {"0", "00", "-0", "+7", " 7 ", "007", "18446744073709551615", "018446744073709551615", "18446744073709551616",
+              "9223372036854775808", "x"}},
+        {l, {"-9223372036854775808", "-09223372036854775808", "9223372036854775807", "-1", "-01", "+0", "1 "}},
+        {u, {"100", "0100", "101", "-0", ""}},
+        {dt, {"2024-01-01T00:00:00Z", " 2024-01-01T00:00:00Z ", "2024-01-01T00:00:00Z\n", "yesterday"}},
+        {dec, {"1.5", " 1.5", "1.5 ", "+.5", "1e3"}},
+        {list, {"1,2", " 01, 2", ""}},
+        {of(ParamType::String), {" a ", ""}},
+    };
+    for (const auto& [type, values] : cases)
+        for (const auto& v : values) {
+            CAPTURE(v);
+            std::string got = v;
+            canonicalize_reported(type, got);
+            CHECK(got == (check_value(type, v, false) ? canonical_value(type, v) : v));
+        }
+    CHECK(canonical_value(ul, "018446744073709551615") == "18446744073709551615");
+    CHECK(canonical_value(l, "-09223372036854775808") == "-9223372036854775808");
+    auto big = of(ParamType::UnsignedLong);
+    big.max = 5;
+    CHECK(check_value(big, "18446744073709551615").error().message == "18446744073709551615 is out of range");
+}
