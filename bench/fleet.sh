@@ -17,11 +17,14 @@
 # Options: --no-storm --no-cr --no-half --no-canned
 # Environment: BIN_DIR (default: build-release/bin, configured and built here as
 #   Release, under flock $BUILD_LOCK), RESULTS (the table, default
-#   build-release/fleet-<date>.md), STORM_N/CR_N/HALF_N (1000), CR_COUNT (CR_N: Connection
+#   build-release/fleet-<date>.md), STORM_N/CR_N (1000), HALF_N (5000), CR_COUNT (CR_N: Connection
 #   Requests sent in the cr scenario), KEEP=1 keeps the work dir,
 #   PROFILE=boot-1000 (a scenario label) records the bridge with perf during that scenario and
 #   saves the report next to the table; PERF_CALLGRAPH=1 adds call graphs and an inclusive report.
 #   BRIDGE_THREADS: the bridge's --threads (default: one per core).
+#   PIN_CPUS=1: the bridge alone on CPU 0 (one io thread unless BRIDGE_THREADS says otherwise), the
+#   simulator and the load ACS on CPU 1: a core of its own, as the bridge is deployed, so that the
+#   latency columns are the bridge's rather than three processes queueing for two cores.
 #   FLEET_TMP: where the work dirs (and so the bridges' state stores) go (default /tmp; /dev/shm takes
 #   the disk's fdatasync out of the latencies, to tell the bridge's share from the disk's).
 # Loopback only; everything started here is stopped here.
@@ -41,7 +44,9 @@ for a in "$@"; do
     *) echo "usage: bench/fleet.sh [--smoke] [--no-storm] [--no-cr] [--no-half] [--no-canned] [N ...]" >&2; exit 2 ;;
   esac
 done
-STORM_N=${STORM_N:-1000} CR_N=${CR_N:-1000} HALF_N=${HALF_N:-1000}
+# HALF_N: 5,000 so that the whole seconds of the start spread land near half of the rate (with 1,000
+# CPEs at 1,400-2,500 sessions/s the spread rounds to 1 s, 40-70 % of the maximum).
+STORM_N=${STORM_N:-1000} CR_N=${CR_N:-1000} HALF_N=${HALF_N:-5000}
 CR_COUNT=${CR_COUNT:-$CR_N}  # Connection Requests sent in the cr scenario (to that many of its CR_N CPEs)
 TIMEOUT=${FLEET_TIMEOUT:-900}
 if [ $SMOKE = 1 ]; then
@@ -64,6 +69,13 @@ RESULTS=${RESULTS:-$(dirname "$BIN")/fleet-$(date +%Y%m%d-%H%M%S).md}
 for b in cmp-cwmp-bridge cmp-gateway-sim bench-load-acs bench-canned; do
   [ -x "$BIN/$b" ] || { echo "fleet: $BIN/$b missing" >&2; exit 1; }
 done
+
+PIN_BRIDGE=() PIN_PEERS=()
+if [ -n "${PIN_CPUS:-}" ]; then
+  [ "$(nproc)" -ge 2 ] || { echo "fleet: PIN_CPUS needs two CPUs" >&2; exit 2; }
+  PIN_BRIDGE=(taskset -c 0) PIN_PEERS=(taskset -c 1)
+  BRIDGE_THREADS=${BRIDGE_THREADS:-1}
+fi
 
 WORK=$(mktemp -d "${FLEET_TMP:-/tmp}/cmp-cwmp-bridge-fleet.XXXXXX")
 PIDS=()
@@ -107,11 +119,11 @@ run_scenario() {
   shift 3
   local d="$WORK/$label"
   mkdir -p "$d"
-  "$BIN/cmp-gateway-sim" --listen 127.0.0.1:0 --port-file "$d/sim.port" --gateways "$n" --secret "$SECRET" \
+  "${PIN_PEERS[@]}" "$BIN/cmp-gateway-sim" --listen 127.0.0.1:0 --port-file "$d/sim.port" --gateways "$n" --secret "$SECRET" \
     --log-level warn --exchange-sizes-out "$d/cmp_sizes" > "$d/sim.log" 2>&1 &
   local sim=$!
   PIDS+=($sim)
-  "$BIN/bench-load-acs" --port-file "$d/acs.port" --sessions "$n" --timeout "$TIMEOUT" --username $ACS_USER \
+  "${PIN_PEERS[@]}" "$BIN/bench-load-acs" --port-file "$d/acs.port" --sessions "$n" --timeout "$TIMEOUT" --username $ACS_USER \
     --password $ACS_PW --summary "$d/summary" "$@" > "$d/acs.log" 2>&1 &
   local acs=$!
   PIDS+=($acs)
@@ -131,7 +143,7 @@ run_scenario() {
     awk -v n="$n" -v p="$sim_port" 'BEGIN { for (i = 1; i <= n; i++)
       printf "  - { id: GW-%04d, url: \"http://127.0.0.1:%s/cmp/GW-%04d\" }\n", i, p, i }'
   } > "$d/bridge.yaml"
-  "$BIN/cmp-cwmp-bridge" --log-level warn run -c "$d/bridge.yaml" ${BRIDGE_THREADS:+--threads $BRIDGE_THREADS} > "$d/bridge.log" 2>&1 &
+  "${PIN_BRIDGE[@]}" "$BIN/cmp-cwmp-bridge" --log-level warn run -c "$d/bridge.yaml" ${BRIDGE_THREADS:+--threads $BRIDGE_THREADS} > "$d/bridge.log" 2>&1 &
   local bridge=$!
   PIDS+=($bridge)
   sample_cpu $bridge "$d/cpu" &
@@ -278,7 +290,11 @@ checks() {  # LABEL: the harness's own correctness (smoke and every run)
   echo "${bad# }"
 }
 
-# The baseline of RSS per gateway is the 1-gateway bridge: run it first.
+# The baseline of RSS per gateway is the 1-gateway bridge: run it first. The half-load scenario
+# needs the maximum rate at its own size.
+if [ $SMOKE = 0 ] && [ $HALF = 1 ] && ! printf '%s\n' "${SIZES[@]}" | grep -qx "$HALF_N"; then
+  mapfile -t SIZES < <(printf '%s\n' "${SIZES[@]}" "$HALF_N" | sort -n)
+fi
 [ $SMOKE = 1 ] || [ "${SIZES[0]}" = 1 ] || SIZES=(1 "${SIZES[@]}")
 for n in "${SIZES[@]}"; do
   run_scenario "boot-$n" "$n" 0
@@ -320,7 +336,7 @@ else
 fi
 
 {
-  echo "Fleet benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $BIN"
+  echo "Fleet benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $BIN${PIN_CPUS:+, pinned: the bridge alone on CPU 0, the simulator and the load ACS on CPU 1}"
   echo
   echo "| scenario | gateways | CPEs done | sessions/s overall / steady | RPC p50 / p99 ms | GPV p99 ms | bridge CPU ms/session (sim / ACS) | RSS / peak MiB | RSS KiB/gateway | transport limit sessions/s (ACS + CMP exchanges) | ratio (to the ACS side only) | notes |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
