@@ -120,13 +120,16 @@ void read_cmp(const Reader& r, const YAML::Node& doc, CmpConfig& c) {
     auto cmp = r.section(doc, "cmp", "cmp",
                          {"listen", "require_auth", "timeout_s", "concurrency", "tls", "listen_tls", "keepalive_s",
                           "accept_registrations", "registration_secret", "registration_secret_file", "secrets_file",
-                          "max_registered",
+                          "max_registered", "reuse_answers_ms",
                           "max_connections", "max_connections_per_source"});
     if (!cmp) return;
     if (cmp["listen"]) c.listen = r.listen(cmp["listen"], "cmp.listen");
     if (cmp["require_auth"]) c.require_auth = r.boolean(cmp["require_auth"], "cmp.require_auth");
     if (cmp["timeout_s"]) c.timeout = r.seconds(cmp["timeout_s"], "cmp.timeout_s", 0.5, 600);
     if (cmp["concurrency"]) c.concurrency = static_cast<unsigned>(r.integer(cmp["concurrency"], "cmp.concurrency", 1, 64, ""));
+    // Longer than a minute would mean values a person would call stale.
+    if (cmp["reuse_answers_ms"])
+        c.reuse_answers = std::chrono::milliseconds(r.integer(cmp["reuse_answers_ms"], "cmp.reuse_answers_ms", 0, 60'000, " ms"));
     read_tls(r, cmp, "cmp.tls", c.tls);
     read_cmp_listener(r, cmp, c);
     read_limits(r, cmp, "cmp", c.limits);

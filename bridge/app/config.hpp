@@ -60,6 +60,9 @@ struct CmpConfig {
     unsigned max_registered = 10'000;  // self-registered gateways at most
     // Gateways behind one NAT address share the per-source bound: raise it there.
     ListenerLimits limits{4096, 64};
+    // A session answers an identical read it made at most this long ago from
+    // the gateway's earlier answer (cpe::SessionAnswers, docs/cwmp.md). 0: off.
+    std::chrono::milliseconds reuse_answers{2000};
 };
 
 struct GatewayConfig {

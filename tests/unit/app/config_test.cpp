@@ -117,6 +117,15 @@ TEST_CASE("counts and intervals: zero, negative and absurd values are refused wi
     CHECK(c.periodic_inform.interval_s == 600);
 }
 
+TEST_CASE("cmp.reuse_answers_ms: 2000 by default, 0 turns it off, beyond a minute refused") {
+    CHECK(accepted(kAcs + kRest).cmp.reuse_answers == std::chrono::milliseconds(2000));
+    auto reuse = [](const std::string& v) { return kAcs + "cmp:\n  reuse_answers_ms: " + v + "\n" + kRest; };
+    CHECK(accepted(reuse("0")).cmp.reuse_answers == std::chrono::milliseconds(0));
+    CHECK(accepted(reuse("500")).cmp.reuse_answers == std::chrono::milliseconds(500));
+    refused(reuse("-1"), "6:21", {"cmp.reuse_answers_ms", "out of range", "allowed: 0 to 60000 ms"});
+    refused(reuse("60001"), "6:21", {"cmp.reuse_answers_ms", "out of range", "allowed: 0 to 60000 ms"});
+}
+
 TEST_CASE("cwmp_version: only the versions the codec writes, listed in the error") {
     auto acs = [](const std::string& v) { return kAcs + "  cwmp_version: " + v + "\n" + kRest; };
     for (const char* bad : {"cwmp-1-4", "cwmp-1-3", "1.2", "cwmp-2-0"})
