@@ -84,6 +84,7 @@ struct SessionStart {
     std::vector<std::string> events;
     std::vector<cwmp::ParameterValue> changed;  // values under notification awaiting this Inform
     std::string state;  // cpe::serialize(): the recorder redacts it
+    std::uint32_t reuse_answers_ms = 0;  // cmp.reuse_answers_ms: a replay must reuse answers the same way
 };
 
 // Sees one session; its CMP calls arrive through cmp::CallObserver::on_call.

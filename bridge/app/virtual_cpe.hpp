@@ -30,6 +30,7 @@
 #include "bridge/cpe/cpe_state.hpp"
 #include "bridge/cpe/device.hpp"
 #include "bridge/cpe/management_server.hpp"
+#include "bridge/cpe/session_answers.hpp"
 #include "bridge/cwmp/event_queue.hpp"
 #include "bridge/net/http_client.hpp"
 #include "bridge/state/store.hpp"
@@ -132,6 +133,8 @@ private:
     void end_recording(const cpe::Agent::SessionEnd& end);
     // The CPE state as a trace shows it: YAML, the device's state rendered as text.
     std::string readable_state() const;
+    // Runs a step's CMP calls; a read the session made already is answered
+    // from session_answers_ (when a session runs and cmp.reuse_answers_ms > 0).
     template <class T>
     boost::asio::awaitable<cpe::Outcome<T>> run_step(cpe::Step<T> step);
     // Hands the state to the store (its writer thread commits many CPEs'
@@ -186,6 +189,9 @@ private:
     bool stopped_ = false;
     std::function<void()> on_idle_;  // hand_over(): run when the session in progress ends
     std::uint64_t session_count_ = 0;  // sessions of this process, for the log's session ids
+    // The answers of the session in progress (owned by run_session's frame):
+    // null between sessions, so an idle CPE holds none.
+    cpe::SessionAnswers* session_answers_ = nullptr;
     bool dropped_ = false;  // retire(): the state is being removed, write nothing more
     std::shared_ptr<WriteLedger> writes_;  // shared with the completions of writes still in the store
     mutable std::mutex status_mutex_;

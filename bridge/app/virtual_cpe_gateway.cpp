@@ -12,6 +12,8 @@ namespace app {
 
 void VirtualCpe::gateway_message(cmp::Request msg) {
     boost::asio::post(strand_, [self = shared_from_this(), msg = std::move(msg)] {
+        // A value change or a finished transfer: what the session read may be stale.
+        if (self->session_answers_) self->session_answers_->forget();
         auto* table = dynamic_cast<mapping::TableDevice*>(self->device_.get());
         if (!table) return;  // devices without a mapping table have no gateway events
         if (auto done = table->completion(msg)) {

@@ -10,6 +10,7 @@
 #include "bridge/cpe/inform.hpp"
 #include "bridge/cpe/rpc_handler.hpp"
 #include "bridge/cwmp/cpe_session.hpp"
+#include "bridge/mapping/table_device.hpp"
 
 namespace app {
 namespace asio = boost::asio;
@@ -57,7 +58,23 @@ asio::awaitable<cpe::Outcome<T>> VirtualCpe::run_step(cpe::Step<T> step) {
         cpe::CallResults results;
         results.reserve(step.calls.size());
         for (auto& call : step.calls) {
-            auto r = co_await gateway_transport_->call(std::move(call));
+            // The session may end while this call is away (a deferred reboot
+            // runs beside it): its answers are only touched if it is the same.
+            cpe::SessionAnswers* answers = session_answers_;
+            const std::uint64_t session = session_count_;
+            if (answers) {
+                if (const cmp::Response* kept = answers->find(call, steady_clock::now())) {
+                    if (core::log::enabled(core::log::Level::debug, gateway_.id))
+                        core::log::debug(gateway_.id, "CMP " + call.function + ": this session's answer reused");
+                    results.emplace_back(*kept);
+                    continue;
+                }
+            }
+            const cpe::SessionAnswers::Ticket ticket = answers ? answers->sending(call) : 0;
+            cmp::Request outgoing = answers ? call : std::move(call);
+            auto r = co_await gateway_transport_->call(std::move(outgoing));
+            if (answers && session_answers_ == answers && session_count_ == session)
+                answers->keep(call, r, ticket, steady_clock::now());
             const bool reachable = r || !is_unreachable(r.error());
             if (reachable != online_.load()) apply(agent_.set_online(reachable, now()));
             results.push_back(std::move(r));
@@ -100,6 +117,7 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
         SessionStart start{gateway_.id, gateway_url_, c.acs.cwmp_version, c.acs.url, c.acs.username, env_.cr_url_base,
                            c.periodic_inform.enable, c.periodic_inform.interval_s, pending.retry_count, {}, {},
                            readable_state()};
+        start.reuse_answers_ms = static_cast<std::uint32_t>(c.cmp.reuse_answers.count());
         for (auto& e : pending.events) start.events.push_back(e.event_code);
         start.changed = pending.changed;
         recording_ = env_.recorders->begin(std::move(start));
@@ -113,6 +131,17 @@ asio::awaitable<cpe::Agent::SessionEnd> VirtualCpe::run_session() {
     const std::string session_id = gateway_.id + "/" + std::to_string(++session_count_);
     // `message` is only built when the line is written: at the default warn
     // level the info lines of every RPC would otherwise cost their strings.
+    // Answers this session read from the gateway, for an identical read
+    // shortly after (docs/cwmp.md): they live in this frame, never on an idle
+    // CPE, and are gone when the session ends, however it ends.
+    const auto* table = dynamic_cast<const mapping::TableDevice*>(device_.get());
+    cpe::SessionAnswers answers(table ? table->table().catalogue() : cmp::Catalogue::builtin(),
+                                env_.config.cmp.reuse_answers);
+    struct AnswersInUse {
+        cpe::SessionAnswers*& slot;
+        ~AnswersInUse() { slot = nullptr; }
+    } answers_in_use{session_answers_};
+    if (env_.config.cmp.reuse_answers.count() > 0) session_answers_ = &answers;
     auto say = [&](core::log::Level level, auto&& message) {
         if (core::log::enabled(level, gateway_.id))
             core::log::write(level, gateway_.id, message(), {{"session", session_id}});

@@ -186,6 +186,7 @@ std::unique_ptr<app::SessionRecorder> Recorder::begin(app::SessionStart s) {
     t.periodic_enable = s.periodic_enable;
     t.periodic_interval = s.periodic_interval;
     t.retry_count = s.retry_count;
+    t.reuse_answers_ms = s.reuse_answers_ms;
     t.events = s.events;
     t.changed = s.changed;
     for (auto& c : t.changed)

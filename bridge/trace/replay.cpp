@@ -126,6 +126,8 @@ core::Result<ReplayReport> replay(const Trace& t, const std::filesystem::path& t
     config.acs.cwmp_version = t.cwmp_version;
     config.periodic_inform.enable = t.periodic_enable;
     config.periodic_inform.interval_s = t.periodic_interval;
+    // The window recorded, not today's default: it decides which reads reached the gateway.
+    config.cmp.reuse_answers = std::chrono::milliseconds(t.reuse_answers_ms);
     app::GatewayConfig gateway{t.gateway_id, t.gateway_url, table->name(), ""};
     config.gateways.push_back(gateway);
 

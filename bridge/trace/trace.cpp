@@ -219,6 +219,10 @@ std::string to_yaml(const Trace& t) {
     out << YAML::Key << "enable" << YAML::Value << t.periodic_enable;
     out << YAML::Key << "interval_s" << YAML::Value << t.periodic_interval << YAML::EndMap;
     out << YAML::Key << "retry_count" << YAML::Value << t.retry_count;
+    if (t.reuse_answers_ms != 0) {
+        out << YAML::Key << "cmp" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "reuse_answers_ms" << YAML::Value << t.reuse_answers_ms << YAML::EndMap;
+    }
     out << YAML::Key << "events" << YAML::Value << YAML::Flow << YAML::BeginSeq;
     for (auto& e : t.events) out << e;
     out << YAML::EndSeq;
@@ -271,6 +275,7 @@ core::Result<Trace> parse(std::string_view text, const std::string& name) {
             t.periodic_interval = p["interval_s"].as<std::uint32_t>(3600);
         }
         t.retry_count = doc["retry_count"].as<std::uint32_t>(0);
+        if (auto c = doc["cmp"]; c && c.IsMap()) t.reuse_answers_ms = c["reuse_answers_ms"].as<std::uint32_t>(0);
         for (auto e : doc["events"]) t.events.push_back(e.as<std::string>());
         for (auto c : doc["changed"])
             t.changed.push_back({c["name"].as<std::string>(), c["value"].as<std::string>(""),

@@ -60,6 +60,9 @@ struct Trace {
     bool periodic_enable = true;       // configured defaults (FactoryReset returns to them)
     std::uint32_t periodic_interval = 3600;
     std::uint32_t retry_count = 0;     // the Inform's RetryCount
+    // cmp.reuse_answers_ms as recorded: which reads of the session reached the
+    // gateway depends on it, so replay uses it too. Absent (older traces): 0, off.
+    std::uint32_t reuse_answers_ms = 0;
     std::vector<std::string> events;   // the Inform's event codes, for people and file names
     std::vector<cwmp::ParameterValue> changed;  // values awaiting notification at the start
     std::string start_state;  // cpe::serialize() at the start, redacted (YAML text)
