@@ -279,6 +279,10 @@ std::optional<Resolved> resolve_path(const Table& t, std::string_view path) {
     if (tree.empty()) return std::nullopt;
     const bool object = !path.empty() && path.back() == '.';
     if (path.rfind(tree[0].path, 0) != 0) return std::nullopt;
+    // A path through no rows is a node's own path: one index lookup instead of a walk that
+    // compares every sibling's segment. ('{' keeps a literal "{i}" away from the row templates.)
+    if (path.find('{') == std::string_view::npos)
+        if (int n = t.node_of(path); n >= 0) return Resolved{n, 0};
     Resolved r{0, 0};
     std::string_view rest = path.substr(tree[0].path.size());
     while (!rest.empty()) {

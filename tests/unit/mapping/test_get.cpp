@@ -107,7 +107,8 @@ TEST_CASE("unknown names fault at once, without gateway calls") {
     mapping::TableDevice dev(mt::load(kHosts));
     for (auto bad : {"InternetGatewayDevice.DeviceInfo.Nope", "InternetGatewayDevice.DeviceInfo.UpTime.",
                      "InternetGatewayDevice.DeviceInfo", "Device.DeviceInfo.", "InternetGatewayDevice.LANDevice.2.",
-                     "InternetGatewayDevice.LANDevice.1.Hosts.Host.x.", "InternetGatewayDevice.LANDevice.1.Hosts.Host.0."}) {
+                     "InternetGatewayDevice.LANDevice.1.Hosts.Host.x.", "InternetGatewayDevice.LANDevice.1.Hosts.Host.0.",
+                     "InternetGatewayDevice.LANDevice.1.Hosts.Host.{i}.IPAddress", "InternetGatewayDevice.LANDevice.1.Hosts.Host.{i}."}) {
         CAPTURE(bad);
         auto step = dev.get_values({bad});
         REQUIRE(step.done);
