@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -229,7 +230,12 @@ private:
     std::vector<ObjectRule> objects_;
     std::vector<TreeNode> tree_;
     std::map<std::string, int, std::less<>> param_index_;
-    std::map<std::string, int, std::less<>> node_index_;
+    // Hashed: resolve_path looks every plain request name up here.
+    struct PathHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, int, PathHash, std::equal_to<>> node_index_;
     std::vector<EventRule> events_;
     std::vector<TransferRule> transfers_;
     std::map<std::string, std::string, std::less<>> unmapped_;
