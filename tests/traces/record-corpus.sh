@@ -84,7 +84,7 @@ state_value() {  # FILE BLOCK KEY
     awk -v b="$2:" -v k="$3:" '$1 == b {inb = 1; next} inb && /^[^ ]/ {inb = 0} inb && $1 == k {print $2; exit}' "$1"
 }
 
-write_config() {  # FILE DIR ACS_URL VERSION PERIODIC
+write_config() {  # FILE DIR ACS_URL VERSION PERIODIC REUSE_MS
     cat >"$1" <<EOF
 acs:
   url: $3
@@ -97,7 +97,10 @@ connection_request:
 cmp:
   listen: 127.0.0.1:$cmp_port
   timeout_s: 3
+  reuse_answers_ms: $6
 state_dir: $2/state
+# One YAML file per gateway: the scenarios copy the base state and read it (sqlite keeps one database).
+state_backend: files
 periodic_inform:
   enable: true
   interval_s: $5
@@ -121,12 +124,14 @@ EOF
 #   ok=1                  ... that ended normally (a reboot's first BOOT attempt may not reach the gateway)
 #   periodic=S            periodic Inform interval of a fresh CPE (default 86400)
 #   timeout=S             how long to wait for the trace (default 30)
+#   reuse=MS              cmp.reuse_answers_ms (default 0: every read reaches the gateway, as the
+#                         corpus was recorded before the window existed)
 failed=()
 recorded=()
 scenario() {
     local name=$1 script=$2
     shift 2
-    local state=boot acs=digest version=cwmp-1-0 register= simargs= after= event= nth=1 ok= periodic=86400 timeout=30
+    local state=boot acs=digest version=cwmp-1-0 register= simargs= after= event= nth=1 ok= periodic=86400 timeout=30 reuse=0
     local kv
     for kv in "$@"; do local "$kv"; done
     if [[ ${#only[@]} -gt 0 && ! " ${only[*]} " =~ " $name " ]]; then return 0; fi
@@ -160,7 +165,7 @@ scenario() {
         wait_file "$dir/acs.port" 10 || { echo "   scripted-acs did not start" >&2; failed+=("$name"); stop_all; return 0; }
         acs_url="http://127.0.0.1:$(<"$dir/acs.port")/acs"
     fi
-    write_config "$dir/bridge.yaml" "$dir" "$acs_url" "$version" "$periodic"
+    write_config "$dir/bridge.yaml" "$dir" "$acs_url" "$version" "$periodic" "$reuse"
     "$bin/cmp-cwmp-bridge" --log-level debug run -c "$dir/bridge.yaml" --threads 1 --record "$dir/traces" >"$dir/bridge.log" 2>&1 &
     pids+=($!)
 
@@ -219,6 +224,8 @@ rm -f "$here/base-bootstrap.yaml"
 
 # ---- session kinds ---------------------------------------------------------------------------
 scenario bootstrap-deviceinfo    deviceinfo        state=fresh event="0 BOOTSTRAP"
+# The GPV reads back getRgInfo, which the Inform read: reused within cmp.reuse_answers_ms.
+scenario bootstrap-deviceinfo-reuse  deviceinfo    state=fresh event="0 BOOTSTRAP" reuse=2000
 scenario boot-empty              empty             event="1 BOOT"
 scenario periodic                empty             state=fresh periodic=2 event="2 PERIODIC"
 scenario connection-request      empty             after=cr event="6 CONNECTION REQUEST"
