@@ -8,6 +8,27 @@
 
 namespace mapping {
 
+namespace {
+
+// Argument templates written the same: the same request from the same variables.
+bool same_args(const std::vector<ArgSpec>& a, const std::vector<ArgSpec>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].name != b[i].name || a[i].kind != b[i].kind || a[i].value.source() != b[i].value.source() ||
+            a[i].items.size() != b[i].items.size())
+            return false;
+        for (std::size_t j = 0; j < a[i].items.size(); ++j)
+            if (!same_args(a[i].items[j], b[i].items[j])) return false;
+    }
+    return true;
+}
+
+bool same_spec(const CallSpec& a, const CallSpec& b) {
+    return &a == &b || (a.function == b.function && same_args(a.args, b.args));
+}
+
+}  // namespace
+
 struct GetPlan {
     TableDevice& dev;
     const Table& t;
@@ -37,6 +58,13 @@ struct GetPlan {
         }
     };
     std::vector<ParamCall> param_calls;
+    // The read of the parameter planned last: its neighbours share it nearly always.
+    struct LastRead {
+        const CallSpec* spec = nullptr;
+        int object = -1;
+        std::uint32_t instance = 0;
+        std::size_t call = 0;
+    } last_read;
     std::vector<const cmp::Response*> answers;  // by call; null when it failed
     std::size_t planned_values = 0;             // parameters planned: the answer's size, at least
 
@@ -97,12 +125,18 @@ struct GetPlan {
         }
         if (p.source != Source::field && p.source != Source::templ) return;
         if (t.objects()[p.object].kind == ObjectKind::list) return need_list(p.object);
+        // Same object, row and read as the parameter before: the same request, not built again.
+        if (last_read.spec && last_read.object == p.object && last_read.instance == inst &&
+            same_spec(*last_read.spec, p.read))
+            return param_calls.push_back({pi, inst, last_read.call});
         Vars vars = dev.row_vars(p.object, inst);
         const bool rows = t.objects()[p.object].kind == ObjectKind::rows;
         if (rows)
             for (const auto& ref : p.read.refs())
                 if (vars(ref).value_or("").empty()) return;  // a row not filled in yet: nothing to ask
-        param_calls.push_back({pi, inst, need(p.read.build(vars), !rows)});
+        const std::size_t call = need(p.read.build(vars), !rows);
+        param_calls.push_back({pi, inst, call});
+        last_read = {&p.read, p.object, inst, call};
     }
     // Names: only the list calls that tell which rows exist.
     void plan_names(int node, bool recurse) {

@@ -441,3 +441,38 @@ TEST_CASE("rows: local: one call per row arguments; a failing one empties its ro
         CHECK(both.calls.size() == 2);
     }
 }
+
+TEST_CASE("neighbouring parameters share a call only when their reads are written the same") {
+    auto table = mt::load(R"(
+model: InternetGatewayDevice:1.4
+datamodel: InternetGatewayDevice-1.1.dm
+vendor_prefix: X_EXAMPLE-COM_
+objects:
+  InternetGatewayDevice.DeviceInfo.:
+    read: getRgInfo
+    parameters:
+      Manufacturer: manufacturer
+      X_EXAMPLE-COM_WanBytes: { read: { function: getRgTrafficInfo, args: { ifName: WAN } }, field: bytesSent, type: unsignedLong }
+      X_EXAMPLE-COM_LanBytes: { read: { function: getRgTrafficInfo, args: { ifName: LAN } }, field: bytesSent, type: unsignedLong }
+      X_EXAMPLE-COM_LanPackets: { read: { function: getRgTrafficInfo, args: { ifName: LAN } }, field: pktsSent, type: unsignedLong }
+      UpTime: upTime
+)");
+    mapping::TableDevice dev(table);
+    auto gw = [](const cmp::Request& r) -> core::Result<cmp::Response> {
+        cmp::Record f;
+        if (r.function == "getRgInfo") f.set("manufacturer", "ACME").set("upTime", "42");
+        else if (r.args.get("ifName") == "WAN") f.set("bytesSent", "1000").set("pktsSent", "10");
+        else f.set("bytesSent", "2000").set("pktsSent", "20");
+        return mt::ok(r.function, f);
+    };
+    mt::Run run;
+    auto v = mt::value(mt::drive(dev.get_values({"InternetGatewayDevice.DeviceInfo."}), gw, &run));
+    CHECK(run.calls.size() == 3);
+    auto m = mt::by_name(v);
+    const std::string di = "InternetGatewayDevice.DeviceInfo.";
+    CHECK(m[di + "Manufacturer"] == "ACME");
+    CHECK(m[di + "X_EXAMPLE-COM_WanBytes"] == "1000");
+    CHECK(m[di + "X_EXAMPLE-COM_LanBytes"] == "2000");
+    CHECK(m[di + "X_EXAMPLE-COM_LanPackets"] == "20");
+    CHECK(m[di + "UpTime"] == "42");
+}
